@@ -1,0 +1,164 @@
+import type { Status } from '../codec/Status.js';
+
+/**
+ * Why a LIST or WATCH request failed, as a tagged value (the error channel of a
+ * {@link ListerWatcher}'s Observables carries only these).
+ *
+ * - `HttpError`: the server answered with a non-2xx status (its `metav1.Status` when it sent one).
+ * - `TransportError`: no answer: connection refused or reset, DNS, TLS, a dropped stream.
+ *
+ * Maps to client-go's `apierrors.StatusError` and the `net` errors the reflector inspects.
+ *
+ * @example
+ * ```ts
+ * import { httpError } from 'kube-rx';
+ * const e = httpError('watch', 'configmaps', 429, { retryAfterSeconds: 2 });
+ * e.retryAfterSeconds; // 2
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export type ListerWatcherError =
+  | {
+      readonly _tag: 'HttpError';
+      readonly verb: 'list' | 'watch';
+      readonly resource: string;
+      readonly code: number;
+      readonly reason?: string;
+      readonly message: string;
+      readonly status?: Status;
+      readonly retryAfterSeconds?: number;
+    }
+  | {
+      readonly _tag: 'TransportError';
+      readonly verb: 'list' | 'watch';
+      readonly resource: string;
+      readonly message: string;
+      /** The system error code when there is one: `ECONNREFUSED`, `ECONNRESET`, ... */
+      readonly code?: string;
+    };
+
+/**
+ * Builds an `HttpError`.
+ *
+ * @example
+ * ```ts
+ * import { httpError } from 'kube-rx';
+ * httpError('list', 'pods', 410, { reason: 'Expired' }).code; // 410
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const httpError = (
+  verb: 'list' | 'watch',
+  resource: string,
+  code: number,
+  extra: { readonly reason?: string; readonly message?: string; readonly status?: Status; readonly retryAfterSeconds?: number } = {},
+): ListerWatcherError => ({
+  _tag: 'HttpError',
+  verb,
+  resource,
+  code,
+  message: extra.message ?? extra.status?.message ?? `${verb} ${resource}: HTTP ${code}${extra.reason === undefined ? '' : ` ${extra.reason}`}`,
+  ...(extra.reason === undefined ? {} : { reason: extra.reason }),
+  ...(extra.status === undefined ? {} : { status: extra.status }),
+  ...(extra.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: extra.retryAfterSeconds }),
+});
+
+/**
+ * Builds a `TransportError`.
+ *
+ * @example
+ * ```ts
+ * import { transportError } from 'kube-rx';
+ * transportError('watch', 'pods', 'socket hang up', 'ECONNRESET').code; // 'ECONNRESET'
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const transportError = (
+  verb: 'list' | 'watch',
+  resource: string,
+  message: string,
+  code?: string,
+): ListerWatcherError => ({
+  _tag: 'TransportError',
+  verb,
+  resource,
+  message,
+  ...(code === undefined ? {} : { code }),
+});
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null;
+
+/**
+ * Type guard for {@link ListerWatcherError}.
+ *
+ * @example
+ * ```ts
+ * import { isListerWatcherError, transportError } from 'kube-rx';
+ * isListerWatcherError(transportError('list', 'pods', 'refused')); // true
+ * isListerWatcherError(new Error('x'));                              // false
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const isListerWatcherError = (u: unknown): u is ListerWatcherError =>
+  isRecord(u) && (u['_tag'] === 'HttpError' || u['_tag'] === 'TransportError') && typeof u['verb'] === 'string';
+
+/**
+ * Turns anything a ListerWatcher's Observable errored with into a {@link ListerWatcherError}:
+ * tagged errors pass through, anything else (a thrown `Error`, a string) becomes a
+ * `TransportError` carrying its message and system error code.
+ *
+ * @example
+ * ```ts
+ * import { toListerWatcherError } from 'kube-rx';
+ * toListerWatcherError(new Error('boom'), 'watch', 'pods')._tag; // 'TransportError'
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const toListerWatcherError = (u: unknown, verb: 'list' | 'watch', resource: string): ListerWatcherError => {
+  if (isListerWatcherError(u)) return u;
+  if (u instanceof Error) {
+    const code = (u as Error & { readonly code?: unknown }).code;
+    return transportError(verb, resource, u.message, typeof code === 'string' ? code : undefined);
+  }
+  return transportError(verb, resource, typeof u === 'string' ? u : 'unknown error');
+};
+
+/**
+ * True for `410 Gone` / reason `Expired` (or `Gone`): the requested resourceVersion or continue
+ * token is too old, and only a relist recovers.
+ *
+ * Maps to client-go's `apierrors.IsResourceExpired` / `IsGone` (`reflector.go` `isExpiredError`).
+ *
+ * @example
+ * ```ts
+ * import { httpError, isExpired } from 'kube-rx';
+ * isExpired(httpError('watch', 'pods', 410)); // true
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const isExpired = (e: ListerWatcherError): boolean =>
+  e._tag === 'HttpError' && (e.code === 410 || e.reason === 'Expired' || e.reason === 'Gone');
+
+/**
+ * True for errors after which client-go backs off and re-watches from the last resourceVersion
+ * without relisting: connection errors, `429 Too Many Requests`, and 5xx answers.
+ *
+ * Maps to client-go's `isWatchErrorRetriable` (`reflector.go`).
+ *
+ * @example
+ * ```ts
+ * import { httpError, isRetriableWatchError } from 'kube-rx';
+ * isRetriableWatchError(httpError('watch', 'pods', 503)); // true
+ * isRetriableWatchError(httpError('watch', 'pods', 403)); // false
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const isRetriableWatchError = (e: ListerWatcherError): boolean =>
+  e._tag === 'TransportError' || e.code === 429 || e.code >= 500;

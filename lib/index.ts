@@ -1,0 +1,107 @@
+// kube-rx: client-go's tools/cache as RxJS observables and operators.
+
+// codecs and metadata (the bottom: they import nothing of ours)
+export {
+  decodeFailure,
+  type DecodeFailure,
+  DECODE_FAILURE_RAW_LIMIT,
+  decodeObject,
+  type Status,
+  StatusCodec,
+} from './codec/index.js';
+export {
+  type KeyFunc,
+  type KubeObject,
+  KubeObjectCodec,
+  metaNamespaceKeyFunc,
+  type ObjectMeta,
+  ObjectMetaCodec,
+  resourceVersionOf,
+  splitMetaNamespaceKey,
+} from './meta/index.js';
+
+// the ListerWatcher port and the wire format
+export {
+  decodeListBody,
+  decodeWatchLine,
+  decodeWatchLines,
+  httpError,
+  isExpired,
+  isListerWatcherError,
+  isRetriableWatchError,
+  type LineTooLong,
+  type ListerWatcher,
+  type ListerWatcherError,
+  type ListOptions,
+  type ListPage,
+  splitLines,
+  type SplitLinesConfig,
+  toListerWatcherError,
+  transportError,
+  type WatchEvent,
+  type WatchOptions,
+} from './listwatch/index.js';
+
+// the reflector
+export {
+  type BackoffConfig,
+  type BackoffDecision,
+  type BackoffState,
+  initialBackoffState,
+  isReflectorDataEvent,
+  type ListCause,
+  listThenWatch,
+  nextBackoff,
+  type NextStep,
+  type ReflectorConfig,
+  type ReflectorDataEvent,
+  type ReflectorError,
+  type ReflectorEvent,
+} from './reflector/index.js';
+
+// the DeltaFIFO
+export {
+  type DeletedFinalStateUnknown,
+  type Delta,
+  deltaFifo,
+  type DeltaFifoConfig,
+  type Deltas,
+  type DeltaType,
+  type FifoInput,
+  type FifoOrder,
+  type FifoOutput,
+  type FifoPopped,
+  type FifoState,
+  fifoState,
+  isDeletedFinalStateUnknown,
+  newestObject,
+} from './fifo/index.js';
+
+// the store
+export {
+  createIndexer,
+  type IndexerConfig,
+  type IndexFunc,
+  type Indexer,
+  type Indexers,
+  type IndexerWriter,
+  labelIndexFunc,
+  metaNamespaceIndexFunc,
+  NamespaceIndex,
+  type Store,
+  stripManagedFields,
+  toPartialObjectMetadata,
+} from './store/index.js';
+
+// the shared informer
+export {
+  type InformerProblem,
+  type InformerStatus,
+  type ObserveOptions,
+  processDeltas,
+  type ResourceEvent,
+  type SharedIndexInformer,
+  sharedIndexInformer,
+  type SharedIndexInformerConfig,
+  waitForCacheSync,
+} from './informer/index.js';

@@ -1,0 +1,58 @@
+import type { DecodeFailure } from '../codec/DecodeFailure.js';
+import type { ReflectorError } from '../reflector/ReflectorError.js';
+import type { ListCause, NextStep } from '../reflector/ReflectorEvent.js';
+
+/**
+ * Where an informer is in its lifecycle, as a typed value (`status$` replays the current one).
+ *
+ * - `Stopped`: no subscriber (or lingering ended); the store is empty.
+ * - `Listing`: a list is running; `cause` tells a first list from a relist after 410 or an error.
+ * - `Synced`: the first complete list has been delivered to every subscriber.
+ * - `Watching`: a watch is open (or opening) from `resourceVersion`.
+ * - `BackingOff`: waiting `delayMs` after `error` before the `next` step.
+ *
+ * Maps to client-go's reflector log lines and `HasSynced`/`IsStopped`; kube-rs has no equivalent.
+ *
+ * ```
+ * status$:  Stopped─Listing─Synced─Watching──BackingOff─Watching──BackingOff─Listing(Expired)─…
+ * ```
+ *
+ * @example
+ * ```ts
+ * import type { InformerStatus } from 'kube-rx';
+ * const ready = (s: InformerStatus) => s._tag === 'Watching' && s.synced;
+ * ```
+ * @category informer
+ * @since 0.1.0
+ */
+export type InformerStatus =
+  | { readonly _tag: 'Stopped' }
+  | { readonly _tag: 'Listing'; readonly resourceVersion: string; readonly cause: ListCause }
+  | { readonly _tag: 'Synced'; readonly count: number }
+  | { readonly _tag: 'Watching'; readonly resourceVersion: string; readonly synced: boolean }
+  | {
+      readonly _tag: 'BackingOff';
+      readonly delayMs: number;
+      readonly attempt: number;
+      readonly next: NextStep;
+      readonly error?: ReflectorError;
+    };
+
+/**
+ * A problem an informer recovered from: a reflector failure (with what it does next) or an object
+ * or line that did not decode. Nothing here stops the informer; everything here is reported.
+ *
+ * Maps to client-go's `WatchErrorHandler` calls (`SetWatchErrorHandler`), plus decode failures
+ * that client-go only logs.
+ *
+ * @example
+ * ```ts
+ * import type { InformerProblem } from 'kube-rx';
+ * const line = (p: InformerProblem) => (p._tag === 'DecodeFailure' ? `bad object ${p.key ?? '?'}` : p.error._tag);
+ * ```
+ * @category informer
+ * @since 0.1.0
+ */
+export type InformerProblem =
+  | { readonly _tag: 'ReflectorError'; readonly error: ReflectorError; readonly next: NextStep }
+  | DecodeFailure;

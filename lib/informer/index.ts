@@ -1,0 +1,10 @@
+export type { InformerProblem, InformerStatus } from './InformerStatus.js';
+export { processDeltas } from './processDeltas.js';
+export type { ResourceEvent } from './ResourceEvent.js';
+export {
+  type ObserveOptions,
+  type SharedIndexInformer,
+  sharedIndexInformer,
+  type SharedIndexInformerConfig,
+} from './sharedIndexInformer.js';
+export { waitForCacheSync } from './waitForCacheSync.js';

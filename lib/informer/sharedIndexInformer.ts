@@ -1,0 +1,341 @@
+import {
+  asyncScheduler,
+  BehaviorSubject,
+  concat,
+  defer,
+  distinctUntilChanged,
+  EMPTY,
+  filter,
+  finalize,
+  from,
+  interval,
+  map,
+  merge,
+  Observable,
+  type OperatorFunction,
+  share,
+  Subject,
+  switchMap,
+  tap,
+  timer,
+} from 'rxjs';
+
+import { deltaFifo, type FifoInput, type FifoOutput } from '../fifo/deltaFifo.js';
+import type { ListerWatcher } from '../listwatch/ListerWatcher.js';
+import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
+import type { KubeObject } from '../meta/KubeObject.js';
+import { listThenWatch, type ReflectorConfig } from '../reflector/listThenWatch.js';
+import type { ReflectorError } from '../reflector/ReflectorError.js';
+import { createIndexer } from '../store/createIndexer.js';
+import type { Indexer, Indexers, IndexerWriter } from '../store/Store.js';
+import type { InformerProblem, InformerStatus } from './InformerStatus.js';
+import { processDeltas } from './processDeltas.js';
+import type { ResourceEvent } from './ResourceEvent.js';
+
+/**
+ * Configuration of a {@link sharedIndexInformer}. Everything of {@link ReflectorConfig} (page size,
+ * backoff, streaming list, scheduler, ...) applies to its reflector.
+ *
+ * Maps to client-go's `NewSharedIndexInformerWithOptions` / `SharedIndexInformerOptions`.
+ *
+ * @category informer
+ * @since 0.1.0
+ */
+export interface SharedIndexInformerConfig<T> extends ReflectorConfig {
+  /** Store key of an object (default `namespace/name`). */
+  readonly keyFunc?: KeyFunc<T>;
+  /** Extra named indexes; the `namespace` index is always there. */
+  readonly indexers?: Indexers<T>;
+  /** Runs on every object before it is queued and stored (e.g. `stripManagedFields`). */
+  readonly transform?: (obj: T) => T;
+  /** Resync period of subscribers that do not choose one (client-go `defaultEventHandlerResyncPeriod`); 0 = never. */
+  readonly defaultResyncPeriodMs?: number;
+  /** Shortest resync period allowed; shorter ones are raised to it (client-go `minimumResyncPeriod`, 1 s). */
+  readonly minResyncPeriodMs?: number;
+  /** Keep the watch running this long after the last subscriber leaves, so that a returning one resumes without relisting. */
+  readonly lingerMs?: number;
+  /** `key` (DeltaFIFO, per-key coalescing; default) or `global` (RealFIFO, arrival order). */
+  readonly order?: 'key' | 'global';
+}
+
+/**
+ * Options of one subscriber of an informer.
+ *
+ * Maps to client-go's `AddEventHandlerWithResyncPeriod` / `HandlerOptions`.
+ *
+ * @category informer
+ * @since 0.1.0
+ */
+export interface ObserveOptions {
+  /** This subscriber gets a `Sync` event for every stored object each period; 0 = never. */
+  readonly resyncPeriodMs?: number;
+}
+
+/**
+ * One list/watch of one resource, shared by any number of subscribers, with a local indexed
+ * cache. See {@link sharedIndexInformer}.
+ *
+ * Maps to client-go's `cache.SharedIndexInformer`.
+ *
+ * @category informer
+ * @since 0.1.0
+ */
+export interface SharedIndexInformer<T> {
+  /** {@link observe} with the default options. */
+  readonly events$: Observable<ResourceEvent<T>>;
+  /**
+   * The informer's events for one subscriber: first the current store as `Added` events with
+   * `initial: true`, then every live event (no gap, no duplicate); `Sync` events only when this
+   * subscriber is due for a resync. Subscribing starts the informer if it is stopped.
+   */
+  observe(options?: ObserveOptions): Observable<ResourceEvent<T>>;
+  /** The read-only cache. Written before each event goes out. Empty while stopped. */
+  readonly store: Indexer<T>;
+  /** Whether the first list has been delivered; replays the current value; does not start the informer. */
+  readonly synced$: Observable<boolean>;
+  /** The lifecycle; replays the current status; does not start the informer. */
+  readonly status$: Observable<InformerStatus>;
+  /** Every failure recovered from and every object that did not decode. Hot; does not start the informer. */
+  readonly problems$: Observable<InformerProblem>;
+  /** The current value of `synced$`. */
+  hasSynced(): boolean;
+  /** The resourceVersion the informer is synced to (`''` before the first list). */
+  lastSyncResourceVersion(): string;
+  /** Adds indexes to the store, indexing what it already holds. */
+  addIndexers(indexers: Indexers<T>): void;
+}
+
+interface Listener {
+  readonly periodMs: number;
+  nextResyncAt: number;
+  syncing: boolean;
+}
+
+const RESYNC: FifoInput<never> = { _tag: 'Resync' };
+
+/**
+ * The store-and-notify step: applies each popped entry to the store and emits its events, and
+ * routes everything else to the informer's status, problems and synced state.
+ */
+const handleFifoOutput =
+  <T extends KubeObject>(
+    store: IndexerWriter<T>,
+    onOther: (out: Exclude<FifoOutput<T>, { readonly _tag: 'Deltas' }>) => void,
+  ): OperatorFunction<FifoOutput<T>, ResourceEvent<T>> =>
+  (source) =>
+    new Observable<ResourceEvent<T>>((subscriber) => {
+      const emit = (e: ResourceEvent<T>): void => {
+        subscriber.next(e);
+      };
+      return source.subscribe({
+        next: (out) => {
+          if (out._tag === 'Deltas') processDeltas(store, out.key, out.deltas, out.isInInitialList, emit);
+          else onOther(out);
+        },
+        error: (e: unknown) => {
+          subscriber.error(e);
+        },
+        complete: () => {
+          subscriber.complete();
+        },
+      });
+    });
+
+/**
+ * A shared informer: one list-then-watch of a resource feeding a DeltaFIFO and an indexed store,
+ * multicast to every subscriber.
+ *
+ * Maps to client-go's `cache.NewSharedIndexInformer` (`sharedIndexInformer`, `sharedProcessor`,
+ * `processorListener`).
+ *
+ * ```
+ * listThenWatch ──► deltaFifo ──► processDeltas(store) ──► share ──┬─► observe(): snapshot ++ live
+ *   Resync ticks ─┘  (knownObjects = store)                         └─► observe({ resyncPeriodMs }) …
+ * ```
+ *
+ * Algorithm:
+ * 1. Cold until the first subscriber (I1). The first one starts the reflector; events flow
+ *    through the FIFO (always ready here, so each event is applied at once) into the store, and
+ *    out to every subscriber, the store being written first (S2).
+ * 2. A subscriber arriving later gets the store as `Added{initial: true}` events, then the live
+ *    stream, with nothing in between (I3).
+ * 3. Resync (I4): a timer stream on the configured scheduler ticks at the shortest subscriber
+ *    period. On a tick, subscribers whose own period has elapsed become "due", and a `Resync`
+ *    goes into the FIFO, which queues `Sync` deltas for keys with nothing pending (F4); `Sync`
+ *    events reach only due subscribers.
+ * 4. When the last subscriber leaves, after `lingerMs` the watch stops, the store empties and the
+ *    status becomes `Stopped`; a subscriber returning within `lingerMs` resumes without relisting.
+ * 5. Subscribers are isolated (I5, I6): each one's operators run on its own subscription; an
+ *    error thrown in one subscriber's callback is reported by RxJS (`config.onUnhandledError`)
+ *    and does not reach the informer or the others. An async subscriber buffers in its own
+ *    operators (e.g. `concatMap`) and never holds back the reflector.
+ *
+ * Recovery: the reflector never fails for good; every failure is retried with backoff and shows
+ * in `status$` and `problems$`. Only an error thrown by `keyFunc`, `transform` or an index
+ * function fails the stream, and then every subscriber sees that error and the informer resets.
+ *
+ * @example
+ * ```ts
+ * import { filter, firstValueFrom } from 'rxjs';
+ * import { sharedIndexInformer } from 'kube-rx';
+ * import { fakeListerWatcher, listPage, configMap } from 'kube-rx/testing';
+ * import { of } from 'rxjs';
+ *
+ * const lw = fakeListerWatcher({ lists: [of(listPage('1', [configMap('a', '1')]))] });
+ * const informer = sharedIndexInformer(lw);
+ * const sub = informer.events$.subscribe((e) => console.log(e._tag, e.key));
+ * await firstValueFrom(informer.synced$.pipe(filter(Boolean)));
+ * informer.store.get('default/a'); // the ConfigMap
+ * sub.unsubscribe();
+ * ```
+ * @category informer
+ * @since 0.1.0
+ */
+export const sharedIndexInformer = <T extends KubeObject>(
+  lw: ListerWatcher<T>,
+  config: SharedIndexInformerConfig<T> = {},
+): SharedIndexInformer<T> => {
+  const {
+    keyFunc = metaNamespaceKeyFunc,
+    indexers = {},
+    transform,
+    defaultResyncPeriodMs = 0,
+    minResyncPeriodMs = 1000,
+    lingerMs = 0,
+    order = 'key',
+    scheduler = asyncScheduler,
+    ...reflectorConfig
+  } = config;
+
+  const store = createIndexer<T>({ keyFunc, indexers });
+  const status = new BehaviorSubject<InformerStatus>({ _tag: 'Stopped' });
+  const synced = new BehaviorSubject(false);
+  const problems = new Subject<InformerProblem>();
+  const listeners = new Set<Listener>();
+  const resyncPeriod = new BehaviorSubject(0);
+  let lastSyncRV = '';
+  let lastError: ReflectorError | undefined;
+
+  const updateResyncPeriod = (): void => {
+    let min = 0;
+    for (const l of listeners) if (l.periodMs > 0 && (min === 0 || l.periodMs < min)) min = l.periodMs;
+    resyncPeriod.next(min);
+  };
+
+  /** Marks the subscribers due for a resync now (client-go `shouldResync`); true if any is. */
+  const markDueListeners = (): boolean => {
+    const now = scheduler.now();
+    let any = false;
+    for (const l of listeners) {
+      l.syncing = l.periodMs > 0 && now >= l.nextResyncAt;
+      if (l.syncing) {
+        l.nextResyncAt = now + l.periodMs;
+        any = true;
+      }
+    }
+    return any;
+  };
+
+  const onOther = (out: Exclude<FifoOutput<T>, { readonly _tag: 'Deltas' }>): void => {
+    switch (out._tag) {
+      case 'Synced':
+        synced.next(true);
+        status.next({ _tag: 'Synced', count: store.size });
+        return;
+      case 'Listing':
+        status.next({ _tag: 'Listing', resourceVersion: out.resourceVersion, cause: out.cause });
+        return;
+      case 'Watching':
+        status.next({ _tag: 'Watching', resourceVersion: out.resourceVersion, synced: synced.value });
+        return;
+      case 'Error':
+        lastError = out.error;
+        problems.next({ _tag: 'ReflectorError', error: out.error, next: out.next });
+        return;
+      case 'Backoff':
+        status.next({
+          _tag: 'BackingOff',
+          delayMs: out.delayMs,
+          attempt: out.attempt,
+          next: out.next,
+          ...(lastError === undefined ? {} : { error: lastError }),
+        });
+        lastError = undefined;
+        return;
+      case 'Invalid':
+        problems.next(out.failure);
+        return;
+      case 'Bookmark':
+        return;
+    }
+  };
+
+  const run$ = defer(() => {
+    const resync$ = resyncPeriod.pipe(
+      distinctUntilChanged(),
+      switchMap((p) => (p > 0 ? interval(p, scheduler) : EMPTY)),
+      filter(markDueListeners),
+      map(() => RESYNC as FifoInput<T>),
+    );
+    const reflector$ = listThenWatch(lw, { ...reflectorConfig, scheduler }).pipe(
+      tap((e) => {
+        if (e._tag === 'Replace' || e._tag === 'Bookmark' || e._tag === 'Added' || e._tag === 'Modified' || e._tag === 'Deleted') {
+          if (e.resourceVersion !== '') lastSyncRV = e.resourceVersion;
+        }
+      }),
+    );
+    return merge(reflector$, resync$).pipe(
+      deltaFifo<T>({ keyFunc, knownObjects: store.view, order, ...(transform === undefined ? {} : { transform }) }),
+      handleFifoOutput(store, onOther),
+      finalize(() => {
+        store.replace([]);
+        lastSyncRV = '';
+        lastError = undefined;
+        synced.next(false);
+        status.next({ _tag: 'Stopped' });
+      }),
+    );
+  }).pipe(
+    share({
+      connector: () => new Subject<ResourceEvent<T>>(),
+      resetOnError: true,
+      resetOnComplete: true,
+      resetOnRefCountZero: lingerMs > 0 ? () => timer(lingerMs, scheduler) : true,
+    }),
+  );
+
+  const observe = (options: ObserveOptions = {}): Observable<ResourceEvent<T>> =>
+    defer(() => {
+      const requested = options.resyncPeriodMs ?? defaultResyncPeriodMs;
+      const periodMs = requested > 0 ? Math.max(requested, minResyncPeriodMs) : 0;
+      const listener: Listener = { periodMs, nextResyncAt: scheduler.now() + periodMs, syncing: false };
+      listeners.add(listener);
+      updateResyncPeriod();
+      const replay = store.list().map(
+        (object): ResourceEvent<T> => ({ _tag: 'Added', key: keyFunc(object), object, initial: true }),
+      );
+      return concat(
+        from(replay),
+        run$.pipe(filter((e) => e._tag !== 'Sync' || listener.syncing)),
+      ).pipe(
+        finalize(() => {
+          listeners.delete(listener);
+          updateResyncPeriod();
+        }),
+      );
+    });
+
+  return {
+    events$: observe(),
+    observe,
+    store: store.view,
+    synced$: synced.pipe(distinctUntilChanged()),
+    status$: status.asObservable(),
+    problems$: problems.asObservable(),
+    hasSynced: () => synced.value,
+    lastSyncResourceVersion: () => lastSyncRV,
+    addIndexers: (more) => {
+      store.addIndexers(more);
+    },
+  };
+};

@@ -1,0 +1,2 @@
+export { type KeyFunc, metaNamespaceKeyFunc, splitMetaNamespaceKey } from './keyFunc.js';
+export { type KubeObject, KubeObjectCodec, type ObjectMeta, ObjectMetaCodec, resourceVersionOf } from './KubeObject.js';

@@ -1,0 +1,288 @@
+import { concatMap, config as rxConfig, map, timer } from 'rxjs';
+import { newTestScheduler } from '../helpers/marbles.js';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { InformerProblem, InformerStatus } from '../../lib/informer/InformerStatus.js';
+import type { ResourceEvent } from '../../lib/informer/ResourceEvent.js';
+import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
+import {
+  configMap,
+  deleted,
+  errorEvent,
+  listPage,
+  modified,
+  type TestConfigMap,
+} from '../../lib/testing/builders.js';
+import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
+import { decodeFailure } from '../../lib/codec/decodeObject.js';
+
+type Ev = ResourceEvent<TestConfigMap>;
+
+const a1 = configMap('a', '1');
+const a2 = configMap('a', '2');
+const b1 = configMap('b', '1');
+const c1 = configMap('c', '15');
+
+const add = (o: TestConfigMap, initial = true): Ev => ({ _tag: 'Added', key: `default/${o.metadata.name}`, object: o, initial });
+const upd = (old: TestConfigMap, o: TestConfigMap): Ev => ({
+  _tag: 'Updated',
+  key: `default/${o.metadata.name}`,
+  old,
+  object: o,
+  initial: false,
+});
+const del = (o: TestConfigMap, finalStateUnknown = false): Ev => ({
+  _tag: 'Deleted',
+  key: `default/${o.metadata.name}`,
+  object: o,
+  finalStateUnknown,
+  initial: false,
+});
+const sync = (o: TestConfigMap, initial = false): Ev => ({ _tag: 'Sync', key: `default/${o.metadata.name}`, object: o, initial });
+
+const newScheduler = newTestScheduler;
+
+describe('sharedIndexInformer', () => {
+  afterEach(() => {
+    rxConfig.onUnhandledError = null;
+  });
+
+  it('delivers the initial list as initial Added events, then watch events with old and new objects', () => {
+    const rx = newScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const list = cold('     -(p|)', { p: listPage('10', [a1, b1]) });
+      const watch = cold('     ----m----d', { m: modified(a2), d: deleted(b1) });
+      const lw = fakeListerWatcher<TestConfigMap>({ lists: [list], watches: [watch] });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0 });
+      expectObservable(informer.events$, '^ 20ms !').toBe('-(ab)u----d', {
+        a: add(a1),
+        b: add(b1),
+        u: upd(a1, a2),
+        d: del(b1),
+      });
+      expectSubscriptions(list.subscriptions).toBe('^!');
+      expectSubscriptions(watch.subscriptions).toBe('-^ 19ms !');
+    });
+  });
+
+  it('writes the store before each event goes out (a subscriber reads what it is told)', () => {
+    const rx = newScheduler();
+    const seen: boolean[] = [];
+    rx.run(({ cold }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) })],
+        watches: [cold('--m--d', { m: modified(a2), d: deleted(b1) })],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx });
+      const sub = informer.events$.subscribe((e) => {
+        seen.push(e._tag === 'Deleted' ? !informer.store.has(e.key) : informer.store.get(e.key) === e.object);
+      });
+      rx.schedule(() => {
+        sub.unsubscribe();
+      }, 20);
+    });
+    expect(seen).toEqual([true, true, true, true]);
+  });
+
+  it('turns synced$ true after the first list and reports the lifecycle on status$', () => {
+    const rx = newScheduler();
+    rx.run(({ cold, expectObservable }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('--(p|)', { p: listPage('10', [a1]) })],
+        watches: [cold<never>('-------|'), cold<never>('-')],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0 });
+      const sub = informer.events$.subscribe();
+      rx.schedule(() => {
+        sub.unsubscribe();
+      }, 10);
+      expectObservable(informer.synced$).toBe('f-t-------f', { f: false, t: true });
+      const s = (x: InformerStatus): InformerStatus => x;
+      // the watch closes at frame 9 after 7 frames with no event: a very short watch, so back off
+      expectObservable(informer.status$, '^ 12ms !').toBe('l-(sw)---bx', {
+        l: s({ _tag: 'Listing', resourceVersion: '0', cause: 'Initial' }),
+        s: s({ _tag: 'Synced', count: 1 }),
+        w: s({ _tag: 'Watching', resourceVersion: '10', synced: true }),
+        b: s({
+          _tag: 'BackingOff',
+          delayMs: 800,
+          attempt: 1,
+          next: 'list',
+          error: { _tag: 'VeryShortWatch', resourceVersion: '10' },
+        }),
+        x: s({ _tag: 'Stopped' }),
+      });
+    });
+  });
+
+  it('replays the store to a late subscriber, then live events, with no gap and no duplicate', () => {
+    const rx = newScheduler();
+    rx.run(({ cold, expectObservable }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) })],
+        watches: [cold('-------m-----d', { m: modified(a2), d: deleted(b1) })],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx });
+      expectObservable(informer.events$, '^ 20ms !').toBe('-(ab)---u-----d', { a: add(a1), b: add(b1), u: upd(a1, a2), d: del(b1) });
+      // joins at frame 10, after the update: gets the updated object as an initial Added, then the delete
+      expectObservable(informer.events$, '---------- ^ 10ms !').toBe('----------(ab)d', {
+        a: add(a2),
+        b: add(b1),
+        d: del(b1),
+      });
+    });
+  });
+
+  it('shares one list and one watch among every subscriber and stops when the last leaves', () => {
+    const rx = newScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+      const list = cold('-(p|)', { p: listPage('10', [a1]) });
+      const watch = cold<never>('-----');
+      const lw = fakeListerWatcher<TestConfigMap>({ lists: [list], watches: [watch] });
+      const informer = sharedIndexInformer(lw, { scheduler: rx });
+      expectObservable(informer.events$, '^ 9ms !').toBe('-a', { a: add(a1) });
+      expectObservable(informer.events$, '-- ^ 4ms !').toBe('--a', { a: add(a1) });
+      expectObservable(informer.events$, '--- ^ 2ms !').toBe('---a', { a: add(a1) });
+      expectSubscriptions(watch.subscriptions).toBe('-^ 8ms !');
+      flush();
+      expect(lw.listCalls).toEqual([{ resourceVersion: '0', limit: 500 }]);
+      expect(lw.watchCalls).toHaveLength(1);
+      expect(informer.store.size).toBe(0);
+    });
+  });
+
+  it('lingers after the last subscriber leaves, so that one coming back resumes without relisting', () => {
+    const rx = newScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+      const list = cold('-(p|)', { p: listPage('10', [a1]) });
+      const watch = cold('-------------m', { m: modified(a2) });
+      const lw = fakeListerWatcher<TestConfigMap>({ lists: [list, cold('-(p|)', { p: listPage('10', [a1]) })], watches: [watch, cold<never>('-')] });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, lingerMs: 10 });
+      expectObservable(informer.events$, '^ 4ms !').toBe('-a', { a: add(a1) });
+      expectObservable(informer.events$, '---------- ^ 9ms !').toBe('----------a---u', { a: add(a1), u: upd(a1, a2) });
+      // the second subscriber leaves at 20; the watch lingers until 30
+      expectSubscriptions(watch.subscriptions).toBe('-^ 28ms !');
+      flush();
+      expect(lw.listCalls).toHaveLength(1);
+    });
+  });
+
+  it('relists without linger when a subscriber comes back after the informer stopped', () => {
+    const rx = newScheduler();
+    rx.run(({ cold, expectObservable, flush }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('-(p|)', { p: listPage('10', [a1]) }), cold('-(p|)', { p: listPage('11', [a2]) })],
+        watches: [cold<never>('-'), cold<never>('-')],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx });
+      expectObservable(informer.events$, '^ 4ms !').toBe('-a', { a: add(a1) });
+      expectObservable(informer.events$, '---------- ^ 4ms !').toBe('-----------a', { a: add(a2) });
+      flush();
+      expect(lw.listCalls).toHaveLength(2);
+    });
+  });
+
+  it('after a 410, relists: vanished keys become finalStateUnknown deletes, unchanged objects are Sync, new ones Added', () => {
+    const rx = newScheduler();
+    rx.run(({ cold, expectObservable }) => {
+      const backoff = 800;
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) }), cold('-(p|)', { p: listPage('20', [a1, c1]) })],
+        watches: [cold('--e', { e: errorEvent(410) }), cold<never>('-')],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0 });
+      const relistAt = 1 + 2 + backoff + 1;
+      expectObservable(informer.events$, `^ ${relistAt + 5}ms !`).toBe(`-(ab) ${relistAt - 5}ms (cd)`, {
+        a: add(a1),
+        b: add(b1),
+        c: add(c1, false),
+        d: del(b1, true),
+      });
+    });
+  });
+
+  it('sends Sync events only to subscribers whose resync period has elapsed', () => {
+    const rx = newScheduler();
+    rx.run(({ cold, expectObservable }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({ lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) })], watches: [cold<never>('-')] });
+      const informer = sharedIndexInformer(lw, { scheduler: rx });
+      expectObservable(informer.observe({ resyncPeriodMs: 1000 }), '^ 2500ms !').toBe('-(ab) 995ms (xy) 996ms (xy)', {
+        a: add(a1),
+        b: add(b1),
+        x: sync(a1),
+        y: sync(b1),
+      });
+      expectObservable(informer.observe({ resyncPeriodMs: 2000 }), '^ 2500ms !').toBe('-(ab) 1995ms (xy)', {
+        a: add(a1),
+        b: add(b1),
+        x: sync(a1),
+        y: sync(b1),
+      });
+      expectObservable(informer.observe(), '^ 2500ms !').toBe('-(ab)', { a: add(a1), b: add(b1) });
+    });
+  });
+
+  it('keeps delivering to the others when one subscriber throws, and reports the error', () => {
+    const rx = newScheduler();
+    const reported: unknown[] = [];
+    rxConfig.onUnhandledError = (e: unknown) => {
+      reported.push(e);
+    };
+    rx.run(({ cold, expectObservable }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) })],
+        watches: [cold('----m----d', { m: modified(a2), d: deleted(b1) })],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx });
+      const thrower = informer.events$.subscribe(() => {
+        throw new Error('handler bug');
+      });
+      rx.schedule(() => {
+        thrower.unsubscribe();
+      }, 20);
+      expectObservable(informer.events$, '^ 20ms !').toBe('-(ab)u----d', { a: add(a1), b: add(b1), u: upd(a1, a2), d: del(b1) });
+    });
+    // rxjs keeps a throwing subscriber subscribed: each of its 4 events is reported, none lost
+    expect(reported).toEqual([1, 2, 3, 4].map(() => new Error('handler bug')));
+  });
+
+  it('lets a slow subscriber lag behind without holding back the reflector or the others', () => {
+    const rx = newScheduler();
+    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const watch = cold('----m----d', { m: modified(a2), d: deleted(b1) });
+      const lw = fakeListerWatcher<TestConfigMap>({ lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) })], watches: [watch] });
+      const informer = sharedIndexInformer(lw, { scheduler: rx });
+      const slow$ = informer.events$.pipe(concatMap((e) => timer(10, rx).pipe(map(() => e))));
+      expectObservable(slow$, '^ 60ms !').toBe('----------- a 9ms b 9ms u 9ms d', {
+        a: add(a1),
+        b: add(b1),
+        u: upd(a1, a2),
+        d: del(b1),
+      });
+      expectObservable(informer.events$, '^ 60ms !').toBe('-(ab)u----d', { a: add(a1), b: add(b1), u: upd(a1, a2), d: del(b1) });
+      expectSubscriptions(watch.subscriptions).toBe('-^ 59ms !');
+    });
+  });
+
+  it('reports decode failures and reflector errors on problems$ and keeps going', () => {
+    const rx = newScheduler();
+    const bad = decodeFailure('list', { metadata: { name: 'x', resourceVersion: '3' } }, ['bad spec']);
+    rx.run(({ cold, expectObservable }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('-(p|)', { p: listPage('10', [a1], undefined, [bad]) })],
+        watches: [cold('--#', undefined, { _tag: 'TransportError', verb: 'watch', resource: 'configmaps', message: 'reset' }), cold<never>('-')],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0 });
+      const p = (x: InformerProblem): InformerProblem => x;
+      expectObservable(informer.problems$, '^ 1000ms !').toBe('-f-e', {
+        f: p(bad),
+        e: p({
+          _tag: 'ReflectorError',
+          next: 'watch',
+          error: { _tag: 'WatchFailed', error: { _tag: 'TransportError', verb: 'watch', resource: 'configmaps', message: 'reset' } },
+        }),
+      });
+      expectObservable(informer.events$, '^ 1000ms !').toBe('-a', { a: add(a1) });
+    });
+  });
+});

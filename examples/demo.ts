@@ -79,7 +79,14 @@ const eventsSub = informer.events$.subscribe((e) => {
 await firstValueFrom(informer.synced$.pipe(filter(Boolean)));
 console.log(styleText('bold', `synced: ${informer.store.size} objects`));
 
-const churn = interval(periodMs).pipe(take(ticks)).subscribe({ next: change, complete: () => stop() });
+const churn = interval(periodMs)
+  .pipe(take(ticks))
+  .subscribe({
+    next: change,
+    complete: () => {
+      stop();
+    },
+  });
 const stop = (): void => {
   churn.unsubscribe();
   console.log(styleText('bold', `stopping with ${informer.store.size} objects cached`));

@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, interval, map, of, take } from 'rxjs';
+import { filter, firstValueFrom, interval, lastValueFrom, map, of, take } from 'rxjs';
 
 import { sharedIndexInformer } from 'kube-rx';
 import { configMap, fakeListerWatcher, listPage, modified } from 'kube-rx/testing';
@@ -17,5 +17,5 @@ const sub = updates$.subscribe((e) => {
 });
 await firstValueFrom(informer.synced$.pipe(filter(Boolean)));
 console.log('synced:', informer.store.listKeys().join(', '));
-await firstValueFrom(updates$.pipe(take(3)), { defaultValue: undefined });
+await lastValueFrom(updates$.pipe(take(3)));
 sub.unsubscribe();

@@ -53,10 +53,20 @@ export {
   listThenWatch,
   nextBackoff,
   type NextStep,
+  type PhaseOutput,
   type ReflectorConfig,
   type ReflectorDataEvent,
   type ReflectorError,
   type ReflectorEvent,
+  reflectorProtocol,
+  type ReflectorState,
+  type ReflectorStep,
+  type ReflectorTransition,
+  type WatchCursor,
+  type WatchEnd,
+  type WatchInput,
+  type WatchStep,
+  type WatchVerdict,
 } from './reflector/index.js';
 
 // the DeltaFIFO

@@ -25,10 +25,13 @@ const identify = (raw: unknown): { key?: string; resourceVersion?: string } => {
   };
 };
 
+/** JSON.stringify, typed as it behaves: undefined for undefined, functions and symbols. */
+const stringify = (u: unknown): string | undefined => JSON.stringify(u);
+
 const excerpt = (raw: unknown): string => {
   let s: string;
   try {
-    s = typeof raw === 'string' ? raw : (JSON.stringify(raw) as string | undefined) ?? String(raw);
+    s = typeof raw === 'string' ? raw : (stringify(raw) ?? String(raw));
   } catch {
     s = String(raw);
   }

@@ -145,8 +145,8 @@ export interface ReflectorState {
  *
  * @example
  * ```ts
- * import { initialReflectorState, relistResourceVersion } from 'kube-rx';
- * relistResourceVersion(initialReflectorState); // '0'
+ * import { reflectorProtocol } from 'kube-rx';
+ * reflectorProtocol.relistResourceVersion(reflectorProtocol.initialReflectorState); // '0'
  * ```
  * @category reflector
  * @since 0.1.0
@@ -198,8 +198,8 @@ export type ReflectorStep =
  *
  * @example
  * ```ts
- * import { initialReflectorState, type ReflectorTransition } from 'kube-rx';
- * const t: ReflectorTransition = { _tag: 'Next', state: initialReflectorState, step: { _tag: 'Watch' } };
+ * import { reflectorProtocol, type ReflectorTransition } from 'kube-rx';
+ * const t: ReflectorTransition = { _tag: 'Next', state: reflectorProtocol.initialReflectorState, step: { _tag: 'Watch' } };
  * ```
  * @category reflector
  * @since 0.1.0
@@ -252,8 +252,8 @@ const advanceRV = (state: ReflectorState, resourceVersion: string | undefined): 
  *
  * @example
  * ```ts
- * import { initialReflectorState, relistResourceVersion } from 'kube-rx';
- * relistResourceVersion({ ...initialReflectorState, lastSyncRV: '7', expired: true }); // ''
+ * import { reflectorProtocol } from 'kube-rx';
+ * reflectorProtocol.relistResourceVersion({ ...initialReflectorState, lastSyncRV: '7', expired: true }); // ''
  * ```
  * @category reflector
  * @since 0.1.0
@@ -273,8 +273,8 @@ export const relistResourceVersion = (state: ReflectorState): string =>
  *
  * @example
  * ```ts
- * import { initialReflectorState, relistCause } from 'kube-rx';
- * relistCause(initialReflectorState); // 'Error'
+ * import { reflectorProtocol } from 'kube-rx';
+ * reflectorProtocol.relistCause(reflectorProtocol.initialReflectorState); // 'Error'
  * ```
  * @category reflector
  * @since 0.1.0
@@ -298,8 +298,8 @@ export const relistCause = (state: ReflectorState): ListCause => (state.expired 
  *
  * @example
  * ```ts
- * import { firstPageOptions } from 'kube-rx';
- * firstPageOptions('0', 500, false); // { resourceVersion: '0', limit: 500 }
+ * import { reflectorProtocol } from 'kube-rx';
+ * reflectorProtocol.firstPageOptions('0', 500, false); // { resourceVersion: '0', limit: 500 }
  * ```
  * @category reflector
  * @since 0.1.0
@@ -321,8 +321,8 @@ export const firstPageOptions = (resourceVersion: string, pageSize: number, pagi
  *
  * @example
  * ```ts
- * import { continuePageOptions } from 'kube-rx';
- * continuePageOptions({ resourceVersion: '0', limit: 500 }, 'tok'); // { limit: 500, continue: 'tok' }
+ * import { reflectorProtocol } from 'kube-rx';
+ * reflectorProtocol.continuePageOptions({ resourceVersion: '0', limit: 500 }, 'tok'); // { limit: 500, continue: 'tok' }
  * ```
  * @category reflector
  * @since 0.1.0
@@ -344,8 +344,8 @@ export const continuePageOptions = (first: ListOptions, continueToken: string): 
  *
  * @example
  * ```ts
- * import { fullListOptions } from 'kube-rx';
- * fullListOptions({ resourceVersion: '0', limit: 500 }); // { resourceVersion: '0' }
+ * import { reflectorProtocol } from 'kube-rx';
+ * reflectorProtocol.fullListOptions({ resourceVersion: '0', limit: 500 }); // { resourceVersion: '0' }
  * ```
  * @category reflector
  * @since 0.1.0
@@ -377,8 +377,8 @@ export const fullListOptions = (first: ListOptions): ListOptions => ({
  *
  * @example
  * ```ts
- * import { classifyListFailure, httpError } from 'kube-rx';
- * classifyListFailure(httpError('list', 'pods', 410), '0', false); // 'RelistConsistent'
+ * import { reflectorProtocol, httpError } from 'kube-rx';
+ * reflectorProtocol.classifyListFailure(httpError('list', 'pods', 410), '0', false); // 'RelistConsistent'
  * ```
  * @category reflector
  * @since 0.1.0
@@ -411,8 +411,8 @@ const retryAfterMs = (error: ListerWatcherError): number =>
  *
  * @example
  * ```ts
- * import { watchTimeoutSeconds } from 'kube-rx';
- * watchTimeoutSeconds(300, () => 0.5); // 450
+ * import { reflectorProtocol } from 'kube-rx';
+ * reflectorProtocol.watchTimeoutSeconds(300, () => 0.5); // 450
  * ```
  * @category reflector
  * @since 0.1.0
@@ -433,8 +433,8 @@ export const watchTimeoutSeconds = (minWatchTimeoutSeconds: number, random: () =
  *
  * @example
  * ```ts
- * import { watchOptionsFor } from 'kube-rx';
- * watchOptionsFor('100', 300, false).allowWatchBookmarks; // true
+ * import { reflectorProtocol } from 'kube-rx';
+ * reflectorProtocol.watchOptionsFor('100', 300, false).allowWatchBookmarks; // true
  * ```
  * @category reflector
  * @since 0.1.0
@@ -537,9 +537,9 @@ const isExpiredStatus = (status: Status): boolean =>
  *
  * @example
  * ```ts
- * import { classifyWatchFailure, httpError } from 'kube-rx';
- * classifyWatchFailure({ _tag: 'Failed', error: httpError('watch', 'pods', 503) }, '10'); // Recover, next 'watch'
- * classifyWatchFailure({ _tag: 'Closed', durationMs: 60_000, events: 3 }, '10');        // { _tag: 'Rewatch' }
+ * import { reflectorProtocol, httpError } from 'kube-rx';
+ * reflectorProtocol.classifyWatchFailure({ _tag: 'Failed', error: httpError('watch', 'pods', 503) }, '10'); // Recover, next 'watch'
+ * reflectorProtocol.classifyWatchFailure({ _tag: 'Closed', durationMs: 60_000, events: 3 }, '10');        // { _tag: 'Rewatch' }
  * ```
  * @category reflector
  * @since 0.1.0
@@ -616,8 +616,8 @@ export type WatchInput<T> =
  *
  * @example
  * ```ts
- * import { initialReflectorState, type WatchCursor, type KubeObject } from 'kube-rx';
- * const c: WatchCursor<KubeObject> = { state: initialReflectorState, events: 0 };
+ * import { reflectorProtocol, type WatchCursor, type KubeObject } from 'kube-rx';
+ * const c: WatchCursor<KubeObject> = { state: reflectorProtocol.initialReflectorState, events: 0 };
  * ```
  * @category reflector
  * @since 0.1.0
@@ -640,8 +640,8 @@ export interface WatchCursor<T> {
  *
  * @example
  * ```ts
- * import { initialReflectorState, type WatchStep, type KubeObject } from 'kube-rx';
- * const s: WatchStep<KubeObject> = { cursor: { state: initialReflectorState, events: 0 }, out: [] };
+ * import { reflectorProtocol, type WatchStep, type KubeObject } from 'kube-rx';
+ * const s: WatchStep<KubeObject> = { cursor: { state: reflectorProtocol.initialReflectorState, events: 0 }, out: [] };
  * ```
  * @category reflector
  * @since 0.1.0
@@ -759,9 +759,9 @@ const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: Wat
  *
  * @example
  * ```ts
- * import { initialReflectorState, reduceWatch } from 'kube-rx';
- * const cursor = { state: { ...initialReflectorState, lastSyncRV: '10' }, events: 0 };
- * reduceWatch(cursor, { _tag: 'Event', event: { _tag: 'Bookmark', resourceVersion: '20', initialEventsEnd: false } })
+ * import { reflectorProtocol } from 'kube-rx';
+ * const cursor = { state: { ...reflectorProtocol.initialReflectorState, lastSyncRV: '10' }, events: 0 };
+ * reflectorProtocol.reduceWatch(cursor, { _tag: 'Event', event: { _tag: 'Bookmark', resourceVersion: '20', initialEventsEnd: false } })
  *   .cursor.state.lastSyncRV; // '20'
  * ```
  * @category reflector

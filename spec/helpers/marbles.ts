@@ -9,8 +9,11 @@ interface Frame {
 const isFrames = (u: unknown): u is ReadonlyArray<Frame> =>
   Array.isArray(u) && u.every((f) => typeof f === 'object' && f !== null && 'frame' in f && 'notification' in f);
 
+/** JSON.stringify, typed as it behaves: undefined for undefined, functions and symbols. */
+const stringify = (v: unknown): string | undefined => JSON.stringify(v);
+
 const brief = (v: unknown): string => {
-  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? String(v);
+  if (typeof v !== 'object' || v === null) return stringify(v) ?? String(v);
   const o = v as Record<string, unknown>;
   const tag = typeof o['_tag'] === 'string' ? o['_tag'] : '';
   const key = typeof o['key'] === 'string' ? ` ${o['key']}` : '';

@@ -22,6 +22,8 @@ export {
 
 // the ListerWatcher port and the wire format
 export {
+  type ApiResource,
+  collectionPath,
   decodeListBody,
   decodeWatchLine,
   decodeWatchLines,

@@ -1,3 +1,4 @@
+export { type ApiResource, collectionPath } from './ApiResource.js';
 export { decodeListBody } from './decodeListBody.js';
 export { decodeWatchLine, decodeWatchLines } from './decodeWatchLine.js';
 export type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';

@@ -117,3 +117,6 @@ export {
   type SharedIndexInformerConfig,
   waitForCacheSync,
 } from './informer/index.js';
+
+// generic operators
+export { mergeMapWithLag } from './operators/index.js';

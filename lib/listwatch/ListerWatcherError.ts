@@ -1,7 +1,23 @@
 import type { Status } from '../codec/Status.js';
 
 /**
- * Why a LIST or WATCH request failed, as a tagged value (the error channel of a
+ * The request a {@link ListerWatcherError} belongs to: a LIST page, a WATCH, or a discovery GET
+ * (`/api`, `/apis`, `/apis/{group}/{version}`) made while resolving a resource name.
+ *
+ * Maps to the verbs of client-go's `rest.Request` (`List`, `Watch`) and `discovery.DiscoveryClient`.
+ *
+ * @example
+ * ```ts
+ * import type { ListerWatcherVerb } from 'kube-rx';
+ * const verb: ListerWatcherVerb = 'discovery';
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export type ListerWatcherVerb = 'list' | 'watch' | 'discovery';
+
+/**
+ * Why a LIST, WATCH or discovery request failed, as a tagged value (the error channel of a
  * {@link ListerWatcher}'s Observables carries only these).
  *
  * - `HttpError`: the server answered with a non-2xx status (its `metav1.Status` when it sent one).
@@ -21,7 +37,7 @@ import type { Status } from '../codec/Status.js';
 export type ListerWatcherError =
   | {
       readonly _tag: 'HttpError';
-      readonly verb: 'list' | 'watch';
+      readonly verb: ListerWatcherVerb;
       readonly resource: string;
       readonly code: number;
       readonly reason?: string;
@@ -31,7 +47,7 @@ export type ListerWatcherError =
     }
   | {
       readonly _tag: 'TransportError';
-      readonly verb: 'list' | 'watch';
+      readonly verb: ListerWatcherVerb;
       readonly resource: string;
       readonly message: string;
       /** The system error code when there is one: `ECONNREFUSED`, `ECONNRESET`, ... */
@@ -50,7 +66,7 @@ export type ListerWatcherError =
  * @since 0.1.0
  */
 export const httpError = (
-  verb: 'list' | 'watch',
+  verb: ListerWatcherVerb,
   resource: string,
   code: number,
   extra: { readonly reason?: string; readonly message?: string; readonly status?: Status; readonly retryAfterSeconds?: number } = {},
@@ -77,7 +93,7 @@ export const httpError = (
  * @since 0.1.0
  */
 export const transportError = (
-  verb: 'list' | 'watch',
+  verb: ListerWatcherVerb,
   resource: string,
   message: string,
   code?: string,
@@ -119,7 +135,7 @@ export const isListerWatcherError = (u: unknown): u is ListerWatcherError =>
  * @category listwatch
  * @since 0.1.0
  */
-export const toListerWatcherError = (u: unknown, verb: 'list' | 'watch', resource: string): ListerWatcherError => {
+export const toListerWatcherError = (u: unknown, verb: ListerWatcherVerb, resource: string): ListerWatcherError => {
   if (isListerWatcherError(u)) return u;
   if (u instanceof Error) {
     const code = (u as Error & { readonly code?: unknown }).code;

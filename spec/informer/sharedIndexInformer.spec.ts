@@ -1,4 +1,4 @@
-import { concatMap, config as rxConfig, map, timer } from 'rxjs';
+import { config as rxConfig, map, timer } from 'rxjs';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -15,6 +15,7 @@ import {
 } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
 import { decodeFailure } from '../../lib/codec/decodeObject.js';
+import { mergeMapWithLag } from '../../lib/operators/mergeMapWithLag.js';
 
 type Ev = ResourceEvent<TestConfigMap>;
 
@@ -246,13 +247,16 @@ describe('sharedIndexInformer', () => {
     expect(reported).toEqual([1, 2, 3, 4].map(() => new Error('handler bug')));
   });
 
-  it('lets a slow subscriber lag behind without holding back the reflector or the others', () => {
+  it('lets a slow subscriber lag behind without holding back the reflector or the others, and shows its lag', () => {
     const rx = newScheduler();
+    const lags: number[] = [];
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
       const watch = cold('----m----d', { m: modified(a2), d: deleted(b1) });
       const lw = fakeListerWatcher<TestConfigMap>({ lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) })], watches: [watch] });
       const informer = sharedIndexInformer(lw, { scheduler: rx });
-      const slow$ = informer.events$.pipe(concatMap((e) => timer(10, rx).pipe(map(() => e))));
+      const slow$ = informer.events$.pipe(
+        mergeMapWithLag((e) => timer(10, rx).pipe(map(() => e)), { lag: { next: (n) => lags.push(n) } }),
+      );
       expectObservable(slow$, '^ 60ms !').toBe('----------- a 9ms b 9ms u 9ms d', {
         a: add(a1),
         b: add(b1),
@@ -262,6 +266,8 @@ describe('sharedIndexInformer', () => {
       expectObservable(informer.events$, '^ 60ms !').toBe('-(ab)u----d', { a: add(a1), b: add(b1), u: upd(a1, a2), d: del(b1) });
       expectSubscriptions(watch.subscriptions).toBe('-^ 59ms !');
     });
+    // a and b arrive at 1, u at 5 and d at 10, all before a's handler is done at 11: 4 behind, then it drains
+    expect(lags).toEqual([1, 2, 3, 4, 3, 2, 1, 0]);
   });
 
   it('reports decode failures and reflector errors on problems$ and keeps going', () => {

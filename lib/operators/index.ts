@@ -1,0 +1,1 @@
+export { mergeMapWithLag } from './mergeMapWithLag.js';

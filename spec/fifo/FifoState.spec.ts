@@ -19,21 +19,11 @@ import {
   updateObject,
 } from '../../lib/fifo/FifoState.js';
 import { metaNamespaceKeyFunc } from '../../lib/meta/keyFunc.js';
-import type { Store } from '../../lib/store/Store.js';
 import { configMap, type TestConfigMap } from '../../lib/testing/builders.js';
+import { mapStore } from '../helpers/mapStore.js';
 
 type CM = TestConfigMap;
 
-/** A Map-backed read-only Store (the real one lives in lib/store). */
-const mapStore = <T>(m: Map<string, T>): Store<T> => ({
-  get: (k) => m.get(k),
-  has: (k) => m.has(k),
-  list: () => [...m.values()],
-  listKeys: () => [...m.keys()],
-  get size() {
-    return m.size;
-  },
-});
 
 const cm = (name: string, rv = '1'): CM => configMap(name, rv, 'ns');
 const key = (o: CM): string => metaNamespaceKeyFunc(o);

@@ -6,22 +6,13 @@ import { describe, expect, it, vi } from 'vitest';
 import type { DeletedFinalStateUnknown, Delta } from '../../lib/fifo/Delta.js';
 import { deltaFifo, type DeltaFifoConfig, type FifoInput, type FifoOutput } from '../../lib/fifo/deltaFifo.js';
 import type { ReflectorError } from '../../lib/reflector/ReflectorError.js';
-import type { Store } from '../../lib/store/Store.js';
 import { configMap, type TestConfigMap } from '../../lib/testing/builders.js';
+import { mapStore } from '../helpers/mapStore.js';
 
 type CM = TestConfigMap;
 type In = FifoInput<CM>;
 type Out = FifoOutput<CM>;
 
-const mapStore = <T>(m: Map<string, T>): Store<T> => ({
-  get: (k) => m.get(k),
-  has: (k) => m.has(k),
-  list: () => [...m.values()],
-  listKeys: () => [...m.keys()],
-  get size() {
-    return m.size;
-  },
-});
 
 const cm = (name: string, rv = '1', data?: Record<string, string>): CM => configMap(name, rv, 'ns', data);
 const rvOf = (o: CM): string => o.metadata.resourceVersion ?? '';

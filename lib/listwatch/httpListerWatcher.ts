@@ -1,0 +1,266 @@
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { catchError, concatMap, type Observable, of, throwError } from 'rxjs';
+
+import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
+import { type ApiResource, collectionPath } from './ApiResource.js';
+import { decodeListBody } from './decodeListBody.js';
+import { decodeWatchLines } from './decodeWatchLine.js';
+import type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
+import { httpError, transportError } from './ListerWatcherError.js';
+import {
+  httpErrorOf,
+  isSuccessStatus,
+  type KubeConfigLike,
+  kubeGet,
+  type KubeRequest,
+  type KubeResponse,
+  kubeStream,
+} from './kubeRequest.js';
+import { type LineTooLong, splitLines } from './splitLines.js';
+
+/**
+ * Settings of {@link httpListerWatcher}.
+ *
+ * Maps to client-go's `cache.NewFilteredListWatchFromClient` arguments (client, resource,
+ * namespace, `ListOptions` tweaks) plus transport limits client-go keeps in `rest.Config`.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from '@kubernetes/client-node';
+ * import type { HttpListerWatcherConfig, KubeObject } from 'kube-rx';
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const config: HttpListerWatcherConfig<KubeObject> = {
+ *   kubeConfig,
+ *   resource: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
+ *   namespace: 'default',
+ *   labelSelector: 'app=web',
+ * };
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export interface HttpListerWatcherConfig<T> {
+  /**
+   * A client-node `KubeConfig` (1.4 or 2.x): the current cluster's server URL, and
+   * `applyToHTTPSOptions` for TLS, credentials (tokens, client certificates, exec/OIDC plugins)
+   * and proxies. Called once per request, so refreshed tokens are picked up.
+   */
+  readonly kubeConfig: KubeConfigLike;
+  readonly resource: ApiResource;
+  /** Decoder of each object. Default `KubeObjectCodec` (metadata checked, everything else kept); give one whenever `T` is narrower than `KubeObject`. */
+  readonly codec?: t.Decoder<unknown, T>;
+  /** A namespaced resource: only this namespace. Absent (or `''`): all namespaces. Ignored for cluster-scoped resources. */
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  /**
+   * Byte-level watchdog: when no byte arrives for this long (counted from the start of the
+   * request, then from the response head and each chunk), the request is destroyed and the
+   * Observable errors with a `TransportError` with code `'ETIMEDOUT'`. It catches half-open TCP
+   * connections that would otherwise hang forever.
+   *
+   * Default: for a watch, `(timeoutSeconds + 30) * 1000` of that watch (330 000 ms without a
+   * `timeoutSeconds`): the server closes the watch itself after `timeoutSeconds`, and bookmarks
+   * keep a healthy quiet watch busy well before that, so only a dead connection stays silent
+   * longer. For a LIST page: 330 000 ms.
+   */
+  readonly watchIdleTimeoutMs?: number;
+  /** Longest accepted watch line in bytes (see {@link splitLines}). Default 128 MiB. */
+  readonly maxLineBytes?: number;
+  /** `User-Agent` header. Default `kube-rx`. */
+  readonly userAgent?: string;
+}
+
+const DEFAULT_IDLE_MS = 330_000;
+
+/** Code of the `TransportError` a watch errors with when one line exceeds `maxLineBytes`. */
+const LINE_TOO_LONG = 'ELINETOOLONG';
+
+const isLineTooLong = (e: unknown): e is LineTooLong =>
+  typeof e === 'object' && e !== null && '_tag' in e && e._tag === 'LineTooLong';
+
+/** `plural.group`, as kubectl and the API server's messages name a resource (`configmaps`, `deployments.apps`). */
+const resourceLabel = (resource: ApiResource): string =>
+  resource.group === '' ? resource.plural : `${resource.plural}.${resource.group}`;
+
+const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
+
+/**
+ * The query of a LIST page: `resourceVersion` (left out when `''`), `resourceVersionMatch`,
+ * `limit` (left out when absent or 0), `continue`, and the selectors.
+ */
+const listQuery = (
+  options: ListOptions,
+  labelSelector: string | undefined,
+  fieldSelector: string | undefined,
+): Record<string, string | undefined> => ({
+  resourceVersion: nonEmpty(options.resourceVersion),
+  resourceVersionMatch: options.resourceVersionMatch,
+  limit: options.limit === undefined || options.limit <= 0 ? undefined : String(options.limit),
+  continue: nonEmpty(options.continue),
+  labelSelector: nonEmpty(labelSelector),
+  fieldSelector: nonEmpty(fieldSelector),
+});
+
+/** The query of a WATCH: `watch=true` plus the options and selectors. */
+const watchQuery = (
+  options: WatchOptions,
+  labelSelector: string | undefined,
+  fieldSelector: string | undefined,
+): Record<string, string | undefined> => ({
+  watch: 'true',
+  resourceVersion: nonEmpty(options.resourceVersion),
+  allowWatchBookmarks: options.allowWatchBookmarks ? 'true' : undefined,
+  timeoutSeconds: options.timeoutSeconds === undefined ? undefined : String(options.timeoutSeconds),
+  sendInitialEvents: options.sendInitialEvents === undefined ? undefined : String(options.sendInitialEvents),
+  resourceVersionMatch: options.resourceVersionMatch,
+  labelSelector: nonEmpty(labelSelector),
+  fieldSelector: nonEmpty(fieldSelector),
+});
+
+/** A LIST response: 2xx → parse and decode the page; else → `HttpError`. */
+const pageOf = <T>(
+  request: KubeRequest,
+  codec: t.Decoder<unknown, T>,
+  response: KubeResponse,
+): Observable<ListPage<T>> => {
+  if (!isSuccessStatus(response.statusCode)) return throwError(() => httpErrorOf(request, response));
+  let json: unknown;
+  try {
+    json = JSON.parse(response.body.toString('utf8'));
+  } catch (e: unknown) {
+    const reason = e instanceof Error ? e.message : String(e);
+    return throwError(() =>
+      httpError(request.verb, request.resource, response.statusCode, {
+        reason: 'InvalidBody',
+        message: `${request.verb} ${request.resource}: the response body is not JSON: ${reason}`,
+      }),
+    );
+  }
+  const page = decodeListBody(codec, json);
+  if (isLeft(page)) {
+    return throwError(() =>
+      httpError(request.verb, request.resource, response.statusCode, {
+        reason: 'InvalidBody',
+        message: `${request.verb} ${request.resource}: the response is not a list: ${page.left.errors.join('; ')}`,
+      }),
+    );
+  }
+  return of(page.right);
+};
+
+/**
+ * A {@link ListerWatcher} over HTTP for any resource: LIST pages and WATCH streams straight from
+ * the API server with `node:http` / `node:https`, using the TLS material, credentials and proxy
+ * that the client-node `KubeConfig` provides. Each `list` / `watch` call returns a cold
+ * Observable: subscribing sends the request, unsubscribing destroys it (and its socket).
+ *
+ * Maps to client-go's `cache.NewListWatchFromClient` / `NewFilteredListWatchFromClient` over
+ * `rest.Request.Do` (LIST) and `rest.Request.Watch` (WATCH, with `watch.StreamWatcher`).
+ *
+ * ```
+ * list(o):      -------(P|)        P = ListPage (bad items in page.invalid, the page is kept)
+ *               -------#           # = HttpError (non-2xx, or a body that is not a list) | TransportError
+ * watch(o):     ---a--b-i--k---|   a,b = Added/Modified/Deleted, i = Invalid (bad line), k = Bookmark
+ *                                  | = the server ended the response cleanly (timeoutSeconds)
+ *               ---a--#            # = TransportError ECONNRESET (connection dropped, even mid-line)
+ *               ---a------- idle #   # = TransportError ETIMEDOUT (no byte for watchIdleTimeoutMs)
+ *               ---#               # = HttpError (401/403/404/410/429/5xx at watch start)
+ * ```
+ *
+ * Algorithm of `watch`:
+ * 1. GET the collection with `watch=true` and the options (`resourceVersion` left out when `''`).
+ * 2. A non-2xx answer: read its body, error with `HttpError` (Status, reason, Retry-After).
+ * 3. A 2xx answer: body chunks → {@link splitLines} (`maxLineBytes`) → `decodeWatchLine` with
+ *    the codec → `WatchEvent`s. A line that does not decode is an `Invalid` event and the stream
+ *    goes on. In-stream `ERROR` events (a 410 Status, say) are `Error` events, not errors.
+ * 4. The response ends cleanly: complete. It is cut: error with `TransportError`.
+ *
+ * ## Recovery (errors)
+ * Errors are always a {@link ListerWatcherError} (verb `list` / `watch`, resource `plural.group`):
+ * - `HttpError` with the server's code, its decoded `Status`, `reason`, and `retryAfterSeconds`
+ *   (from `Retry-After`, else from `status.details.retryAfterSeconds`); the message names verb,
+ *   resource and namespace plus the server's message, e.g.
+ *   `watch configmaps in namespace "default": Forbidden: configmaps is forbidden: User "x" …`,
+ *   and never contains a token or key. A 2xx LIST body that is not a list: `HttpError` with reason
+ *   `InvalidBody`.
+ * - `TransportError` with the system code: `ECONNREFUSED`, `ECONNRESET` (also for a response cut
+ *   short), `ENOTFOUND`, TLS codes (`DEPTH_ZERO_SELF_SIGNED_CERT`, `SELF_SIGNED_CERT_IN_CHAIN`,
+ *   `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`, …), `ETIMEDOUT` for the
+ *   byte-level watchdog, `ELINETOOLONG` for a watch line longer than `maxLineBytes`, and
+ *   `EKUBECONFIG` when the kubeconfig has no cluster or `applyToHTTPSOptions` fails (an exec
+ *   plugin error, `http:` without `insecure-skip-tls-verify`).
+ * All of these are retriable for {@link listThenWatch}: it backs off and re-watches (transport) or
+ * relists (410), per `isRetriableWatchError` / `isExpired`. TLS verification stays on unless the
+ * kubeconfig says `insecure-skip-tls-verify`.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from '@kubernetes/client-node';
+ * import { httpListerWatcher, listThenWatch } from 'kube-rx';
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * const lw = httpListerWatcher({
+ *   kubeConfig,
+ *   resource: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
+ *   namespace: 'default',
+ * });
+ * const sub = listThenWatch(lw).subscribe((e) => console.log(e._tag));
+ * // later: sub.unsubscribe() aborts the watch in flight
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const httpListerWatcher = <T extends KubeObject>(config: HttpListerWatcherConfig<T>): ListerWatcher<T> => {
+  const { kubeConfig, resource, namespace, labelSelector, fieldSelector, watchIdleTimeoutMs, maxLineBytes, userAgent } =
+    config;
+  // KubeObjectCodec decodes to KubeObject; T defaults to it when no codec is given.
+  const codec = config.codec ?? (KubeObjectCodec as unknown as t.Decoder<unknown, T>);
+  const label = resourceLabel(resource);
+  const path = collectionPath(resource, namespace);
+  const requestFor = (
+    verb: 'list' | 'watch',
+    query: Record<string, string | undefined>,
+    idleTimeoutMs: number,
+  ): KubeRequest => ({
+    kubeConfig,
+    verb,
+    resource: label,
+    namespaced: resource.namespaced,
+    ...(resource.namespaced && namespace !== undefined && namespace !== '' ? { namespace } : {}),
+    path,
+    query,
+    idleTimeoutMs,
+    ...(userAgent === undefined ? {} : { userAgent }),
+  });
+
+  return {
+    list: (options: ListOptions): Observable<ListPage<T>> => {
+      const request = requestFor('list', listQuery(options, labelSelector, fieldSelector), watchIdleTimeoutMs ?? DEFAULT_IDLE_MS);
+      return kubeGet(request).pipe(concatMap((response) => pageOf(request, codec, response)));
+    },
+    watch: (options: WatchOptions): Observable<WatchEvent<T>> => {
+      const idle =
+        watchIdleTimeoutMs ?? (options.timeoutSeconds === undefined ? DEFAULT_IDLE_MS : (options.timeoutSeconds + 30) * 1000);
+      const request = requestFor('watch', watchQuery(options, labelSelector, fieldSelector), idle);
+      return kubeStream(request).pipe(
+        splitLines(maxLineBytes === undefined ? {} : { maxLineBytes }),
+        catchError((e: unknown) =>
+          throwError(() =>
+            isLineTooLong(e)
+              ? transportError(
+                  'watch',
+                  label,
+                  `watch ${label}: a line of the watch stream exceeds maxLineBytes (${e.limit} bytes; ${e.length} seen)`,
+                  LINE_TOO_LONG,
+                )
+              : e,
+          ),
+        ),
+        decodeWatchLines(codec),
+      );
+    },
+  };
+};

@@ -1,0 +1,440 @@
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import type { RequestOptions } from 'node:https';
+import { request as httpsRequest } from 'node:https';
+
+import type { KubeConfig } from '@kubernetes/client-node';
+import { isRight } from 'fp-ts/lib/Either.js';
+import { Observable } from 'rxjs';
+
+import { type Status, StatusCodec } from '../codec/Status.js';
+import { httpError, type ListerWatcherError, type ListerWatcherVerb, transportError } from './ListerWatcherError.js';
+
+/**
+ * The part of a client-node `KubeConfig` that kube-rx uses: the current cluster's server URL and
+ * `applyToHTTPSOptions` (TLS material, bearer tokens, client certificates, exec and OIDC plugins,
+ * `insecure-skip-tls-verify`, proxies, all as client-node supports them). Any `KubeConfig` of
+ * client-node 1.4 or 2.x fits; kube-rx never loads client-node at run time.
+ *
+ * Maps to client-go's `rest.Config` (as built by `clientcmd`).
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from '@kubernetes/client-node';
+ * import type { KubeConfigLike } from 'kube-rx';
+ * const kc = new KubeConfig();
+ * kc.loadFromDefault();
+ * const config: KubeConfigLike = kc;
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export type KubeConfigLike = Pick<KubeConfig, 'getCurrentCluster' | 'applyToHTTPSOptions'>;
+
+/**
+ * One GET against the API server, as {@link kubeGet} and {@link kubeStream} make it.
+ *
+ * Maps to client-go's `rest.Request` (`Verb("GET")`, `AbsPath`, `Param`s).
+ *
+ * @example
+ * ```ts
+ * import type { KubeRequest } from 'kube-rx';
+ * declare const kubeConfig: import('kube-rx').KubeConfigLike;
+ * const r: KubeRequest = {
+ *   kubeConfig, verb: 'list', resource: 'configmaps', namespace: 'default',
+ *   path: '/api/v1/namespaces/default/configmaps', query: { limit: '500' },
+ * };
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export interface KubeRequest {
+  readonly kubeConfig: KubeConfigLike;
+  /** For error values and messages only. */
+  readonly verb: ListerWatcherVerb;
+  /** The resource as `plural.group` (`configmaps`, `deployments.apps`) or the discovery path, for errors. */
+  readonly resource: string;
+  /** The namespace the request is about, for error messages; absent for cluster-wide requests. */
+  readonly namespace?: string;
+  /** When the resource is namespaced but no namespace is given, messages say "in all namespaces". */
+  readonly namespaced?: boolean;
+  /** The API path, appended to the path of the cluster's server URL. */
+  readonly path: string;
+  /** Query parameters; `undefined` values are left out. */
+  readonly query?: Readonly<Record<string, string | undefined>>;
+  /** `User-Agent` header. Default `kube-rx`. */
+  readonly userAgent?: string;
+  /**
+   * Byte-level watchdog: when nothing arrives for this long (from the start of the request, then
+   * after the response head and each chunk), the request is destroyed and the Observable errors
+   * with a `TransportError` with code `'ETIMEDOUT'`. Absent: no watchdog.
+   */
+  readonly idleTimeoutMs?: number;
+}
+
+/**
+ * A whole response: status, headers and the body read into one Buffer.
+ *
+ * Maps to client-go's `rest.Result`.
+ *
+ * @example
+ * ```ts
+ * import type { KubeResponse } from 'kube-rx';
+ * const r: KubeResponse = { statusCode: 200, headers: {}, body: Buffer.from('{}') };
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export interface KubeResponse {
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+const DEFAULT_USER_AGENT = 'kube-rx';
+const BODY_EXCERPT_LIMIT = 256;
+
+const errorCodeOf = (e: unknown): string | undefined => {
+  if (typeof e !== 'object' || e === null || !('code' in e)) return undefined;
+  const code: unknown = e.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** `verb resource in namespace "ns"` (or `in all namespaces`, or nothing for cluster-scoped). */
+const describe = (request: KubeRequest): string => {
+  const where =
+    request.namespace !== undefined && request.namespace !== ''
+      ? ` in namespace "${request.namespace}"`
+      : request.namespaced === true
+        ? ' in all namespaces'
+        : '';
+  return `${request.verb} ${request.resource}${where}`;
+};
+
+const fail = (request: KubeRequest, message: string, code?: string): ListerWatcherError =>
+  transportError(request.verb, request.resource, `${describe(request)}: ${message}`, code);
+
+/** The URL of a request: the server URL's path prefix (Rancher-style proxies) plus the API path. */
+const requestUrl = (server: string, request: KubeRequest): URL => {
+  const url = new URL(server);
+  const prefix = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  url.pathname = `${prefix}${request.path}`;
+  url.search = '';
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value !== undefined) url.searchParams.append(key, value);
+  }
+  return url;
+};
+
+/**
+ * Parses a `Retry-After` header: delay seconds, or an HTTP date (seconds from `now`, at least 0).
+ *
+ * Maps to client-go's `rest.checkWait` / `retryAfterSeconds`.
+ *
+ * @example
+ * ```ts
+ * import { parseRetryAfter } from 'kube-rx';
+ * parseRetryAfter('3');    // 3
+ * parseRetryAfter('soon'); // undefined
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const parseRetryAfter = (header: string | undefined, now: number = Date.now()): number | undefined => {
+  if (header === undefined) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+};
+
+const decodeStatus = (body: Buffer): Status | undefined => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const decoded = StatusCodec.decode(json);
+  return isRight(decoded) ? decoded.right : undefined;
+};
+
+const bodyExcerpt = (body: Buffer): string => {
+  const text = body.toString('utf8', 0, Math.min(body.length, BODY_EXCERPT_LIMIT)).replace(/\s+/g, ' ').trim();
+  return body.length > BODY_EXCERPT_LIMIT ? `${text}…` : text;
+};
+
+/**
+ * Turns a non-2xx response into an `HttpError`: the body decoded as a `metav1.Status` when it is
+ * one, `reason` from the Status, `retryAfterSeconds` from the `Retry-After` header or else from
+ * `status.details.retryAfterSeconds`, and a message that names the verb, the resource and the
+ * namespace, then the reason and the server's message, e.g.
+ * `watch configmaps in namespace "default": Forbidden: configmaps is forbidden: User "x" cannot watch …`.
+ * The message is built from the response only, so it never contains credentials.
+ *
+ * Maps to client-go's `rest.Result.Error` / `apierrors.FromObject` and `newUnstructuredResponseError`.
+ *
+ * @example
+ * ```ts
+ * import { httpErrorOf } from 'kube-rx';
+ * declare const kubeConfig: import('kube-rx').KubeConfigLike;
+ * const body = Buffer.from('{"kind":"Status","code":410,"reason":"Expired","message":"too old"}');
+ * httpErrorOf({ kubeConfig, verb: 'watch', resource: 'pods', path: '/api/v1/pods' }, { statusCode: 410, headers: {}, body });
+ * // { _tag: 'HttpError', code: 410, reason: 'Expired', message: 'watch pods: Expired: too old', … }
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const httpErrorOf = (request: KubeRequest, response: KubeResponse): ListerWatcherError => {
+  const status = decodeStatus(response.body);
+  const retryAfterHeader = response.headers['retry-after'];
+  const retryAfterSeconds = parseRetryAfter(retryAfterHeader) ?? status?.details?.retryAfterSeconds;
+  const reason = status?.reason !== undefined && status.reason !== '' ? status.reason : undefined;
+  const serverMessage =
+    status?.message !== undefined && status.message !== ''
+      ? status.message
+      : response.body.length > 0 && status === undefined
+        ? bodyExcerpt(response.body)
+        : '';
+  const parts = [describe(request), reason ?? `HTTP ${response.statusCode}`, ...(serverMessage === '' ? [] : [serverMessage])];
+  return httpError(request.verb, request.resource, response.statusCode, {
+    message: parts.join(': '),
+    ...(reason === undefined ? {} : { reason }),
+    ...(status === undefined ? {} : { status }),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  });
+};
+
+/** What {@link open} reports to its caller. */
+interface Handlers {
+  readonly response: (res: IncomingMessage) => void;
+  readonly data: (chunk: Buffer) => void;
+  readonly end: () => void;
+  readonly error: (e: ListerWatcherError) => void;
+}
+
+/**
+ * The one place that talks HTTP: resolves the kubeConfig (once, asynchronously), sends the GET,
+ * runs the byte-level watchdog and maps every transport failure to a `TransportError`. Returns the
+ * teardown: clear the watchdog and destroy the request (and so its socket) unless the response
+ * already ended.
+ */
+const open = (request: KubeRequest, on: Handlers): (() => void) => {
+  let req: ClientRequest | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
+  let finished = false;
+  let ended = false;
+  let closed = false;
+
+  const finish = (): void => {
+    finished = true;
+    if (watchdog !== undefined) clearTimeout(watchdog);
+    watchdog = undefined;
+  };
+  const failWith = (e: ListerWatcherError): void => {
+    if (finished || closed) return;
+    finish();
+    on.error(e);
+  };
+
+  const { idleTimeoutMs } = request;
+  if (idleTimeoutMs !== undefined) {
+    watchdog = setTimeout(() => {
+      failWith(fail(request, `no bytes received for ${idleTimeoutMs} ms`, 'ETIMEDOUT'));
+      req?.destroy();
+    }, idleTimeoutMs);
+  }
+  const alive = (): void => {
+    watchdog?.refresh();
+  };
+
+  const cluster = request.kubeConfig.getCurrentCluster();
+  let url: URL | undefined;
+  if (cluster === null) {
+    failWith(fail(request, 'the kubeconfig has no current cluster', 'EKUBECONFIG'));
+  } else {
+    try {
+      url = requestUrl(cluster.server, request);
+    } catch (e: unknown) {
+      failWith(fail(request, `invalid server URL in the kubeconfig: ${messageOf(e)}`, 'EKUBECONFIG'));
+    }
+  }
+  if (url === undefined) return finish;
+
+  const target = url;
+  const options: RequestOptions = {
+    method: 'GET',
+    protocol: target.protocol,
+    hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
+    ...(target.port === '' ? {} : { port: Number(target.port) }),
+    path: `${target.pathname}${target.search}`,
+    headers: { Accept: 'application/json', 'User-Agent': request.userAgent ?? DEFAULT_USER_AGENT },
+  };
+
+  const send = (): void => {
+    if (closed || finished) return;
+    const requestFn = target.protocol === 'http:' ? httpRequest : httpsRequest;
+    try {
+      req = requestFn(options);
+    } catch (e: unknown) {
+      failWith(fail(request, messageOf(e), errorCodeOf(e)));
+      return;
+    }
+    req.on('error', (e: unknown) => {
+      failWith(fail(request, messageOf(e), errorCodeOf(e)));
+    });
+    req.on('response', (res: IncomingMessage) => {
+      alive();
+      res.on('data', (chunk: Buffer) => {
+        alive();
+        if (!finished && !closed) on.data(chunk);
+      });
+      res.on('end', () => {
+        ended = true;
+        if (finished || closed) return;
+        finish();
+        on.end();
+      });
+      res.on('error', (e: unknown) => {
+        failWith(fail(request, `connection lost while reading the response: ${messageOf(e)}`, errorCodeOf(e) ?? 'ECONNRESET'));
+      });
+      res.on('close', () => {
+        failWith(fail(request, 'connection closed before the response ended', 'ECONNRESET'));
+      });
+      if (!finished && !closed) on.response(res);
+    });
+    req.end();
+  };
+
+  request.kubeConfig.applyToHTTPSOptions(options).then(send, (e: unknown) => {
+    failWith(fail(request, `cannot apply the kubeconfig: ${messageOf(e)}`, errorCodeOf(e) ?? 'EKUBECONFIG'));
+  });
+
+  return () => {
+    closed = true;
+    finish();
+    if (!ended) req?.destroy();
+  };
+};
+
+const isSuccess = (statusCode: number): boolean => statusCode >= 200 && statusCode < 300;
+
+/**
+ * Makes one GET with the kubeConfig's server, TLS and credentials and reads the whole response:
+ * emits one {@link KubeResponse} (whatever its status; the caller decides) and completes. The
+ * body is read as chunks and concatenated once.
+ *
+ * Maps to client-go's `rest.Request.Do` (with `rest.Result.Raw`).
+ *
+ * ```
+ * kubeGet(r):  ------------(R|)     R = { statusCode, headers, body }
+ * failure:     ------#              # = TransportError (ECONNREFUSED, TLS code, ETIMEDOUT, ECONNRESET, EKUBECONFIG)
+ * unsubscribe: ---!                 the request is destroyed, its socket closed
+ * ```
+ *
+ * ## Recovery
+ * Errors only with a `TransportError` (never for an HTTP status). Nothing is retried here.
+ *
+ * @example
+ * ```ts
+ * import { kubeGet } from 'kube-rx';
+ * declare const kubeConfig: import('kube-rx').KubeConfigLike;
+ * kubeGet({ kubeConfig, verb: 'discovery', resource: '/version', path: '/version' })
+ *   .subscribe((r) => console.log(r.statusCode, r.body.toString()));
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const kubeGet = (request: KubeRequest): Observable<KubeResponse> =>
+  new Observable<KubeResponse>((subscriber) => {
+    const chunks: Buffer[] = [];
+    let head: IncomingMessage | undefined;
+    return open(request, {
+      response: (res) => {
+        head = res;
+      },
+      data: (chunk) => {
+        chunks.push(chunk);
+      },
+      end: () => {
+        const body = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks);
+        subscriber.next({ statusCode: head?.statusCode ?? 0, headers: head?.headers ?? {}, body });
+        subscriber.complete();
+      },
+      error: (e) => {
+        subscriber.error(e);
+      },
+    });
+  });
+
+/**
+ * Makes one streaming GET (a watch): on a 2xx answer, emits the body's chunks as they arrive and
+ * completes when the server ends the response; on any other status, reads the (small) body and
+ * errors with the `HttpError` of {@link httpErrorOf}.
+ *
+ * Maps to client-go's `rest.Request.Watch` (the transport half; framing and decoding come after).
+ *
+ * ```
+ * 200:          ----c--c---c----|    c = Buffer chunk (any boundaries)
+ * 403:          ----#                # = HttpError (Status decoded)
+ * reset:        ----c--c-#           # = TransportError ECONNRESET
+ * stalled:      ----c----- idle -#   # = TransportError ETIMEDOUT (idleTimeoutMs)
+ * unsubscribe:  ----c--!             the request is destroyed, its socket closed
+ * ```
+ *
+ * ## Recovery
+ * Errors with `HttpError` or `TransportError`; nothing is retried here (the reflector decides).
+ *
+ * @example
+ * ```ts
+ * import { kubeStream } from 'kube-rx';
+ * declare const kubeConfig: import('kube-rx').KubeConfigLike;
+ * kubeStream({ kubeConfig, verb: 'watch', resource: 'pods', path: '/api/v1/pods', query: { watch: 'true' } })
+ *   .subscribe((chunk) => console.log(chunk.length));
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const kubeStream = (request: KubeRequest): Observable<Buffer> =>
+  new Observable<Buffer>((subscriber) => {
+    let head: IncomingMessage | undefined;
+    let streaming = false;
+    const errorBody: Buffer[] = [];
+    return open(request, {
+      response: (res) => {
+        head = res;
+        streaming = isSuccess(res.statusCode ?? 0);
+      },
+      data: (chunk) => {
+        if (streaming) subscriber.next(chunk);
+        else errorBody.push(chunk);
+      },
+      end: () => {
+        if (streaming || head === undefined) {
+          subscriber.complete();
+          return;
+        }
+        subscriber.error(
+          httpErrorOf(request, { statusCode: head.statusCode ?? 0, headers: head.headers, body: Buffer.concat(errorBody) }),
+        );
+      },
+      error: (e) => {
+        subscriber.error(e);
+      },
+    });
+  });
+
+/**
+ * True for a 2xx status code.
+ *
+ * @example
+ * ```ts
+ * import { isSuccessStatus } from 'kube-rx';
+ * isSuccessStatus(204); // true
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const isSuccessStatus = isSuccess;

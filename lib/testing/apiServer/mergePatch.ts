@@ -1,0 +1,42 @@
+const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === 'object' && u !== null && !Array.isArray(u);
+
+/**
+ * Applies a JSON merge patch (RFC 7386) to a JSON value: objects merge recursively, `null`
+ * removes a member, anything else (arrays included) replaces. Pure; returns a new value.
+ *
+ * Maps to kube-apiserver's `application/merge-patch+json` handling (`jsonpatch.MergePatch`).
+ *
+ * @example
+ * ```ts
+ * import { applyMergePatch } from 'kube-rx/testing';
+ * applyMergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 } }); // { a: 1, b: { d: 3, e: 4 } }
+ * ```
+ * @category testing
+ * @since 0.1.0
+ */
+export const applyMergePatch = (target: unknown, patch: unknown): unknown => {
+  if (!isObject(patch)) return patch;
+  const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete result[k];
+    else result[k] = applyMergePatch(result[k], v);
+  }
+  return result;
+};
+
+/**
+ * JSON text with object keys sorted, so that two equal JSON values give the same string.
+ *
+ * @example
+ * ```ts
+ * import { canonicalJson } from 'kube-rx/testing';
+ * canonicalJson({ b: 1, a: [2] }) === canonicalJson({ a: [2], b: 1 }); // true
+ * ```
+ * @category testing
+ * @since 0.1.0
+ */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );

@@ -72,8 +72,12 @@ ensure_packages() {
   fi
   apt_update
   log "installing Debian packages: ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-    || die "apt-get install ${missing[*]} failed"
+  mkdir -p "$CACHE_DIR"
+  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+    >"$CACHE_DIR/apt.log" 2>&1; then
+    tail -n 30 "$CACHE_DIR/apt.log" >&2
+    die "apt-get install ${missing[*]} failed (log: $CACHE_DIR/apt.log)"
+  fi
 }
 
 # Step 2: make sure apt knows bookworm's source packages (a deb-src entry), adding one if missing.
@@ -126,6 +130,8 @@ fetch_source() {
   rm -rf "$tree"
   log "unpacking $(basename "$dsc")"
   dpkg-source --no-check -x "$dsc" "$tree" >/dev/null || die "dpkg-source -x $dsc failed"
+  # dpkg-source leaves copies of the source files next to the tree; the originals stay in $dl.
+  rm -f "$CACHE_DIR"/kubernetes_*
   printf '%s\n' "$tree"
 }
 
@@ -190,10 +196,352 @@ cmd_build() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# run: start / stop / compact / restart-apiserver
+# ---------------------------------------------------------------------------------------------
+
+# Is TCP port $1 unused? No socket (listening or not, IPv4 or IPv6) has it as local port, and
+# nothing answers a connect on 127.0.0.1.
+port_free() {
+  local port=$1 hex
+  hex=$(printf '%04X' "$port")
+  if awk -v h="$hex" 'FNR > 1 { n = split($2, a, ":"); if (a[n] == h) found = 1 } END { exit !found }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+    return 1
+  fi
+  if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+    return 1
+  fi
+  return 0
+}
+
+# No socket listens on port $1 (other states, e.g. TIME_WAIT from old client connections, are fine
+# for a server that sets SO_REUSEADDR, as Go does).
+port_free_listen() {
+  local hex
+  hex=$(printf '%04X' "$1")
+  ! awk -v h="$hex" 'FNR > 1 && $4 == "0A" { n = split($2, a, ":"); if (a[n] == h) found = 1 } END { exit !found }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Print a free port below the ephemeral range (so that outgoing connections cannot take it between
+# our check and the server's bind), different from the ports given as arguments.
+pick_port() {
+  local tries port taken
+  for ((tries = 0; tries < 200; tries++)); do
+    port=$((20000 + RANDOM % 12000))
+    for taken in "$@"; do
+      [[ $port == "$taken" ]] && continue 2
+    done
+    if port_free "$port"; then
+      printf '%s\n' "$port"
+      return
+    fi
+  done
+  die "no free port found in 20000-31999"
+}
+
+# Is process $1 alive (not a zombie) and running a command whose argv[0] ends in $2?
+proc_is() {
+  local pid=$1 name=$2 state argv0
+  [[ -n $pid && -r /proc/$pid/stat ]] || return 1
+  state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) || return 1
+  [[ $state != Z && $state != X ]] || return 1
+  argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n1) || return 1
+  [[ $argv0 == *"$name" ]]
+}
+
+# TERM process $1 (if it still is a $2), KILL it after 5 s, and wait until it is gone.
+kill_and_wait() {
+  local pid=$1 name=$2 i
+  proc_is "$pid" "$name" || return 0
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    proc_is "$pid" "$name" || return 0
+    sleep 0.1
+  done
+  log "$name (pid $pid) ignored TERM; sending KILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    proc_is "$pid" "$name" || return 0
+    sleep 0.1
+  done
+  die "$name (pid $pid) is still alive after KILL"
+}
+
+# Load DIR/env (written by `start`) into the shell.
+load_env() {
+  local dir=$1
+  [[ -f $dir/env ]] || die "$dir/env not found: was the tier started with '$0 start $dir'?"
+  # shellcheck disable=SC1091
+  source "$dir/env"
+}
+
+# Write DIR/env (values shell-quoted, so `source` reads them back) and the same as DIR/env.json
+# (for the TypeScript harness) from the current shell variables.
+readonly ENV_VARS=(TIER_DIR ETCD_ENDPOINT ETCD_PORT ETCD_PEER_PORT ETCD_PID APISERVER_PORT APISERVER_URL
+  APISERVER_PID WATCH_CACHE CA_FILE ADMIN_TOKEN NOBODY_TOKEN KUBECONFIG_ADMIN KUBECONFIG_NOBODY WATCHDOG_PID)
+write_env() {
+  local dir=$1 var jq_args=()
+  {
+    echo "# written by scripts/kube-apiserver.sh; source it from a shell"
+    for var in "${ENV_VARS[@]}"; do
+      printf '%s=%q\n' "$var" "${!var-}"
+    done
+  } >"$dir/env.tmp"
+  for var in "${ENV_VARS[@]}"; do
+    jq_args+=(--arg "$var" "${!var-}")
+  done
+  jq -n '$ARGS.named' "${jq_args[@]}" >"$dir/env.json.tmp"
+  mv -f "$dir/env.json.tmp" "$dir/env.json"
+  mv -f "$dir/env.tmp" "$dir/env"
+}
+
+# Wait until etcd answers /health on $ETCD_ENDPOINT, or die (with its log) if it exits or times out.
+wait_etcd() {
+  local dir=$1 deadline=$((SECONDS + READY_TIMEOUT))
+  until curl -fsS --max-time 2 "$ETCD_ENDPOINT/health" 2>/dev/null | grep -q '"health":"true"'; do
+    if ! proc_is "$ETCD_PID" etcd; then
+      tail -n 30 "$dir/etcd.log" >&2
+      die "etcd exited during start-up (log: $dir/etcd.log)"
+    fi
+    ((SECONDS < deadline)) || die "etcd not healthy after $READY_TIMEOUT s (log: $dir/etcd.log)"
+    sleep 0.2
+  done
+}
+
+# Start kube-apiserver in the background with the flags saved in DIR/apiserver.args.
+spawn_apiserver() {
+  local dir=$1 args=()
+  mapfile -t args <"$dir/apiserver.args"
+  echo "---- $(date -Is) starting kube-apiserver" >>"$dir/kube-apiserver.log"
+  "$BIN" "${args[@]}" </dev/null >>"$dir/kube-apiserver.log" 2>&1 &
+  APISERVER_PID=$!
+}
+
+# Wait until kube-apiserver's /readyz answers `ok` over verified TLS with the admin token, or die.
+# On a fresh cert dir this also extracts the CA: the generated serving certificate file holds the
+# leaf first and its self-signed CA second.
+wait_apiserver() {
+  local dir=$1 deadline=$((SECONDS + READY_TIMEOUT)) crt="$1/certs/apiserver.crt" answer=''
+  while :; do
+    if ! proc_is "$APISERVER_PID" kube-apiserver; then
+      tail -n 30 "$dir/kube-apiserver.log" >&2
+      die "kube-apiserver exited during start-up (log: $dir/kube-apiserver.log)"
+    fi
+    if [[ ! -s $CA_FILE && -s $crt ]]; then
+      awk '/-----BEGIN CERTIFICATE-----/ { n++ } n == 2 { print } n == 2 && /-----END CERTIFICATE-----/ { exit }' \
+        "$crt" >"$CA_FILE.tmp"
+      if grep -q 'END CERTIFICATE' "$CA_FILE.tmp"; then
+        mv -f "$CA_FILE.tmp" "$CA_FILE"
+      fi
+    fi
+    if [[ -s $CA_FILE ]]; then
+      answer=$(curl -sS --max-time 3 --cacert "$CA_FILE" -H "Authorization: Bearer $ADMIN_TOKEN" \
+        "$APISERVER_URL/readyz" 2>&1 || true)
+      [[ $answer == ok ]] && return
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 30 "$dir/kube-apiserver.log" >&2
+      die "kube-apiserver not ready after $READY_TIMEOUT s (last /readyz answer: ${answer:-none}; log: $dir/kube-apiserver.log)"
+    fi
+    sleep 0.3
+  done
+}
+
+# Write a kubeconfig for one token user: verified TLS against the extracted CA.
+write_kubeconfig() {
+  local file=$1 user=$2 token=$3
+  cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+  - name: kube-rx
+    cluster:
+      server: $APISERVER_URL
+      certificate-authority: $CA_FILE
+users:
+  - name: $user
+    user:
+      token: $token
+contexts:
+  - name: $user
+    context:
+      cluster: kube-rx
+      user: $user
+      namespace: default
+current-context: $user
+EOF
+  chmod 600 "$file"
+}
+
+cmd_start() {
+  local dir=${1:?usage: $0 start DIR}
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  # Step 0: refuse to start twice in one DIR; make sure the binary and the Debian packages are there.
+  if [[ -f $dir/env ]]; then
+    (
+      load_env "$dir"
+      if proc_is "${APISERVER_PID:-}" kube-apiserver || proc_is "${ETCD_PID:-}" etcd; then
+        die "a tier is already running in $dir (run '$0 stop $dir' first)"
+      fi
+    )
+  fi
+  [[ -x $BIN ]] || die "no kube-apiserver binary at $BIN: run '$0 build' first"
+  local tool
+  for tool in etcd etcdctl openssl curl jq awk timeout; do
+    command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found: run '$0 build' first (it installs the Debian packages)"
+  done
+  # shellcheck disable=SC2034 # written to DIR/env by write_env (indirectly)
+  TIER_DIR=$dir
+  WATCH_CACHE=${KUBE_RX_WATCH_CACHE:-true}
+  [[ $WATCH_CACHE == true || $WATCH_CACHE == false ]] || die "KUBE_RX_WATCH_CACHE must be true or false, not '$WATCH_CACHE'"
+  rm -rf "$dir/etcd" "$dir/certs" "$dir"/*.log "$dir/env" "$dir/env.json"
+  mkdir -p "$dir/certs"
+
+  # Step 1: three distinct free ports (etcd client, etcd peer, kube-apiserver).
+  ETCD_PORT=$(pick_port)
+  ETCD_PEER_PORT=$(pick_port "$ETCD_PORT")
+  APISERVER_PORT=$(pick_port "$ETCD_PORT" "$ETCD_PEER_PORT")
+  ETCD_ENDPOINT="http://127.0.0.1:$ETCD_PORT"
+  APISERVER_URL="https://127.0.0.1:$APISERVER_PORT"
+  CA_FILE="$dir/ca.crt"
+  KUBECONFIG_ADMIN="$dir/kubeconfig-admin.yaml"
+  KUBECONFIG_NOBODY="$dir/kubeconfig-nobody.yaml"
+  WATCHDOG_PID=''
+  rm -f "$CA_FILE"
+
+  # Step 2: service-account key pair and static tokens: `admin` (group system:masters) and `nobody`
+  # (no groups, so RBAC forbids it almost everything).
+  openssl genrsa -out "$dir/sa.key" 2048 2>/dev/null || die "openssl genrsa failed"
+  openssl rsa -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null || die "openssl rsa -pubout failed"
+  ADMIN_TOKEN=$(openssl rand -hex 24)
+  NOBODY_TOKEN=$(openssl rand -hex 24)
+  {
+    printf '%s,admin,uid-admin,"system:masters"\n' "$ADMIN_TOKEN"
+    printf '%s,nobody,uid-nobody\n' "$NOBODY_TOKEN"
+  } >"$dir/tokens.csv"
+  chmod 600 "$dir/tokens.csv" "$dir/sa.key"
+
+  # Step 3: etcd, data under DIR/etcd; wait for /health.
+  log "starting etcd on $ETCD_ENDPOINT (peer port $ETCD_PEER_PORT)"
+  etcd --name kube-rx --data-dir "$dir/etcd" \
+    --listen-client-urls "$ETCD_ENDPOINT" --advertise-client-urls "$ETCD_ENDPOINT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "kube-rx=http://127.0.0.1:$ETCD_PEER_PORT" \
+    </dev/null >"$dir/etcd.log" 2>&1 &
+  ETCD_PID=$!
+  APISERVER_PID=''
+  write_env "$dir"
+  wait_etcd "$dir"
+
+  # Step 4: kube-apiserver with the recipe's flags (plus --watch-cache); the flags are saved so that
+  # `restart-apiserver` reuses them exactly. Wait for /readyz over verified TLS.
+  local args=(
+    "--etcd-servers=$ETCD_ENDPOINT"
+    --bind-address=127.0.0.1
+    --advertise-address=127.0.0.1
+    "--secure-port=$APISERVER_PORT"
+    "--cert-dir=$dir/certs"
+    "--token-auth-file=$dir/tokens.csv"
+    --authorization-mode=RBAC
+    --service-account-issuer=https://kubernetes.default.svc
+    "--service-account-key-file=$dir/sa.pub"
+    "--service-account-signing-key-file=$dir/sa.key"
+    --service-cluster-ip-range=10.0.0.0/24
+    --insecure-port=0
+    --enable-priority-and-fairness=false
+    "--watch-cache=$WATCH_CACHE"
+  )
+  printf '%s\n' "${args[@]}" >"$dir/apiserver.args"
+  log "starting kube-apiserver on $APISERVER_URL (watch cache: $WATCH_CACHE)"
+  spawn_apiserver "$dir"
+  write_env "$dir"
+  wait_apiserver "$dir"
+
+  # Step 5: kubeconfigs (verified TLS against the extracted CA, token auth).
+  write_kubeconfig "$KUBECONFIG_ADMIN" admin "$ADMIN_TOKEN"
+  write_kubeconfig "$KUBECONFIG_NOBODY" nobody "$NOBODY_TOKEN"
+
+  # Step 6 (optional): a watchdog that stops the tier when process KUBE_RX_OWNER_PID exits, so that
+  # a killed test run leaves no servers behind.
+  if [[ -n ${KUBE_RX_OWNER_PID:-} ]]; then
+    bash "$0" _watchdog "$dir" "$KUBE_RX_OWNER_PID" </dev/null >>"$dir/watchdog.log" 2>&1 &
+    WATCHDOG_PID=$!
+  fi
+  write_env "$dir"
+  log "ready in $SECONDS s: $APISERVER_URL (kubeconfigs: $KUBECONFIG_ADMIN, $KUBECONFIG_NOBODY; env: $dir/env)"
+}
+
+cmd_stop() {
+  local dir=${1:?usage: $0 stop DIR}
+  if [[ ! -f $dir/env ]]; then
+    log "nothing to stop in $dir (no env file)"
+    return 0
+  fi
+  load_env "$dir"
+  # The watchdog first (unless we are it), so that it does not race us.
+  if [[ -n ${WATCHDOG_PID:-} && $WATCHDOG_PID != "${KUBE_RX_SELF_WATCHDOG:-}" ]]; then
+    kill -TERM "$WATCHDOG_PID" 2>/dev/null || true
+  fi
+  kill_and_wait "${APISERVER_PID:-}" kube-apiserver
+  kill_and_wait "${ETCD_PID:-}" etcd
+  log "stopped ($dir)"
+}
+
+cmd_compact() {
+  local dir=${1:?usage: $0 compact DIR} rev out
+  load_env "$dir"
+  # The current revision from `endpoint status`, then compact to it.
+  rev=$(ETCDCTL_API=3 etcdctl --endpoints "$ETCD_ENDPOINT" endpoint status -w json | jq -er '.[0].Status.header.revision') \
+    || die "cannot read etcd's revision from $ETCD_ENDPOINT"
+  if ! out=$(ETCDCTL_API=3 etcdctl --endpoints "$ETCD_ENDPOINT" compact "$rev" 2>&1); then
+    # Compacting twice to the same revision is not an error for our purposes.
+    [[ $out == *"has been compacted"* ]] || die "etcdctl compact $rev failed: $out"
+  fi
+  log "compacted etcd to revision $rev"
+  printf '%s\n' "$rev"
+}
+
+cmd_restart_apiserver() {
+  local dir=${1:?usage: $0 restart-apiserver DIR} i
+  dir=$(cd "$dir" && pwd)
+  load_env "$dir"
+  proc_is "$ETCD_PID" etcd || die "etcd (pid $ETCD_PID) is not running; cannot restart kube-apiserver alone"
+  # Stop the old server and wait until its listening socket is gone.
+  kill_and_wait "$APISERVER_PID" kube-apiserver
+  for ((i = 0; i < 100; i++)); do
+    port_free_listen "$APISERVER_PORT" && break
+    sleep 0.1
+  done
+  port_free_listen "$APISERVER_PORT" || die "port $APISERVER_PORT still has a listener after stopping kube-apiserver"
+  # Same port, same flags, same cert dir (so the CA and the kubeconfigs stay valid).
+  log "restarting kube-apiserver on $APISERVER_URL"
+  spawn_apiserver "$dir"
+  write_env "$dir"
+  wait_apiserver "$dir"
+  log "kube-apiserver ready again in $SECONDS s (pid $APISERVER_PID)"
+}
+
+# Internal: stop the tier in DIR when process OWNER exits (or quit when DIR/env disappears).
+cmd_watchdog() {
+  local dir=$1 owner=$2
+  while kill -0 "$owner" 2>/dev/null && [[ -f $dir/env ]]; do
+    sleep 2
+  done
+  if [[ -f $dir/env ]]; then
+    log "owner process $owner is gone; stopping the tier in $dir"
+    KUBE_RX_SELF_WATCHDOG=$$ cmd_stop "$dir"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
 # dispatch
 # ---------------------------------------------------------------------------------------------
 usage() {
-  sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -204,6 +552,11 @@ main() {
   case $cmd in
     build) cmd_build ;;
     bin) printf '%s\n' "$BIN" ;;
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
+    compact) cmd_compact "$@" ;;
+    restart-apiserver) cmd_restart_apiserver "$@" ;;
+    _watchdog) cmd_watchdog "$@" ;;
     *) usage ;;
   esac
 }

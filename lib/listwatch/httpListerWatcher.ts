@@ -1,6 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { catchError, concatMap, type Observable, of, throwError } from 'rxjs';
+import { catchError, concatMap, Observable, of } from 'rxjs';
 
 import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
 import { type ApiResource, collectionPath } from './ApiResource.js';
@@ -120,19 +120,25 @@ const watchQuery = (
   fieldSelector: nonEmpty(fieldSelector),
 });
 
+/** An Observable that errors at once with `error` (a tagged `ListerWatcherError`, or whatever the source errored with). */
+const failed = <A>(error: unknown): Observable<A> =>
+  new Observable<A>((subscriber) => {
+    subscriber.error(error);
+  });
+
 /** A LIST response: 2xx → parse and decode the page; else → `HttpError`. */
 const pageOf = <T>(
   request: KubeRequest,
   codec: t.Decoder<unknown, T>,
   response: KubeResponse,
 ): Observable<ListPage<T>> => {
-  if (!isSuccessStatus(response.statusCode)) return throwError(() => httpErrorOf(request, response));
+  if (!isSuccessStatus(response.statusCode)) return failed(httpErrorOf(request, response));
   let json: unknown;
   try {
     json = JSON.parse(response.body.toString('utf8'));
   } catch (e: unknown) {
     const reason = e instanceof Error ? e.message : String(e);
-    return throwError(() =>
+    return failed(
       httpError(request.verb, request.resource, response.statusCode, {
         reason: 'InvalidBody',
         message: `${request.verb} ${request.resource}: the response body is not JSON: ${reason}`,
@@ -141,7 +147,7 @@ const pageOf = <T>(
   }
   const page = decodeListBody(codec, json);
   if (isLeft(page)) {
-    return throwError(() =>
+    return failed(
       httpError(request.verb, request.resource, response.statusCode, {
         reason: 'InvalidBody',
         message: `${request.verb} ${request.resource}: the response is not a list: ${page.left.errors.join('; ')}`,
@@ -248,7 +254,7 @@ export const httpListerWatcher = <T extends KubeObject>(config: HttpListerWatche
       return kubeStream(request).pipe(
         splitLines(maxLineBytes === undefined ? {} : { maxLineBytes }),
         catchError((e: unknown) =>
-          throwError(() =>
+          failed<string>(
             isLineTooLong(e)
               ? transportError(
                   'watch',

@@ -19,7 +19,7 @@ export const applyMergePatch = (target: unknown, patch: unknown): unknown => {
   if (!isObject(patch)) return patch;
   const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete result[k];
+    if (v === null) Reflect.deleteProperty(result, k);
     else result[k] = applyMergePatch(result[k], v);
   }
   return result;

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 
 import type { Status } from '../../codec/Status.js';
-import type { KubeObject, ObjectMeta } from '../../meta/KubeObject.js';
+import { type KubeObject, KubeObjectCodec, type ObjectMeta } from '../../meta/KubeObject.js';
 import { failureStatus } from './apiStatus.js';
 import { applyMergePatch, canonicalJson } from './mergePatch.js';
 import type { ObjectStore } from './ObjectStore.js';
@@ -75,17 +75,15 @@ export const notFoundStatus = (resource: ServedResource, name: string): Status =
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === 'object' && u !== null && !Array.isArray(u);
 
-const withoutMeta = (obj: KubeObject): unknown => {
-  const { metadata: _m, status: _s, ...rest } = obj as KubeObject & { readonly status?: unknown };
-  return rest;
-};
+/** A copy of `o` without `keys`. */
+const omit = <T extends object>(o: T, keys: ReadonlyArray<string>): T =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k))) as T;
 
-const comparable = (obj: KubeObject): unknown => {
-  const { resourceVersion: _rv, managedFields: _mf, ...meta } = obj.metadata as ObjectMeta & {
-    readonly managedFields?: unknown;
-  };
-  return { ...obj, metadata: meta };
-};
+/** What a spec change is judged on: everything but metadata and status. */
+const withoutMeta = (obj: KubeObject): unknown => omit(obj, ['metadata', 'status']);
+
+/** What a no-op update is judged on: everything but resourceVersion and managedFields. */
+const comparable = (obj: KubeObject): unknown => ({ ...obj, metadata: omit(obj.metadata, ['resourceVersion', 'managedFields']) });
 
 const timestamp = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -137,7 +135,7 @@ export const createRegistry = (store: ObjectStore): Registry => {
         ),
       );
     }
-    const { namespace: _ns, ...restMeta } = obj.metadata;
+    const restMeta = omit(obj.metadata, ['namespace']);
     const base = stamp(resource, obj, {
       ...restMeta,
       name,
@@ -180,7 +178,7 @@ export const createRegistry = (store: ObjectStore): Registry => {
           failureStatus(409, `${resourceId(resource)} "${name}" already exists`, details(resource, name), 'AlreadyExists'),
         );
       }
-      const { namespace: _ns, resourceVersion: _rv, ...restMeta } = meta;
+      const restMeta = omit(meta, ['namespace', 'resourceVersion']);
       const event = store.write(resourceId(resource), key, 'ADDED', (rv) =>
         stamp(resource, obj, {
           ...restMeta,
@@ -199,15 +197,11 @@ export const createRegistry = (store: ObjectStore): Registry => {
       const existing = store.get(resourceId(resource), objectKey(resource, namespace, name));
       if (existing === undefined) return E.left(notFoundStatus(resource, name));
       if (!isObject(patch)) return E.left(failureStatus(400, 'the patch must be a JSON object'));
-      const patched = applyMergePatch(existing, patch);
-      if (!isObject(patched) || !isObject(patched['metadata'])) {
-        return E.left(failureStatus(422, `${resource.kind} "${name}" is invalid: metadata: Required value`));
+      const patched = KubeObjectCodec.decode(applyMergePatch(existing, patch));
+      if (E.isLeft(patched)) {
+        return E.left(failureStatus(422, `${resource.kind} "${name}" is invalid: metadata: Invalid value`));
       }
-      const metadata = patched['metadata'];
-      if (metadata['name'] !== name) {
-        return E.left(failureStatus(400, `the name of the object does not match the name on the URL (${name})`));
-      }
-      return put(resource, namespace, name, patched as unknown as KubeObject);
+      return put(resource, namespace, name, patched.right);
     },
     delete: (resource, namespace, name) => {
       const key = objectKey(resource, namespace, name);

@@ -1,0 +1,336 @@
+import { isLeft } from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { catchError, concatMap, forkJoin, from, map, mergeMap, Observable, of, toArray } from 'rxjs';
+
+import type { ApiResource } from './ApiResource.js';
+import type { ListerWatcherError } from './ListerWatcherError.js';
+import { httpErrorOf, isSuccessStatus, type KubeConfigLike, kubeGet, type KubeRequest } from './kubeRequest.js';
+
+const ApiVersionsCodec = t.type({ versions: t.array(t.string) });
+
+const GroupVersionCodec = t.type({ groupVersion: t.string, version: t.string });
+
+const ApiGroupListCodec = t.type({
+  groups: t.array(
+    t.intersection([
+      t.type({ name: t.string, versions: t.array(GroupVersionCodec) }),
+      t.partial({ preferredVersion: GroupVersionCodec }),
+    ]),
+  ),
+});
+
+const ApiResourceListCodec = t.type({
+  resources: t.array(
+    t.intersection([
+      t.type({ name: t.string, namespaced: t.boolean, kind: t.string }),
+      t.partial({ singularName: t.string, shortNames: t.array(t.string) }),
+    ]),
+  ),
+});
+
+type DiscoveredResource = t.TypeOf<typeof ApiResourceListCodec>['resources'][number];
+
+/**
+ * Why {@link resolveResource} failed: a discovery request failed (a {@link ListerWatcherError}
+ * with verb `'discovery'` and the path as its resource), or a `ResolveError`:
+ *
+ * - `NotFound`: no served resource has that name (the message lists the group versions whose
+ *   discovery failed, since the resource may live there).
+ * - `Ambiguous`: several resources outside the core group match equally well; `candidates` lists
+ *   them, and the message shows the qualified names to use instead.
+ * - `InvalidDiscovery`: `/api` or `/apis` answered with something that is not a discovery document.
+ *
+ * Maps to client-go's `meta.NoResourceMatchError` / `meta.AmbiguousResourceError` and
+ * `discovery.ErrGroupDiscoveryFailed`.
+ *
+ * @example
+ * ```ts
+ * import type { ResolveResourceError } from 'kube-rx';
+ * const e: ResolveResourceError = {
+ *   _tag: 'ResolveError', reason: 'NotFound', name: 'widgets', candidates: [],
+ *   message: 'the server doesn\'t have a resource type "widgets"',
+ * };
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export type ResolveResourceError =
+  | ListerWatcherError
+  | {
+      readonly _tag: 'ResolveError';
+      readonly reason: 'NotFound' | 'Ambiguous' | 'InvalidDiscovery';
+      readonly name: string;
+      readonly message: string;
+      readonly candidates: ReadonlyArray<ApiResource>;
+    };
+
+/**
+ * Settings of {@link resolveResource}.
+ *
+ * Maps to the `rest.Config` fields client-go's discovery client reads (`UserAgent`).
+ *
+ * @example
+ * ```ts
+ * import type { ResolveResourceConfig } from 'kube-rx';
+ * const config: ResolveResourceConfig = { userAgent: 'my-controller/1.0', concurrency: 4 };
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export interface ResolveResourceConfig {
+  /** `User-Agent` header. Default `kube-rx`. */
+  readonly userAgent?: string;
+  /** How many `/apis/{group}/{version}` documents are fetched at once. Default 8. */
+  readonly concurrency?: number;
+  /** Byte-level watchdog of each discovery request, as in {@link KubeRequest}. Default 60 000 ms. */
+  readonly idleTimeoutMs?: number;
+}
+
+/** What the name asks for: `resource` alone, `resource.group`, and/or `resource.version.group`. */
+interface ParsedName {
+  readonly resource: string;
+  readonly groupResource?: { readonly group: string };
+  readonly fullySpecified?: { readonly group: string; readonly version: string };
+}
+
+/** kubectl's `schema.ParseResourceArg`: `a.b.c` may be resource.version.group or resource.group. */
+const parseName = (name: string): ParsedName => {
+  const parts = name.split('.');
+  const resource = (parts[0] ?? '').toLowerCase();
+  const version = parts[1];
+  return {
+    resource,
+    ...(parts.length >= 2 ? { groupResource: { group: parts.slice(1).join('.') } } : {}),
+    ...(parts.length >= 3 && version !== undefined ? { fullySpecified: { group: parts.slice(2).join('.'), version } } : {}),
+  };
+};
+
+interface Target {
+  readonly group: string;
+  readonly version: string;
+}
+
+type Fetched =
+  | { readonly _tag: 'Ok'; readonly target: Target; readonly resources: ReadonlyArray<DiscoveredResource> }
+  | { readonly _tag: 'Failed'; readonly target: Target; readonly message: string };
+
+const pathOf = (target: Target): string => (target.group === '' ? `/api/${target.version}` : `/apis/${target.group}/${target.version}`);
+
+const gvOf = (target: Target): string => (target.group === '' ? target.version : `${target.group}/${target.version}`);
+
+const toApiResource = (target: Target, r: DiscoveredResource): ApiResource => ({
+  group: target.group,
+  version: target.version,
+  plural: r.name,
+  kind: r.kind,
+  namespaced: r.namespaced,
+});
+
+/** `plural.version.group` (or `plural.version` in the core group): a name that resolves uniquely. */
+const qualified = (r: ApiResource): string => (r.group === '' ? `${r.plural}.${r.version}` : `${r.plural}.${r.version}.${r.group}`);
+
+/** 0: plural; 1: singular or kind; 2: short name; undefined: no match (case-insensitive). */
+const rank = (query: string, r: DiscoveredResource): number | undefined => {
+  if (r.name.includes('/')) return undefined; // a subresource
+  if (r.name.toLowerCase() === query) return 0;
+  if ((r.singularName ?? '').toLowerCase() === query || r.kind.toLowerCase() === query) return 1;
+  if ((r.shortNames ?? []).some((s) => s.toLowerCase() === query)) return 2;
+  return undefined;
+};
+
+const resolveError = (
+  reason: 'NotFound' | 'Ambiguous' | 'InvalidDiscovery',
+  name: string,
+  message: string,
+  candidates: ReadonlyArray<ApiResource> = [],
+): ResolveResourceError => ({ _tag: 'ResolveError', reason, name, message, candidates });
+
+const failed = <A>(error: ResolveResourceError): Observable<A> =>
+  new Observable<A>((subscriber) => {
+    subscriber.error(error);
+  });
+
+/**
+ * Picks the resource among what was discovered, in kubectl's order: a fully specified
+ * `resource.version.group` that exists wins; otherwise the best match (plural, then singular or
+ * kind, then short name) over the fetched group versions; the core group wins a tie (`events` is
+ * `v1` events, not `events.k8s.io`); any other tie is ambiguous.
+ */
+const pick = (name: string, parsed: ParsedName, fetched: ReadonlyArray<Fetched>): Observable<ApiResource> => {
+  const ok = fetched.filter((f): f is Extract<Fetched, { readonly _tag: 'Ok' }> => f._tag === 'Ok');
+  const { fullySpecified } = parsed;
+  if (fullySpecified !== undefined) {
+    for (const f of ok) {
+      if (f.target.group !== fullySpecified.group || f.target.version !== fullySpecified.version) continue;
+      const hit = f.resources.find((r) => rank(parsed.resource, r) !== undefined);
+      if (hit !== undefined) return of(toApiResource(f.target, hit));
+    }
+  }
+  const groupWanted = parsed.groupResource?.group;
+  let best: { rank: number; found: ApiResource[] } = { rank: Number.POSITIVE_INFINITY, found: [] };
+  for (const f of ok) {
+    if (groupWanted !== undefined && f.target.group !== groupWanted) continue;
+    for (const r of f.resources) {
+      const score = rank(parsed.resource, r);
+      if (score === undefined || score > best.rank) continue;
+      if (score < best.rank) best = { rank: score, found: [] };
+      best.found.push(toApiResource(f.target, r));
+    }
+  }
+  const core = best.found.filter((r) => r.group === '');
+  const found = core.length > 0 ? core : best.found;
+  const [only, ...others] = found;
+  if (only !== undefined && others.length === 0) return of(only);
+  if (only !== undefined) {
+    return failed(
+      resolveError(
+        'Ambiguous',
+        name,
+        `"${name}" matches several resources: ${found.map(qualified).join(', ')}; use one of these names`,
+        found,
+      ),
+    );
+  }
+  const broken = fetched.filter((f): f is Extract<Fetched, { readonly _tag: 'Failed' }> => f._tag === 'Failed');
+  const note = broken.length === 0 ? '' : ` (discovery failed for ${broken.map((f) => `${gvOf(f.target)}: ${f.message}`).join('; ')})`;
+  return failed(resolveError('NotFound', name, `the server doesn't have a resource type "${name}"${note}`));
+};
+
+/**
+ * Resolves a resource name the way kubectl does into an {@link ApiResource}, from the server's
+ * discovery documents: `configmaps` (plural), `configmap` (singular), `cm` (short name),
+ * `ConfigMap` (kind), `deployments.apps` (resource.group), `deployments.v1.apps` and
+ * `widgets.v1.example.com` (resource.version.group), `widgets.example.com`. Names are matched
+ * case-insensitively; a group's preferred version is used unless the name gives one.
+ *
+ * Maps to client-go's `discovery.DiscoveryClient` (`ServerGroups`, `ServerResourcesForGroupVersion`)
+ * plus `meta.RESTMapper` (`restmapper.NewShortcutExpander` over a `PriorityRESTMapper`), as
+ * kubectl's `ResourceBuilder` uses them.
+ *
+ * ```
+ * resolveResource(kc, 'cm'):   --(R|)     R = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true }
+ * resolveResource(kc, 'nope'): --#        # = ResolveError NotFound
+ * ```
+ *
+ * Algorithm:
+ * 1. Parse the name: `a` → resource `a`; `a.b…` → resource `a` in group `b…`; `a.b.c…` also →
+ *    resource `a`, version `b`, group `c…` (tried first).
+ * 2. GET `/api` and `/apis` (in parallel).
+ * 3. Choose the group versions to read: a bare name reads the core group (`/api/{first version}`)
+ *    and every group's preferred version; a qualified name reads only the named groups (the
+ *    named version of the `a.b.c` reading when the group serves it, and the preferred version).
+ * 4. GET each `/api/{v}` or `/apis/{g}/{v}` (at most `concurrency` at once). A group version whose
+ *    discovery fails is skipped (as kubectl does with an unavailable aggregated API) and named in
+ *    a later NotFound message.
+ * 5. Match, skipping subresources: the `resource.version.group` reading when it exists; else the
+ *    best rank (plural, then singular or kind, then short name); the core group wins a tie; one
+ *    match left → it; several → `Ambiguous`; none → `NotFound`.
+ *
+ * ## Recovery (errors)
+ * Errors with a {@link ResolveResourceError}: `HttpError` / `TransportError` (verb `'discovery'`,
+ * resource = the failing path, e.g. `/apis`) when `/api` or `/apis` cannot be read;
+ * `ResolveError` `NotFound`, `Ambiguous` or `InvalidDiscovery` otherwise. Nothing is retried:
+ * discovery runs once, before the informer starts; retry it with `retry({ count, delay })` if the
+ * server may still be starting.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from '@kubernetes/client-node';
+ * import { switchMap } from 'rxjs';
+ * import { httpListerWatcher, listThenWatch, resolveResource } from 'kube-rx';
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * resolveResource(kubeConfig, 'deployments.apps')
+ *   .pipe(switchMap((resource) => listThenWatch(httpListerWatcher({ kubeConfig, resource }))))
+ *   .subscribe((e) => console.log(e._tag));
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export const resolveResource = (
+  kubeConfig: KubeConfigLike,
+  name: string,
+  config: ResolveResourceConfig = {},
+): Observable<ApiResource> => {
+  const { userAgent, concurrency = 8, idleTimeoutMs = 60_000 } = config;
+  const get = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
+    const request: KubeRequest = {
+      kubeConfig,
+      verb: 'discovery',
+      resource: path,
+      path,
+      idleTimeoutMs,
+      ...(userAgent === undefined ? {} : { userAgent }),
+    };
+    return kubeGet(request).pipe(
+      concatMap((response) => {
+        if (!isSuccessStatus(response.statusCode)) return failed<A>(httpErrorOf(request, response));
+        let json: unknown;
+        try {
+          json = JSON.parse(response.body.toString('utf8'));
+        } catch (e: unknown) {
+          const why = e instanceof Error ? e.message : String(e);
+          return failed<A>(resolveError('InvalidDiscovery', name, `discovery ${path}: the response is not JSON: ${why}`));
+        }
+        const decoded = codec.decode(json);
+        return isLeft(decoded)
+          ? failed<A>(
+              resolveError('InvalidDiscovery', name, `discovery ${path}: unexpected document: ${PathReporter.report(decoded).join('; ')}`),
+            )
+          : of(decoded.right);
+      }),
+    );
+  };
+
+  const parsed = parseName(name);
+  if (parsed.resource === '') return failed(resolveError('NotFound', name, 'an empty resource name'));
+
+  return forkJoin([get('/api', ApiVersionsCodec), get('/apis', ApiGroupListCodec)]).pipe(
+    concatMap(([core, { groups }]) => {
+      const targets: Target[] = [];
+      const add = (target: Target): void => {
+        if (!targets.some((x) => x.group === target.group && x.version === target.version)) targets.push(target);
+      };
+      const preferred = (group: (typeof groups)[number]): string | undefined =>
+        group.preferredVersion?.version ?? group.versions[0]?.version;
+      const { groupResource, fullySpecified } = parsed;
+      if (groupResource === undefined) {
+        const coreVersion = core.versions[0];
+        if (coreVersion !== undefined) add({ group: '', version: coreVersion });
+        for (const g of groups) {
+          const v = preferred(g);
+          if (v !== undefined) add({ group: g.name, version: v });
+        }
+      } else {
+        for (const g of groups) {
+          if (fullySpecified !== undefined && g.name === fullySpecified.group && g.versions.some((v) => v.version === fullySpecified.version)) {
+            add({ group: g.name, version: fullySpecified.version });
+          }
+          const v = preferred(g);
+          if (g.name === groupResource.group && v !== undefined) add({ group: g.name, version: v });
+        }
+      }
+      return from(targets).pipe(
+        mergeMap(
+          (target) =>
+            get(pathOf(target), ApiResourceListCodec).pipe(
+              map((list): Fetched => ({ _tag: 'Ok', target, resources: list.resources })),
+              catchError((e: unknown) =>
+                of<Fetched>({
+                  _tag: 'Failed',
+                  target,
+                  message: typeof e === 'object' && e !== null && 'message' in e && typeof e.message === 'string' ? e.message : String(e),
+                }),
+              ),
+            ),
+          concurrency,
+        ),
+        toArray(),
+        // mergeMap finishes in any order; match in discovery order (core first, then /apis order).
+        map((fetched) => targets.flatMap((target) => fetched.filter((f) => f.target === target))),
+        concatMap((fetched) => pick(name, parsed, fetched)),
+      );
+    }),
+  );
+};

@@ -1,0 +1,184 @@
+/**
+ * The verbs the embedded API server tells apart, as kube-apiserver's authorizer names them.
+ *
+ * Maps to `authorizer.Attributes.GetVerb()`.
+ *
+ * @category testing
+ * @since 0.1.0
+ */
+export type ApiVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+/**
+ * Which requests a fault applies to: every field given must match; `{}` matches every request
+ * (discovery included). `resource` accepts any name `resolveResource` accepts.
+ *
+ * @example
+ * ```ts
+ * import type { FaultMatch } from 'kube-rx/testing';
+ * const firstWatchOfConfigMaps: FaultMatch = { verb: 'watch', resource: 'configmaps' };
+ * ```
+ * @category testing
+ * @since 0.1.0
+ */
+export interface FaultMatch {
+  readonly verb?: ApiVerb;
+  readonly resource?: string;
+}
+
+/**
+ * Options of {@link Faults.respond}.
+ *
+ * @category testing
+ * @since 0.1.0
+ */
+export interface RespondOptions {
+  /** Sets the `Retry-After` header and the Status' `details.retryAfterSeconds`. */
+  readonly retryAfterSeconds?: number;
+  /** How many matching requests get this answer (default 1). */
+  readonly times?: number;
+  /** The Status message (default: a generic one naming the code). */
+  readonly message?: string;
+}
+
+/**
+ * Fault injection of the embedded API server. Each fault applies to the next matching
+ * request(s), then clears itself.
+ *
+ * Maps to nothing in kube-apiserver: these are the failures a real cluster shows under load,
+ * restarts and network trouble (throttling, `410 Gone`, dropped connections, proxies that mangle
+ * or stall a stream).
+ *
+ * @example
+ * ```ts
+ * import { startApiServer } from 'kube-rx/testing';
+ * const server = await startApiServer();
+ * server.faults.respond({ verb: 'list' }, 429, { retryAfterSeconds: 1 });
+ * server.faults.dropWatches({ midLine: true });
+ * await server.close();
+ * ```
+ * @category testing
+ * @since 0.1.0
+ */
+export interface Faults {
+  /** The next `times` (default 1) matching requests are answered with `code` and a failure Status. */
+  respond(match: FaultMatch, code: number, options?: RespondOptions): void;
+  /**
+   * Destroys every open watch connection now (no terminating chunk: the client sees the
+   * connection reset), after writing the first half of an event line if `midLine`. Returns how
+   * many watches were dropped.
+   */
+  dropWatches(options?: { readonly midLine?: boolean }): number;
+  /** The next event written on a matching watch (open or to come) is preceded by a line that is not JSON. */
+  garbageLine(match?: FaultMatch): void;
+  /** The next matching watch sends its headers, then never a byte (no events, no bookmarks, no timeout) until closed. */
+  stall(match?: FaultMatch): void;
+  /** Every continue token issued so far is answered with `410 Expired`. */
+  expireContinueTokens(): void;
+  /** Removes every pending fault. */
+  clear(): void;
+}
+
+/** A pending `respond` fault. */
+interface PendingResponse {
+  readonly verb: ApiVerb | undefined;
+  readonly resource: string | undefined;
+  readonly code: number;
+  readonly options: RespondOptions;
+  remaining: number;
+}
+
+interface PendingMatch {
+  readonly verb: ApiVerb | undefined;
+  readonly resource: string | undefined;
+}
+
+/**
+ * The server's side of {@link Faults}: the public methods plus what the request handlers consume.
+ *
+ * @category testing
+ * @since 0.1.0
+ */
+export interface FaultState extends Faults {
+  /** Consumes and returns the response fault for this request, if one matches. */
+  takeResponse(verb: ApiVerb | undefined, resource: string | undefined): { readonly code: number; readonly options: RespondOptions } | undefined;
+  /** Consumes a pending garbage line for a watch of `resource`. */
+  takeGarbage(resource: string): boolean;
+  /** Consumes a pending stall for a watch of `resource`. */
+  takeStall(resource: string): boolean;
+  /** The generation of continue tokens: tokens of an older one are expired. */
+  tokenGeneration(): number;
+}
+
+/**
+ * Creates the fault state of one server. `resolve` maps a resource name of a {@link FaultMatch}
+ * to the server's resource id (a name it does not serve is a `TypeError`); `drop` destroys the
+ * open watches.
+ *
+ * @example
+ * ```ts
+ * import { createFaultState } from 'kube-rx/testing';
+ * const faults = createFaultState((name) => name, () => 0);
+ * faults.respond({ verb: 'list' }, 500);
+ * faults.takeResponse('list', 'configmaps')?.code; // 500
+ * faults.takeResponse('list', 'configmaps'); // undefined
+ * ```
+ * @category testing
+ * @since 0.1.0
+ */
+export const createFaultState = (
+  resolve: (name: string) => string | undefined,
+  drop: (midLine: boolean) => number,
+): FaultState => {
+  let responses: Array<PendingResponse> = [];
+  let garbage: Array<PendingMatch> = [];
+  let stalls: Array<PendingMatch> = [];
+  let generation = 0;
+
+  const toMatch = (match: FaultMatch | undefined): PendingMatch => {
+    const resource = match?.resource === undefined ? undefined : resolve(match.resource);
+    if (match?.resource !== undefined && resource === undefined) {
+      throw new TypeError(`faults: the server does not serve a resource named "${match.resource}"`);
+    }
+    return { verb: match?.verb, resource };
+  };
+  const matches = (m: PendingMatch, verb: ApiVerb | undefined, resource: string | undefined): boolean =>
+    (m.verb === undefined || m.verb === verb) && (m.resource === undefined || m.resource === resource);
+  const take = (list: Array<PendingMatch>, resource: string): boolean => {
+    const i = list.findIndex((m) => matches(m, 'watch', resource));
+    if (i < 0) return false;
+    list.splice(i, 1);
+    return true;
+  };
+
+  return {
+    respond: (match, code, options = {}) => {
+      const m = toMatch(match);
+      responses.push({ ...m, code, options, remaining: options.times ?? 1 });
+    },
+    dropWatches: (options = {}) => drop(options.midLine ?? false),
+    garbageLine: (match) => {
+      garbage.push(toMatch(match));
+    },
+    stall: (match) => {
+      stalls.push(toMatch(match));
+    },
+    expireContinueTokens: () => {
+      generation += 1;
+    },
+    clear: () => {
+      responses = [];
+      garbage = [];
+      stalls = [];
+    },
+    takeResponse: (verb, resource) => {
+      const found = responses.find((r) => matches(r, verb, resource));
+      if (found === undefined) return undefined;
+      found.remaining -= 1;
+      if (found.remaining <= 0) responses = responses.filter((r) => r !== found);
+      return { code: found.code, options: found.options };
+    },
+    takeGarbage: (resource) => take(garbage, resource),
+    takeStall: (resource) => take(stalls, resource),
+    tokenGeneration: () => generation,
+  };
+};

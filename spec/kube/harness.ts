@@ -1,0 +1,150 @@
+/**
+ * Harness for the real kube-apiserver test tier: a thin TypeScript face over
+ * `scripts/kube-apiserver.sh` (which builds Kubernetes 1.20.2 from Debian's source package and runs
+ * it with etcd). `spec/kube/globalSetup.ts` builds the binary once per run; each test file then
+ * starts its own tier with `startKube()` and stops it in `afterAll`.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The script behind this harness. */
+export const KUBE_SCRIPT = fileURLToPath(new URL('../../scripts/kube-apiserver.sh', import.meta.url));
+
+/** The first build compiles Kubernetes (about 7 minutes on 2 cores); leave plenty of room. */
+export const BUILD_TIMEOUT_MS = 40 * 60_000;
+/** `start` and `restart-apiserver` wait up to 60 s for /readyz themselves. */
+const START_TIMEOUT_MS = 150_000;
+const STOP_TIMEOUT_MS = 60_000;
+
+export interface StartKubeOptions {
+  /** `false` starts kube-apiserver with `--watch-cache=false` (watches go straight to etcd, so
+   * `compact()` makes a watch from an older RV get an in-stream ERROR 410). Default `true`. */
+  readonly watchCache?: boolean;
+}
+
+/** A running etcd + kube-apiserver pair. */
+export interface Kube {
+  /** The tier's folder: logs (`etcd.log`, `kube-apiserver.log`), certs, tokens, `env`. */
+  readonly dir: string;
+  /** Kubeconfig of a `system:masters` token user (verified TLS). */
+  readonly kubeconfigAdmin: string;
+  /** Kubeconfig of a token user with no groups: RBAC forbids it almost everything. */
+  readonly kubeconfigNobody: string;
+  /** `https://127.0.0.1:PORT` */
+  readonly url: string;
+  /** PEM file of the CA that signed the serving certificate. */
+  readonly caFile: string;
+  /** `http://127.0.0.1:PORT` of etcd. */
+  readonly etcdEndpoint: string;
+  readonly watchCache: boolean;
+  /** Compacts etcd to its current revision; resolves to that revision. */
+  compact(): Promise<string>;
+  /** Kills kube-apiserver only and starts it again on the same port with the same flags. */
+  restartApiserver(): Promise<void>;
+  /** Stops both processes and removes `dir` (kept when KUBE_RX_KEEP_DIR=1). Idempotent. */
+  stop(): Promise<void>;
+}
+
+interface ScriptResult {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `scripts/kube-apiserver.sh ARGS…`; rejects with the script's stderr in the message. */
+export function runKubeScript(
+  args: readonly string[],
+  timeoutMs: number,
+  env: Readonly<Record<string, string>> = {},
+): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      [KUBE_SCRIPT, ...args],
+      { env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGTERM', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(
+            new Error(
+              `scripts/kube-apiserver.sh ${args.join(' ')} failed (${error.message.split('\n')[0] ?? ''})\n${stderr}`,
+              { cause: error },
+            ),
+          );
+        } else {
+          resolve({ stdout, stderr });
+        }
+      },
+    );
+  });
+}
+
+/** The keys of DIR/env.json (written by the script's `start`) this harness reads. */
+interface TierEnv {
+  readonly APISERVER_URL: string;
+  readonly ETCD_ENDPOINT: string;
+  readonly CA_FILE: string;
+  readonly KUBECONFIG_ADMIN: string;
+  readonly KUBECONFIG_NOBODY: string;
+}
+
+const ENV_KEYS = ['APISERVER_URL', 'ETCD_ENDPOINT', 'CA_FILE', 'KUBECONFIG_ADMIN', 'KUBECONFIG_NOBODY'] as const;
+
+async function readTierEnv(dir: string): Promise<TierEnv> {
+  const parsed: unknown = JSON.parse(await readFile(join(dir, 'env.json'), 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new Error(`${dir}/env.json is not an object`);
+  }
+  const record = parsed as Record<string, unknown>;
+  const env: Partial<Record<(typeof ENV_KEYS)[number], string>> = {};
+  for (const key of ENV_KEYS) {
+    const value = record[key];
+    if (typeof value !== 'string' || value === '') {
+      throw new Error(`${dir}/env.json has no ${key}`);
+    }
+    env[key] = value;
+  }
+  return env as TierEnv;
+}
+
+/** Starts etcd + kube-apiserver in a fresh temporary folder; resolves when /readyz answers `ok`. */
+export async function startKube(opts: StartKubeOptions = {}): Promise<Kube> {
+  const watchCache = opts.watchCache ?? true;
+  const dir = await mkdtemp(join(tmpdir(), 'kube-rx-kube-'));
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await runKubeScript(['stop', dir], STOP_TIMEOUT_MS);
+      if (process.env['KUBE_RX_KEEP_DIR'] !== '1') {
+        await rm(dir, { recursive: true, force: true });
+      }
+    })());
+  try {
+    await runKubeScript(['start', dir], START_TIMEOUT_MS, {
+      KUBE_RX_WATCH_CACHE: String(watchCache),
+      // The script's watchdog stops the tier if this (worker) process dies without calling stop().
+      KUBE_RX_OWNER_PID: String(process.pid),
+    });
+    const env = await readTierEnv(dir);
+    return {
+      dir,
+      kubeconfigAdmin: env.KUBECONFIG_ADMIN,
+      kubeconfigNobody: env.KUBECONFIG_NOBODY,
+      url: env.APISERVER_URL,
+      caFile: env.CA_FILE,
+      etcdEndpoint: env.ETCD_ENDPOINT,
+      watchCache,
+      compact: async () => (await runKubeScript(['compact', dir], STOP_TIMEOUT_MS)).stdout.trim(),
+      restartApiserver: async () => {
+        await runKubeScript(['restart-apiserver', dir], START_TIMEOUT_MS);
+      },
+      stop,
+    };
+  } catch (error) {
+    // Leave nothing running after a failed start; keep the folder (and its logs) for diagnosis.
+    await runKubeScript(['stop', dir], STOP_TIMEOUT_MS).catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`startKube failed (logs in ${dir}): ${reason}`, { cause: error });
+  }
+}

@@ -1,5 +1,17 @@
 export { type ApiResource, collectionPath } from './ApiResource.js';
 export { decodeListBody } from './decodeListBody.js';
+export { type ResolveResourceConfig, type ResolveResourceError, resolveResource } from './discovery.js';
+export { httpListerWatcher, type HttpListerWatcherConfig } from './httpListerWatcher.js';
+export {
+  httpErrorOf,
+  isSuccessStatus,
+  type KubeConfigLike,
+  kubeGet,
+  type KubeRequest,
+  type KubeResponse,
+  kubeStream,
+  parseRetryAfter,
+} from './kubeRequest.js';
 export { decodeWatchLine, decodeWatchLines } from './decodeWatchLine.js';
 export type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
 export {
@@ -8,6 +20,7 @@ export {
   isListerWatcherError,
   isRetriableWatchError,
   type ListerWatcherError,
+  type ListerWatcherVerb,
   toListerWatcherError,
   transportError,
 } from './ListerWatcherError.js';

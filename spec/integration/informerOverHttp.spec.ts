@@ -1,0 +1,196 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { filter, firstValueFrom, type Observable, take, timeout, toArray } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
+import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
+import { resolveResource } from '../../lib/listwatch/discovery.js';
+import type { InformerProblem } from '../../lib/informer/InformerStatus.js';
+import { sharedIndexInformer, type SharedIndexInformerConfig } from '../../lib/informer/sharedIndexInformer.js';
+import type { KubeObject } from '../../lib/meta/KubeObject.js';
+import { configMap, type TestConfigMap } from '../../lib/testing/builders.js';
+import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
+
+const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+
+/** Waits for the first value matching `p`, failing the test after `ms` instead of hanging. */
+const waitFor = <T>(source: Observable<T>, p: (v: T) => boolean, ms = 10_000): Promise<T> =>
+  firstValueFrom(source.pipe(filter(p), timeout(ms)));
+
+/** Waits until `condition` holds (checked after each turn of the event loop), failing after `ms`. */
+const until = async (condition: () => boolean, ms = 10_000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms: ${condition.toString()}`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 2));
+  }
+};
+
+const kubeConfigFor = (server: EmbeddedApiServer, token?: string): KubeConfig => {
+  const kc = new KubeConfig();
+  kc.loadFromOptions(server.kubeConfigOptions(token));
+  return kc;
+};
+
+const names = (objs: ReadonlyArray<KubeObject>): string[] =>
+  objs.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}@${o.metadata.resourceVersion ?? ''}`).sort();
+
+describe('informer over HTTP against the embedded API server', () => {
+  let server: EmbeddedApiServer;
+  beforeEach(async () => {
+    server = await startApiServer({ bookmarkIntervalMs: 200 });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  const informerFor = (config: Partial<SharedIndexInformerConfig<TestConfigMap>> & { token?: string; labelSelector?: string } = {}) => {
+    const { token, labelSelector, ...rest } = config;
+    const lw = httpListerWatcher<TestConfigMap>({
+      kubeConfig: kubeConfigFor(server, token),
+      resource: configMaps,
+      ...(labelSelector === undefined ? {} : { labelSelector }),
+    });
+    return sharedIndexInformer(lw, { backoff: { initialMs: 20, maxMs: 200 }, ...rest });
+  };
+
+  it('lists, then sees creates, updates and deletes; the store ends equal to the server', async () => {
+    server.create('configmaps', configMap('a', '', 'default', { v: '1' }));
+    server.create('configmaps', configMap('b', '', 'other', { v: '1' }));
+    const informer = informerFor();
+    const events: string[] = [];
+    const sub = informer.events$.subscribe((e) => events.push(`${e._tag} ${e.key}`));
+    await waitFor(informer.synced$, Boolean);
+    expect(events.sort()).toEqual(['Added default/a', 'Added other/b']);
+
+    server.create('configmaps', configMap('c', '', 'default'));
+    server.patch('configmaps', 'default', 'a', { data: { v: '2' } });
+    server.delete('configmaps', 'other', 'b');
+    await waitFor(informer.events$, (e) => e._tag === 'Deleted' && e.key === 'other/b');
+    expect(events.slice(2)).toEqual(['Added default/c', 'Updated default/a', 'Deleted other/b']);
+    expect(names(informer.store.list())).toEqual(names(server.list('configmaps')));
+    sub.unsubscribe();
+    await until(() => server.activeWatches() === 0);
+  });
+
+  it('shares one list and one watch among subscribers and closes the watch when the last leaves', async () => {
+    server.create('configmaps', configMap('a', ''));
+    const informer = informerFor();
+    const s1 = informer.events$.subscribe();
+    const s2 = informer.events$.subscribe();
+    await until(() => server.activeWatches() === 1);
+    const s3 = informer.events$.subscribe();
+    expect(server.requests.filter((r) => r.verb === 'list')).toHaveLength(1);
+    expect(server.requests.filter((r) => r.verb === 'watch')).toHaveLength(1);
+    s1.unsubscribe();
+    s2.unsubscribe();
+    expect(server.activeWatches()).toBe(1);
+    s3.unsubscribe();
+    await until(() => server.activeWatches() === 0);
+  });
+
+  it('honours label selectors on list and watch: objects entering and leaving the selection', async () => {
+    server.create('configmaps', configMap('in', '', 'default', undefined, { app: 'web' }));
+    server.create('configmaps', configMap('out', '', 'default', undefined, { app: 'db' }));
+    const informer = informerFor({ labelSelector: 'app=web' });
+    const sub = informer.events$.subscribe();
+    await waitFor(informer.synced$, Boolean);
+    expect(informer.store.listKeys()).toEqual(['default/in']);
+    server.patch('configmaps', 'default', 'out', { metadata: { labels: { app: 'web' } } });
+    await waitFor(informer.events$, (e) => e._tag === 'Added' && e.key === 'default/out');
+    server.patch('configmaps', 'default', 'in', { metadata: { labels: { app: 'db' } } });
+    await waitFor(informer.events$, (e) => e._tag === 'Deleted' && e.key === 'default/in');
+    expect(informer.store.listKeys()).toEqual(['default/out']);
+    sub.unsubscribe();
+  });
+
+  it('recovers from a dropped watch over a compacted history by relisting, with nothing lost or duplicated', async () => {
+    for (const n of ['a', 'b', 'c']) server.create('configmaps', configMap(n, ''));
+    const informer = informerFor();
+    const seen = new Map<string, string>();
+    const problems: string[] = [];
+    const sub = informer.events$.subscribe((e) => {
+      if (e._tag === 'Added' && seen.has(e.key)) problems.push(`duplicate add ${e.key}`);
+      if (e._tag === 'Deleted') seen.delete(e.key);
+      else seen.set(e.key, e.object.metadata.resourceVersion ?? '');
+    });
+    await waitFor(informer.status$, (s) => s._tag === 'Watching');
+    // while the watch is down: changes, then the history is compacted away
+    server.faults.stall();
+    server.faults.dropWatches({ midLine: true });
+    server.delete('configmaps', 'default', 'a');
+    server.patch('configmaps', 'default', 'b', { data: { x: 'y' } });
+    server.create('configmaps', configMap('d', ''));
+    server.compact();
+    server.faults.clear();
+    await waitFor(informer.status$, (s) => s._tag === 'Listing' && s.cause === 'Expired');
+    await waitFor(informer.status$, (s) => s._tag === 'Watching');
+    expect(problems).toEqual([]);
+    expect(names(informer.store.list())).toEqual(names(server.list('configmaps')));
+    expect([...seen.keys()].sort()).toEqual(['default/b', 'default/c', 'default/d']);
+    sub.unsubscribe();
+  });
+
+  it('surfaces a garbage line as a problem and keeps the watch going', async () => {
+    const informer = informerFor();
+    const problems: InformerProblem[] = [];
+    const p = informer.problems$.subscribe((x) => problems.push(x));
+    const sub = informer.events$.subscribe();
+    await waitFor(informer.status$, (s) => s._tag === 'Watching');
+    server.faults.garbageLine();
+    server.create('configmaps', configMap('after', ''));
+    await waitFor(informer.events$, (e) => e.key === 'default/after');
+    expect(problems.map((x) => x._tag)).toEqual(['DecodeFailure']);
+    sub.unsubscribe();
+    p.unsubscribe();
+  });
+
+  it('reports Forbidden clearly, backs off between attempts (no retry storm) and never leaks the token', async () => {
+    await server.close();
+    server = await startApiServer({ tokens: { 'admin-token': 'admin', 'secret-nobody-token': 'forbidden' } });
+    const informer = informerFor({ token: 'secret-nobody-token' });
+    const problems = firstValueFrom(informer.problems$.pipe(take(4), toArray()));
+    const sub = informer.events$.subscribe();
+    const got = await problems;
+    sub.unsubscribe();
+    const messages = got.map((x) => (x._tag === 'ReflectorError' && 'error' in x.error ? x.error.error.message : ''));
+    expect(messages[0]).toMatch(/list configmaps in all namespaces: Forbidden/);
+    expect(JSON.stringify(got)).not.toContain('secret-nobody-token');
+    const lists = server.requests.filter((r) => r.verb === 'list').map((r) => r.at);
+    const gaps = lists.slice(1).map((t, i) => t - (lists[i] ?? t));
+    // 20 ms doubling (jitter adds up to 100%): each wait at least the base delay
+    gaps.forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(20 * 2 ** i - 5);
+    });
+  });
+
+  it('runs a streaming list (sendInitialEvents) and falls back to LIST where the server refuses it', async () => {
+    server.create('configmaps', configMap('a', ''));
+    const streaming = informerFor({ initialList: 'stream' });
+    const s1 = streaming.events$.subscribe();
+    await waitFor(streaming.synced$, Boolean);
+    expect(streaming.store.listKeys()).toEqual(['default/a']);
+    expect(server.requests.filter((r) => r.verb === 'list')).toHaveLength(0);
+    s1.unsubscribe();
+
+    await server.close();
+    server = await startApiServer({ watchList: false });
+    server.create('configmaps', configMap('b', ''));
+    const fallback = informerFor({ initialList: 'stream' });
+    const s2 = fallback.events$.subscribe();
+    await waitFor(fallback.synced$, Boolean);
+    expect(fallback.store.listKeys()).toEqual(['default/b']);
+    expect(server.requests.filter((r) => r.verb === 'list')).toHaveLength(1);
+    s2.unsubscribe();
+  });
+
+  it('resolves resource names through discovery as kubectl does', async () => {
+    const kc = kubeConfigFor(server);
+    await expect(firstValueFrom(resolveResource(kc, 'cm'))).resolves.toEqual(configMaps);
+    await expect(firstValueFrom(resolveResource(kc, 'leases.coordination.k8s.io'))).resolves.toMatchObject({
+      group: 'coordination.k8s.io',
+      plural: 'leases',
+    });
+    await expect(firstValueFrom(resolveResource(kc, 'widgets.v1.example.com'))).resolves.toMatchObject({ kind: 'Widget' });
+  });
+});

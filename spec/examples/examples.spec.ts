@@ -31,8 +31,9 @@ describe('README example', () => {
 });
 
 describe('demo (npm start)', () => {
-  it('mirrors the simulated cluster, prints every event and stops cleanly', async () => {
+  it('mirrors the embedded API server over HTTP, prints every change and stops cleanly', async () => {
     const { stdout } = await runTs('examples/demo.ts', '--ticks', '8', '--period', '20');
+    expect(stdout).toMatch(/^embedded API server at https:\/\/127\.0\.0\.1:\d+$/m);
     const lines = stdout.trim().split('\n');
     expect(lines.filter((l) => l.endsWith('(initial list)'))).toHaveLength(3);
     expect(lines).toContain('synced: 3 objects');

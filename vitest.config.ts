@@ -12,9 +12,29 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['spec/**/*.spec.ts'],
     environment: 'node',
-    testTimeout: 60_000,
-    typecheck: { enabled: true, include: ['spec/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['spec/**/*.spec.ts'],
+          exclude: ['spec/kube/**'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // the real kube-apiserver tier: built once (globalSetup), one tier per file, files in turn
+        extends: true,
+        test: {
+          name: 'kube',
+          include: ['spec/kube/**/*.kube.spec.ts'],
+          globalSetup: ['spec/kube/globalSetup.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
   },
 });

@@ -10,21 +10,13 @@ import { sharedIndexInformer, type SharedIndexInformerConfig } from '../../lib/i
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { configMap, type TestConfigMap } from '../../lib/testing/builders.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
+import { until } from '../helpers/until.js';
 
 const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 
 /** Waits for the first value matching `p`, failing the test after `ms` instead of hanging. */
 const waitFor = <T>(source: Observable<T>, p: (v: T) => boolean, ms = 10_000): Promise<T> =>
   firstValueFrom(source.pipe(filter(p), timeout(ms)));
-
-/** Waits until `condition` holds (checked after each turn of the event loop), failing after `ms`. */
-const until = async (condition: () => boolean, ms = 10_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms: ${condition.toString()}`);
-    await new Promise<void>((resolve) => setTimeout(resolve, 2));
-  }
-};
 
 const kubeConfigFor = (server: EmbeddedApiServer, token?: string): KubeConfig => {
   const kc = new KubeConfig();

@@ -147,11 +147,15 @@ patch_reflect2() {
 }
 
 # Step 5: make WHAT=cmd/kube-apiserver with CGO off and writable GOPATH/GOCACHE/HOME (the Go build
-# cache stays in $CACHE_DIR so that a rebuild is fast), then install the binary into the cache.
+# cache stays in $CACHE_DIR/go/cache so that a rebuild is faster), then install the binary.
 compile() {
   local tree=$1 gohome="$CACHE_DIR/go"
   mkdir -p "$gohome/path" "$gohome/cache" "$gohome/home"
   rm -rf "$tree/_output"
+  # hack/lib/golang.sh forces GOCACHE=_output/local/go/cache: point that at the cache outside the
+  # tree so that the compiled packages survive `rm -rf _output` and the tree's removal.
+  mkdir -p "$tree/_output/local/go"
+  ln -s "$gohome/cache" "$tree/_output/local/go/cache"
   log "make WHAT=cmd/kube-apiserver (about 7 minutes on 2 cores the first time; log: $CACHE_DIR/build.log)"
   local start=$SECONDS
   if ! (cd "$tree" && env CGO_ENABLED=0 GOPATH="$gohome/path" GOCACHE="$gohome/cache" HOME="$gohome/home" \

@@ -129,7 +129,12 @@ fetch_source() {
   local tree="$CACHE_DIR/src"
   rm -rf "$tree"
   log "unpacking $(basename "$dsc")"
-  dpkg-source --no-check -x "$dsc" "$tree" >/dev/null || die "dpkg-source -x $dsc failed"
+  # dpkg-source verifies the checksums in the .dsc and applies debian/patches.
+  if ! dpkg-source -x "$dsc" "$tree" >"$CACHE_DIR/unpack.log" 2>&1; then
+    tail -n 20 "$CACHE_DIR/unpack.log" >&2
+    rm -rf "$dl" "$tree"
+    die "dpkg-source -x $dsc failed; removed the download so that the next build fetches it again"
+  fi
   # dpkg-source leaves copies of the source files next to the tree; the originals stay in $dl.
   rm -f "$CACHE_DIR"/kubernetes_*
   printf '%s\n' "$tree"

@@ -140,7 +140,13 @@ const writeChunked = async (res: ServerResponse, parts: ReadonlyArray<string>): 
       const ok = res.write(chunk);
       chunk = '';
       if (!ok) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        // `once` also listens for 'error'; abort the loser so no listener is left behind
+        const settled = new AbortController();
+        try {
+          await Promise.race([once(res, 'drain', { signal: settled.signal }), once(res, 'close', { signal: settled.signal })]);
+        } finally {
+          settled.abort();
+        }
         if (res.destroyed) return;
       }
     }

@@ -134,3 +134,35 @@ export {
 
 // generic operators
 export { mergeMapWithLag } from './operators/index.js';
+
+// the controller runtime
+export {
+  allOf,
+  annotationsChanged,
+  anyOf,
+  bucketRateLimiter,
+  defaultControllerRateLimiter,
+  done,
+  type EventPredicate,
+  generationChanged,
+  itemExponentialFailureRateLimiter,
+  type KeyMapper,
+  labelsChanged,
+  mapKeys,
+  maxOfRateLimiter,
+  onlyWhen,
+  ownerKeys,
+  ownKeys,
+  type RateLimiter,
+  type ReconcileConfig,
+  type ReconcileEvent,
+  type Reconciler,
+  type ReconcileResult,
+  reconcileWith,
+  requeue,
+  requeueAfter,
+  resourceVersionChanged,
+  type WaitingEntry,
+  type WorkQueueState,
+  workQueueState,
+} from './controller/index.js';

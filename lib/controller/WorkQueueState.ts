@@ -1,8 +1,25 @@
 /**
- * One delayed add: `key` becomes due at `readyAt` (scheduler time, ms). `seq` breaks ties so that
- * keys due at the same instant come out in the order they were delayed.
+ * One delayed add of a {@link WorkQueueState}: `key` becomes due at `readyAt` (scheduler time,
+ * ms). `seq` breaks ties so that keys due at the same instant come out in the order they were
+ * delayed. Owned and mutated by the functions of this module (read it, do not write it).
+ *
+ * Maps to client-go's `waitFor` (`data`, `readyAt`, `index`) in `delaying_queue.go`.
+ *
+ * ```
+ * addAfter(a, 50, now=0) → { key: 'a', readyAt: 50, seq: 0, index: 0 }
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { workQueueState as q } from 'kube-rx';
+ * const s = q.createWorkQueueState();
+ * q.addAfter(s, 'a', 50, 0);
+ * s.waiting.get('a')?.readyAt; // 50
+ * ```
+ * @category controller
+ * @since 0.1.0
  */
-interface WaitingEntry {
+export interface WaitingEntry {
   readonly key: string;
   readyAt: number;
   readonly seq: number;

@@ -1,0 +1,495 @@
+import {
+  asyncScheduler,
+  defer,
+  from,
+  Observable,
+  type ObservableInput,
+  type OperatorFunction,
+  type SchedulerLike,
+  Subscription,
+} from 'rxjs';
+
+import { defaultControllerRateLimiter, type RateLimiter } from './rateLimiter.js';
+import { done as doneResult, type ReconcileResult } from './ReconcileResult.js';
+import {
+  add,
+  addAfter,
+  createWorkQueueState,
+  done,
+  get,
+  len,
+  nextReadyAt,
+  shutDown as shutDownQueue,
+  shutDownWithDrain,
+  takeReady,
+} from './WorkQueueState.js';
+
+/**
+ * Reconciles one key. `signal` aborts when the controller shuts down (at the drain deadline) or
+ * is unsubscribed; the returned Observable is then unsubscribed too.
+ *
+ * The run ends at the first value (the rest is unsubscribed), or on completion without a value
+ * (`Done`), or on error (thrown synchronously, a rejected Promise or an erroring Observable: the
+ * key is requeued with backoff). `void`/`undefined` means `Done`.
+ *
+ * Return an Observable to run in virtual time: a Promise settles on the microtask queue, which
+ * `TestScheduler` cannot drive (marble tests see its result only after `run()` returns).
+ *
+ * Maps to controller-runtime's `reconcile.Reconciler.Reconcile(ctx, req)` (`signal` is `ctx`) and
+ * kube-rs's `reconcile(obj, ctx) -> Result<Action, Error>`.
+ *
+ * ```
+ * reconcile('ns/a', signal):  ----r|       r: ReconcileResult (or void)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { requeueAfter, type Reconciler } from 'kube-rx';
+ * const reconcile: Reconciler = (key) => of(key.startsWith('kube-system/') ? undefined : requeueAfter(60_000));
+ * ```
+ * @category controller
+ * @since 0.1.0
+ */
+export type Reconciler = (
+  key: string,
+  signal: AbortSignal,
+) => ObservableInput<ReconcileResult> | ObservableInput<void> | ObservableInput<ReconcileResult | undefined>;
+
+/**
+ * Options of {@link reconcileWith}.
+ *
+ * Maps to controller-runtime's `controller.Options` (`MaxConcurrentReconciles`, `RateLimiter`)
+ * and the manager's `GracefulShutdownTimeout` (default 30 s).
+ *
+ * ```
+ * shutdown$:  -------x          drain until the running reconciles end or drainTimeoutMs passes
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { Subject } from 'rxjs';
+ * import { itemExponentialFailureRateLimiter, type ReconcileConfig } from 'kube-rx';
+ * const stop = new Subject<void>();
+ * const config: ReconcileConfig = {
+ *   concurrency: 4,
+ *   rateLimiter: itemExponentialFailureRateLimiter(100, 60_000),
+ *   shutdown$: stop,
+ *   drainTimeoutMs: 10_000,
+ * };
+ * ```
+ * @category controller
+ * @since 0.1.0
+ */
+export interface ReconcileConfig {
+  /** Workers: how many keys run at once (default 1). The same key never runs twice at once. */
+  readonly concurrency?: number;
+  /**
+   * Requeue policy (default: a fresh {@link defaultControllerRateLimiter} per subscription). A
+   * limiter keeps state: give each subscription its own.
+   */
+  readonly rateLimiter?: RateLimiter;
+  /** Every timer (requeue-after, backoff, bucket, drain deadline) runs on it (default `asyncScheduler`). */
+  readonly scheduler?: SchedulerLike;
+  /**
+   * Graceful shutdown on its first value: stop taking keys, let running reconciles finish for up
+   * to `drainTimeoutMs`, then abort their signals; then complete.
+   */
+  readonly shutdown$?: Observable<unknown>;
+  /** How long running reconciles may take to finish after shutdown (default 30 000). */
+  readonly drainTimeoutMs?: number;
+}
+
+/**
+ * What happened in the reconcile loop, one event per step, for logs, metrics and tests:
+ * - `Started`: a worker took `key`; `attempt` is its number of requeues so far (0 on a fresh key);
+ * - `Succeeded`: the reconcile returned `result` after `durationMs`;
+ * - `Failed`: it failed with `error` after `durationMs`; it runs again in `retryInMs` (unless the
+ *   loop is shutting down);
+ * - `Requeued`: `key` runs again in `delayMs` because of a `Requeue` or `RequeueAfter` result or a
+ *   failure (not emitted once shutting down, as nothing is requeued then);
+ * - `Aborted`: shutdown reached its deadline while `key` was running; its signal was aborted.
+ *
+ * Maps to what controller-runtime logs and counts in `reconcileHandler`
+ * (`controller_runtime_reconcile_total{result=success|error|requeue|requeue_after}`,
+ * `reconcile_time_seconds`, "Reconciler error").
+ *
+ * ```
+ * key a, fails once:   S(a,0) --F(a) R(a,5) -----S(a,1)--OK(a)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import type { ReconcileEvent } from 'kube-rx';
+ * const log = (e: ReconcileEvent): string =>
+ *   e._tag === 'Failed' ? `${e.key} failed, retry in ${e.retryInMs} ms` : `${e._tag} ${e.key}`;
+ * ```
+ * @category controller
+ * @since 0.1.0
+ */
+export type ReconcileEvent =
+  | { readonly _tag: 'Started'; readonly key: string; readonly attempt: number }
+  | {
+      readonly _tag: 'Succeeded';
+      readonly key: string;
+      readonly result: ReconcileResult;
+      readonly durationMs: number;
+    }
+  | {
+      readonly _tag: 'Failed';
+      readonly key: string;
+      readonly error: unknown;
+      readonly retryInMs: number;
+      readonly durationMs: number;
+    }
+  | {
+      readonly _tag: 'Requeued';
+      readonly key: string;
+      readonly delayMs: number;
+      readonly reason: 'Requeue' | 'RequeueAfter' | 'Failed';
+    }
+  | { readonly _tag: 'Aborted'; readonly key: string };
+
+/** One running reconcile. */
+interface Run {
+  readonly controller: AbortController;
+  /** The subscription to the reconciler's Observable (closed when the run ends or is aborted). */
+  readonly subscription: Subscription;
+  readonly startedAt: number;
+}
+
+/**
+ * The work queue and reconcile loop of a controller, as an operator: keys in, {@link ReconcileEvent}s
+ * out. A key waiting in the queue coalesces, the same key never runs twice at once (a key that
+ * changes while running runs once more afterwards), at most `concurrency` keys run at once,
+ * failures and `Requeue` results are retried through the rate limiter, `RequeueAfter(d)` runs the
+ * key again after `d`, and shutdown drains gracefully.
+ *
+ * Maps to controller-runtime's `internal/controller.Controller` (`Start`, `processNextWorkItem`,
+ * `reconcileHandler`) over client-go's `workqueue.TypedRateLimitingInterface` (`queue.go`,
+ * `delaying_queue.go`, `rate_limiting_queue.go`, `default_rate_limiters.go`).
+ *
+ * Coalescing (one worker; each reconcile takes 5 ms): `a`, added three times while `x` runs, runs once.
+ * ```
+ * keys:    xaaa----------|
+ * events:  x----(yz)-w---|        x, z: Started x, a   y, w: Succeeded x, a
+ * ```
+ * The same key never runs twice at once, even with free workers (concurrency 2): added while it
+ * runs, it runs once more afterwards.
+ * ```
+ * keys:    a-a-a-----------|
+ * events:  s----(dt)-e-----|      s, t: Started a   d, e: Succeeded a
+ * ```
+ * A failing key is retried with the per-key backoff (5, 10, 20 ms ...), reset by a success:
+ * ```
+ * time:    0        5        15       35
+ * events:  (s f r)  (s f r)  (s f r)  (s ok)      f: Failed, r: Requeued 5, 10, 20
+ * ```
+ * Shutdown (concurrency 2, drainTimeoutMs 8): `b` finishes, `a` is aborted at the deadline, `c`
+ * (queued) never starts.
+ * ```
+ * keys:      (abc)-x--
+ * shutdown$: --s
+ * events:    (ab)y-----(z|)       y: Succeeded b (4 ms)   z: Aborted a (at 10)
+ * ```
+
+ * Algorithm (per subscription, with a fresh {@link WorkQueueState} and, by default, a fresh
+ * rate limiter):
+ * 1. A key from the source is {@link add}ed (coalesced if dirty), then the queue is pumped.
+ * 2. Pump: while not shutting down and fewer than `concurrency` keys run, take the next key
+ *    ({@link get}) and start it: emit `Started` with `attempt = numRequeues(key)`, create an
+ *    `AbortController`, subscribe to `from(reconciler(key, signal))` (a synchronous throw is an
+ *    error of that Observable).
+ * 3. The run ends at its first value, at completion (`Done`), or at an error:
+ *    - value `Done`/void: emit `Succeeded`, `forget(key)`;
+ *    - `Requeue`: emit `Succeeded`; `delay = when(key, now)`; emit `Requeued`; add after `delay`;
+ *    - `RequeueAfter(d)`: emit `Succeeded`; `forget(key)`; emit `Requeued`; add after `d`;
+ *    - error: `delay = when(key, now)`; emit `Failed` (with `retryInMs = delay`), `Requeued`; add
+ *      after `delay`.
+ *    Then {@link done}(key) (which queues it again if it changed meanwhile) and pump again.
+ * 4. Delayed adds wait in the queue's heap; one timer on `scheduler` fires at the earliest due
+ *    time, adds the due keys ({@link takeReady}) and pumps.
+ * 5. Completion of the source (no more input): keys already queued are still reconciled, as
+ *    client-go's `Get` still hands out queued items after `ShutDown`; waiting (delayed) keys are
+ *    dropped and nothing is requeued any more. When the queue is empty and nothing runs,
+ *    complete. `of('a', 'b')` reconciles `a` and `b` once each, then completes.
+ * 6. Shutdown (the first value of `shutdown$`): unsubscribe the source, drop waiting and queued
+ *    keys, start nothing more ({@link shutDownWithDrain}). If nothing runs, complete. Otherwise
+ *    wait: each run that ends is reported as in step 3 (without requeue); when the last one ends,
+ *    complete; if `drainTimeoutMs` passes first, abort every running signal, unsubscribe its
+ *    Observable, emit `Aborted` for each, and complete.
+ * 7. Unsubscribing tears everything down: the source, `shutdown$`, the timers, and every running
+ *    reconcile (signal aborted, Observable unsubscribed). No event is emitted.
+ *
+ * Notes:
+ * - A Promise-returning reconciler works, but its result arrives on the microtask queue, outside
+ *   of `TestScheduler`'s virtual time: use Observables (e.g. `timer(d, scheduler)`) in marble tests.
+ * - A value of `rateLimiter` keeps state; pass a fresh one per subscription.
+ *
+ * ## Recovery
+ * Reconcile errors are events, never errors of the stream. The stream errors only if the source
+ * or `shutdown$` errors, or the rate limiter throws; running reconciles are then aborted.
+ *
+ * Throws a `TypeError` when called (not at subscription) if `concurrency` is not an integer >= 1
+ * or `drainTimeoutMs` is negative.
+ *
+ * @example
+ * ```ts
+ * import { map, of } from 'rxjs';
+ * import { done, reconcileWith, sharedIndexInformer } from 'kube-rx';
+ * import { configMap, fakeListerWatcher, listPage } from 'kube-rx/testing';
+ *
+ * const informer = sharedIndexInformer(fakeListerWatcher({ lists: [of(listPage('1', [configMap('a', '1')]))] }));
+ * const sub = informer.events$
+ *   .pipe(
+ *     map((e) => e.key),
+ *     reconcileWith((key) => {
+ *       console.log('reconciling', key, informer.store.get(key));
+ *       return of(done);
+ *     }, { concurrency: 2 }),
+ *   )
+ *   .subscribe((e) => console.log(e._tag, e.key));
+ * sub.unsubscribe();
+ * ```
+ * @see client-go util/workqueue/queue.go, controller-runtime pkg/internal/controller/controller.go
+ * @category controller
+ * @since 0.1.0
+ */
+export const reconcileWith = (
+  reconciler: Reconciler,
+  config: ReconcileConfig = {},
+): OperatorFunction<string, ReconcileEvent> => {
+  const { concurrency = 1, scheduler = asyncScheduler, shutdown$, drainTimeoutMs = 30_000 } = config;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new TypeError(`concurrency must be an integer >= 1, got ${concurrency}`);
+  }
+  if (!(drainTimeoutMs >= 0)) throw new TypeError(`drainTimeoutMs must be >= 0, got ${drainTimeoutMs}`);
+  return (source) =>
+    new Observable<ReconcileEvent>((subscriber) => {
+      const rateLimiter = config.rateLimiter ?? defaultControllerRateLimiter();
+      const state = createWorkQueueState();
+      const running = new Map<string, Run>();
+      const teardown = new Subscription();
+      let failed = false;
+      let sourceSubscription: Subscription | undefined;
+      let wakeUp: Subscription | undefined;
+      let wakeUpAt = Number.POSITIVE_INFINITY;
+      let deadline: Subscription | undefined;
+      let stopping = false;
+      let inputDone = false;
+      let pumping = false;
+
+      const emit = (e: ReconcileEvent): void => {
+        subscriber.next(e);
+      };
+
+      const abortAll = (): ReadonlyArray<string> => {
+        const keys = [...running.keys()];
+        const runs = [...running.values()];
+        running.clear();
+        for (const run of runs) {
+          run.controller.abort();
+          run.subscription.unsubscribe();
+        }
+        return keys;
+      };
+
+      /** The stream fails: abort what runs, then error. */
+      const fail = (error: unknown): void => {
+        if (failed) return;
+        failed = true;
+        abortAll();
+        subscriber.error(error);
+      };
+
+      /** Runs `f`, turning a throw (of the rate limiter, say) into an error of the stream. */
+      const guarded =
+        (f: () => void) =>
+        (): void => {
+          try {
+            f();
+          } catch (error: unknown) {
+            fail(error);
+          }
+        };
+
+      /** Step 4: one timer at the earliest due time of the waiting keys. */
+      const scheduleWakeUp = (): void => {
+        if (subscriber.closed) return;
+        const at = nextReadyAt(state);
+        if (at === wakeUpAt) return;
+        wakeUp?.unsubscribe();
+        wakeUp = undefined;
+        wakeUpAt = at ?? Number.POSITIVE_INFINITY;
+        if (at === undefined) return;
+        wakeUp = scheduler.schedule(
+          guarded(() => {
+            wakeUp = undefined;
+            wakeUpAt = Number.POSITIVE_INFINITY;
+            takeReady(state, scheduler.now());
+            scheduleWakeUp();
+            pump();
+          }),
+          Math.max(0, at - scheduler.now()),
+        );
+      };
+
+      const requeue = (key: string, delayMs: number, reason: 'Requeue' | 'RequeueAfter' | 'Failed'): void => {
+        if (stopping || inputDone) return;
+        emit({ _tag: 'Requeued', key, delayMs, reason });
+        addAfter(state, key, delayMs, scheduler.now());
+        scheduleWakeUp();
+      };
+
+      const complete = (): void => {
+        deadline?.unsubscribe();
+        subscriber.complete();
+      };
+
+      /** Step 3. */
+      const finish = (key: string, run: Run, outcome: { ok: true; value: ReconcileResult | undefined } | { ok: false; error: unknown }): void => {
+        if (running.get(key) !== run) return; // already aborted
+        running.delete(key);
+        run.subscription.unsubscribe();
+        const now = scheduler.now();
+        const durationMs = now - run.startedAt;
+        if (outcome.ok) {
+          const result = outcome.value ?? doneResult;
+          emit({ _tag: 'Succeeded', key, result, durationMs });
+          switch (result._tag) {
+            case 'Done':
+              rateLimiter.forget(key);
+              break;
+            case 'Requeue':
+              requeue(key, rateLimiter.when(key, now), 'Requeue');
+              break;
+            case 'RequeueAfter':
+              rateLimiter.forget(key);
+              requeue(key, result.delayMs, 'RequeueAfter');
+              break;
+          }
+        } else {
+          const retryInMs = rateLimiter.when(key, now);
+          emit({ _tag: 'Failed', key, error: outcome.error, retryInMs, durationMs });
+          requeue(key, retryInMs, 'Failed');
+        }
+        done(state, key);
+        if (stopping) {
+          if (running.size === 0) complete();
+        } else {
+          pump();
+          if (inputDone && running.size === 0 && len(state) === 0) complete();
+        }
+      };
+
+      const start = (key: string): void => {
+        const controller = new AbortController();
+        const run: Run = { controller, subscription: new Subscription(), startedAt: scheduler.now() };
+        running.set(key, run);
+        emit({ _tag: 'Started', key, attempt: rateLimiter.numRequeues(key) });
+        if (running.get(key) !== run) return; // the consumer unsubscribed from inside `next`
+        let settled = false;
+        run.subscription.add(
+          defer(() => from(reconciler(key, controller.signal))).subscribe({
+            next: (value) => {
+              if (settled) return;
+              settled = true;
+              guarded(() => {
+                finish(key, run, { ok: true, value: value ?? undefined });
+              })();
+            },
+            error: (error: unknown) => {
+              if (settled) return;
+              settled = true;
+              guarded(() => {
+                finish(key, run, { ok: false, error });
+              })();
+            },
+            complete: () => {
+              if (settled) return;
+              settled = true;
+              guarded(() => {
+                finish(key, run, { ok: true, value: undefined });
+              })();
+            },
+          }),
+        );
+      };
+
+      /** Step 2. Re-entrant calls (a reconcile that ends synchronously) return: the loop goes on. */
+      const pump = (): void => {
+        if (pumping) return;
+        pumping = true;
+        try {
+          while (!stopping && !subscriber.closed && running.size < concurrency) {
+            const key = get(state);
+            if (key === undefined) break;
+            start(key);
+          }
+        } finally {
+          pumping = false;
+        }
+      };
+
+      /** Step 5: the source completed. */
+      const endInput = (): void => {
+        if (stopping || inputDone) return;
+        inputDone = true;
+        sourceSubscription?.unsubscribe();
+        shutDownQueue(state);
+        wakeUp?.unsubscribe();
+        wakeUp = undefined;
+        pump();
+        if (running.size === 0 && len(state) === 0) complete();
+      };
+
+      /** Step 6. */
+      const shutDown = (): void => {
+        if (stopping) return;
+        stopping = true;
+        sourceSubscription?.unsubscribe();
+        shutDownWithDrain(state);
+        wakeUp?.unsubscribe();
+        wakeUp = undefined;
+        if (running.size === 0) {
+          complete();
+          return;
+        }
+        if (subscriber.closed) return;
+        deadline = scheduler.schedule(() => {
+          deadline = undefined;
+          for (const key of abortAll()) emit({ _tag: 'Aborted', key });
+          subscriber.complete();
+        }, drainTimeoutMs);
+      };
+
+      if (shutdown$ !== undefined) {
+        teardown.add(
+          shutdown$.subscribe({
+            next: shutDown,
+            error: fail,
+          }),
+        );
+      }
+      // a synchronous shutdown$ with nothing running has completed the subscriber already
+      if (!subscriber.closed) {
+        sourceSubscription = source.subscribe({
+          next: (key) => {
+            guarded(() => {
+              add(state, key);
+              pump();
+            })();
+          },
+          error: fail,
+          complete: endInput,
+        });
+        teardown.add(sourceSubscription);
+      }
+      return (): void => {
+        teardown.unsubscribe();
+        wakeUp?.unsubscribe();
+        deadline?.unsubscribe();
+        abortAll();
+      };
+    });
+};

@@ -1,8 +1,9 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { catchError, concatMap, forkJoin, from, map, mergeMap, Observable, of, toArray } from 'rxjs';
+import { catchError, concatMap, forkJoin, from, map, mergeMap, type Observable, of, toArray } from 'rxjs';
 
+import { failed } from '../internal/failed.js';
 import type { ApiResource } from './ApiResource.js';
 import type { ListerWatcherError } from './ListerWatcherError.js';
 import { httpErrorOf, isSuccessStatus, type KubeConfigLike, kubeGet, type KubeRequest } from './kubeRequest.js';
@@ -145,11 +146,6 @@ const resolveError = (
   message: string,
   candidates: ReadonlyArray<ApiResource> = [],
 ): ResolveResourceError => ({ _tag: 'ResolveError', reason, name, message, candidates });
-
-const failed = <A>(error: ResolveResourceError): Observable<A> =>
-  new Observable<A>((subscriber) => {
-    subscriber.error(error);
-  });
 
 /**
  * Picks the resource among what was discovered, in kubectl's order: a fully specified

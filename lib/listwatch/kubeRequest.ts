@@ -32,7 +32,7 @@ import { httpError, type ListerWatcherError, type ListerWatcherVerb, transportEr
 export type KubeConfigLike = Pick<KubeConfig, 'getCurrentCluster' | 'applyToHTTPSOptions'>;
 
 /**
- * One GET against the API server, as {@link kubeGet} and {@link kubeStream} make it.
+ * One request to the API server (a GET unless `method` says otherwise), as {@link kubeGet} and {@link kubeStream} make it.
  *
  * Maps to client-go's `rest.Request` (`Verb("GET")`, `AbsPath`, `Param`s).
  *
@@ -70,6 +70,15 @@ export interface KubeRequest {
    * with a `TransportError` with code `'ETIMEDOUT'`. Absent: no watchdog.
    */
   readonly idleTimeoutMs?: number;
+  /** The HTTP method. Default `GET`. */
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** A JSON body, sent with `Content-Type: application/json` (for `POST` / `PUT`). Absent: no body. */
+  readonly body?: unknown;
+  /**
+   * What error messages call the request instead of `verb` (`update`, `create`), for writes, whose
+   * callers re-tag the errors with their own verb. Absent: `verb`.
+   */
+  readonly operation?: string;
 }
 
 /**
@@ -110,7 +119,7 @@ const describe = (request: KubeRequest): string => {
       : request.namespaced === true
         ? ' in all namespaces'
         : '';
-  return `${request.verb} ${request.resource}${where}`;
+  return `${request.operation ?? request.verb} ${request.resource}${where}`;
 };
 
 const fail = (request: KubeRequest, message: string, code?: string): ListerWatcherError =>
@@ -216,7 +225,7 @@ interface Handlers {
 }
 
 /**
- * The one place that talks HTTP: resolves the kubeConfig (once, asynchronously), sends the GET,
+ * The one place that talks HTTP: resolves the kubeConfig (once, asynchronously), sends the request,
  * runs the byte-level watchdog and maps every transport failure to a `TransportError`. Returns the
  * teardown: clear the watchdog and destroy the request (and so its socket) unless the response
  * already ended.
@@ -264,13 +273,18 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
   if (url === undefined) return finish;
 
   const target = url;
+  const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body), 'utf8');
   const options: RequestOptions = {
-    method: 'GET',
+    method: request.method ?? 'GET',
     protocol: target.protocol,
     hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
     ...(target.port === '' ? {} : { port: Number(target.port) }),
     path: `${target.pathname}${target.search}`,
-    headers: { Accept: 'application/json', 'User-Agent': request.userAgent ?? DEFAULT_USER_AGENT },
+    headers: {
+      Accept: 'application/json',
+      'User-Agent': request.userAgent ?? DEFAULT_USER_AGENT,
+      ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': payload.length }),
+    },
   };
 
   const send = (): void => {
@@ -305,7 +319,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
       });
       if (!finished && !closed) on.response(res);
     });
-    req.end();
+    req.end(payload);
   };
 
   request.kubeConfig.applyToHTTPSOptions(options).then(send, (e: unknown) => {
@@ -322,7 +336,8 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
 const isSuccess = (statusCode: number): boolean => statusCode >= 200 && statusCode < 300;
 
 /**
- * Makes one GET with the kubeConfig's server, TLS and credentials and reads the whole response:
+ * Makes one request (a GET unless `method` says otherwise, with the JSON `body` if any) with the
+ * kubeConfig's server, TLS and credentials and reads the whole response:
  * emits one {@link KubeResponse} (whatever its status; the caller decides) and completes. The
  * body is read as chunks and concatenated once.
  *

@@ -1,1 +1,2 @@
+export { holdUntil } from './holdUntil.js';
 export { mergeMapWithLag } from './mergeMapWithLag.js';

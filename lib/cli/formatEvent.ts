@@ -1,0 +1,96 @@
+import type { InformerProblem } from '../informer/InformerStatus.js';
+import type { ResourceEvent } from '../informer/ResourceEvent.js';
+import type { KubeObject } from '../meta/KubeObject.js';
+
+/**
+ * One line of `kube-rx watch -o ndjson`: an informer event, the end of the initial list, or a
+ * problem (the last goes to stderr).
+ *
+ * @category cli
+ * @since 0.1.0
+ */
+export type WatchLine =
+  | {
+      readonly type: 'ADDED' | 'UPDATED' | 'DELETED' | 'SYNC';
+      readonly key: string;
+      readonly resourceVersion: string;
+      readonly initial: boolean;
+    }
+  | { readonly type: 'SYNCED'; readonly count: number }
+  | { readonly type: 'ERROR'; readonly error: string; readonly message: string; readonly next?: string };
+
+const TYPES = { Added: 'ADDED', Updated: 'UPDATED', Deleted: 'DELETED', Sync: 'SYNC' } as const;
+
+/**
+ * The ndjson line of an informer event.
+ *
+ * @example
+ * ```ts
+ * // part of the kube-rx command, not of the library's exports
+ * eventLine({ _tag: 'Added', key: 'ns/a', object: { metadata: { name: 'a', resourceVersion: '7' } }, initial: true });
+ * // { type: 'ADDED', key: 'ns/a', resourceVersion: '7', initial: true }
+ * ```
+ * @category cli
+ * @since 0.1.0
+ */
+export const eventLine = (e: ResourceEvent<KubeObject>): WatchLine => ({
+  type: TYPES[e._tag],
+  key: e.key,
+  resourceVersion: e.object.metadata.resourceVersion ?? '',
+  initial: e.initial,
+});
+
+/**
+ * The ndjson line of a problem (never carrying credentials: messages come from the server's
+ * answer or the system error).
+ *
+ * @example
+ * ```ts
+ * // part of the kube-rx command, not of the library's exports
+ * import { decodeFailure } from 'kube-rx';
+ * problemLine(decodeFailure('watch', 'not json', ['Unexpected token'])).error; // 'DecodeFailure'
+ * ```
+ * @category cli
+ * @since 0.1.0
+ */
+export const problemLine = (p: InformerProblem): WatchLine => {
+  if (p._tag === 'DecodeFailure') {
+    return { type: 'ERROR', error: 'DecodeFailure', message: `${p.key ?? '(unknown object)'}: ${p.errors.join('; ')}` };
+  }
+  const e = p.error;
+  const message =
+    e._tag === 'ListFailed' || e._tag === 'WatchFailed'
+      ? e.error.message
+      : e._tag === 'WatchIdle'
+        ? `no event for ${e.idleMs} ms`
+        : e._tag === 'VeryShortWatch'
+          ? 'the watch closed at once without an event'
+          : (e.status?.message ?? e._tag);
+  return { type: 'ERROR', error: e._tag, message, next: p.next };
+};
+
+/**
+ * One row of `kube-rx watch -o table`: event type, namespace, name, resourceVersion, padded like
+ * kubectl's columns.
+ *
+ * @example
+ * ```ts
+ * // part of the kube-rx command, not of the library's exports
+ * tableRow({ type: 'ADDED', key: 'ns/a', resourceVersion: '7', initial: true });
+ * ```
+ * @category cli
+ * @since 0.1.0
+ */
+export const tableRow = (line: Extract<WatchLine, { readonly key: string }>): string => {
+  const slash = line.key.indexOf('/');
+  const [ns, name] = slash < 0 ? ['', line.key] : [line.key.slice(0, slash), line.key.slice(slash + 1)];
+  return [line.type.padEnd(8), (ns === '' ? '<none>' : ns).padEnd(20), name.padEnd(40), line.resourceVersion].join(' ');
+};
+
+/**
+ * The header of `kube-rx watch -o table`.
+ *
+ * @category cli
+ * @since 0.1.0
+ */
+export const TABLE_HEADER = ['EVENT'.padEnd(8), 'NAMESPACE'.padEnd(20), 'NAME'.padEnd(40), 'RESOURCEVERSION'].join(' ');

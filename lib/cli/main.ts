@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+/**
+ * The `kube-rx` command. `kube-rx watch RESOURCE ...` mirrors RESOURCE with an informer and prints
+ * one line per informer event (see `kube-rx watch --help`).
+ */
+import { parseArgs, styleText } from 'node:util';
+
+import { KubeConfig } from '@kubernetes/client-node';
+import { filter, firstValueFrom, type Subscription, take } from 'rxjs';
+
+import { sharedIndexInformer } from '../informer/sharedIndexInformer.js';
+import { resolveResource } from '../listwatch/discovery.js';
+import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
+import { eventLine, problemLine, TABLE_HEADER, tableRow, type WatchLine } from './formatEvent.js';
+
+const USAGE = `Usage: kube-rx <command> [options]
+
+Commands:
+  watch RESOURCE   mirror RESOURCE with an informer and print one line per event
+
+Run 'kube-rx <command> --help' for a command's options.`;
+
+const WATCH_USAGE = `Usage: kube-rx watch RESOURCE [options]
+
+Mirror RESOURCE (as kubectl names it: configmaps, cm, deployments.apps, widgets.v1.example.com)
+with an informer and print one line per informer event.
+
+Options:
+  -n, --namespace NS        the namespace (default: the context's, else "default")
+  -A, --all-namespaces      every namespace
+  -l, --selector SELECTOR   label selector, e.g. app=web,tier!=db
+      --field-selector F    field selector, e.g. metadata.name=a
+      --resync SECONDS      also print a SYNC line per object every SECONDS
+      --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+      --context NAME        kubeconfig context
+  -o, --output FORMAT       table (default) or ndjson
+  -h, --help                this help
+
+With -o ndjson each stdout line is one JSON object:
+  {"type":"ADDED"|"UPDATED"|"DELETED"|"SYNC","key":"ns/name","resourceVersion":"...","initial":true|false}
+and {"type":"SYNCED","count":N} once the initial list has been delivered. Problems go to stderr as
+JSON lines with "type":"ERROR". SIGINT/SIGTERM close the watch and exit 0.`;
+
+/** A usage error: one clear line on stderr and exit code 2. */
+class UsageError extends Error {}
+
+const fail = (message: string, code: number): never => {
+  process.stderr.write(`kube-rx: ${message}\n`);
+  process.exit(code);
+};
+
+const watch = async (args: readonly string[]): Promise<void> => {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      'all-namespaces': { type: 'boolean', short: 'A', default: false },
+      selector: { type: 'string', short: 'l' },
+      'field-selector': { type: 'string' },
+      resync: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      output: { type: 'string', short: 'o', default: 'table' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${WATCH_USAGE}\n`);
+    return;
+  }
+  const [resourceName, ...extra] = positionals;
+  if (resourceName === undefined) throw new UsageError('watch needs a RESOURCE (see kube-rx watch --help)');
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const output = values.output;
+  if (output !== 'table' && output !== 'ndjson') throw new UsageError(`unknown output format "${output}" (table or ndjson)`);
+  if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('use either -n or -A, not both');
+  const resyncSeconds = values.resync === undefined ? 0 : Number(values.resync);
+  if (!(resyncSeconds >= 0)) throw new UsageError(`--resync takes a number of seconds, got "${values.resync ?? ''}"`);
+
+  const kubeConfig = new KubeConfig();
+  try {
+    if (values.kubeconfig === undefined) kubeConfig.loadFromDefault();
+    else kubeConfig.loadFromFile(values.kubeconfig);
+    if (values.context !== undefined) kubeConfig.setCurrentContext(values.context);
+  } catch (e: unknown) {
+    fail(`cannot load the kubeconfig: ${e instanceof Error ? e.message : String(e)}`, 1);
+  }
+  const ndjson = output === 'ndjson';
+  const writeErr = (line: WatchLine): void => {
+    process.stderr.write(ndjson ? `${JSON.stringify(line)}\n` : `${line.type === 'ERROR' ? `error: ${line.message}` : ''}\n`);
+  };
+
+  const resource = await firstValueFrom(resolveResource(kubeConfig, resourceName)).catch((e: unknown) => {
+    const message = typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e);
+    if (ndjson) writeErr({ type: 'ERROR', error: 'ResolveError', message });
+    return fail(`cannot resolve "${resourceName}": ${message}`, 1);
+  });
+  const contextNamespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
+  const namespace = values['all-namespaces'] || !resource.namespaced ? undefined : (values.namespace ?? contextNamespace ?? 'default');
+  const informer = sharedIndexInformer(
+    httpListerWatcher({
+      kubeConfig,
+      resource,
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(values.selector === undefined ? {} : { labelSelector: values.selector }),
+      ...(values['field-selector'] === undefined ? {} : { fieldSelector: values['field-selector'] }),
+    }),
+  );
+
+  const colour = process.stdout.isTTY && !ndjson;
+  const paint = { ADDED: 'green', UPDATED: 'yellow', DELETED: 'red', SYNC: 'gray' } as const;
+  const print = (line: WatchLine): void => {
+    if (ndjson) {
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+    } else if (line.type === 'SYNCED') {
+      process.stderr.write(`synced: ${line.count} ${resource.plural}\n`);
+    } else if (line.type !== 'ERROR') {
+      const row = tableRow(line);
+      process.stdout.write(`${colour ? styleText(paint[line.type], row) : row}\n`);
+    }
+  };
+
+  if (!ndjson) process.stdout.write(`${colour ? styleText('bold', TABLE_HEADER) : TABLE_HEADER}\n`);
+  const subs: Subscription[] = [
+    informer.problems$.subscribe((p) => {
+      writeErr(problemLine(p));
+    }),
+    informer.observe({ resyncPeriodMs: resyncSeconds * 1000 }).subscribe((e) => {
+      print(eventLine(e));
+    }),
+    informer.synced$.pipe(filter(Boolean), take(1)).subscribe(() => {
+      print({ type: 'SYNCED', count: informer.store.size });
+    }),
+  ];
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => {
+      resolve();
+    });
+    process.once('SIGTERM', () => {
+      resolve();
+    });
+  });
+  // close the watch (unsubscribing aborts the request), then exit 0 even if an idle keep-alive
+  // socket of the kubeconfig's agent is still open
+  for (const s of subs) s.unsubscribe();
+  process.exit(0);
+};
+
+const main = async (argv: readonly string[]): Promise<void> => {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    if (command === undefined) process.exitCode = 2;
+    return;
+  }
+  if (command !== 'watch') throw new UsageError(`unknown command "${command}" (see kube-rx --help)`);
+  await watch(rest);
+};
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof UsageError) fail(e.message, 2);
+  // parseArgs reports unknown options and missing values as TypeErrors with a clear message
+  if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) fail(e.message, 2);
+  fail(e instanceof Error ? e.message : String(e), 1);
+});

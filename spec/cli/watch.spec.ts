@@ -1,0 +1,126 @@
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { configMap } from '../../lib/testing/builders.js';
+import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
+import { until } from '../helpers/until.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cliArgs = ['--import', 'tsx', 'lib/cli/main.ts'];
+const run = promisify(execFile);
+
+/** The CLI as a child process, its stdout/stderr collected line by line. */
+const startCli = (args: readonly string[]) => {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...cliArgs, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+  const out: string[] = [];
+  const err: string[] = [];
+  const collect = (into: string[]) => {
+    let rest = '';
+    return (chunk: Buffer): void => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      into.push(...lines);
+    };
+  };
+  child.stdout.on('data', collect(out));
+  child.stderr.on('data', collect(err));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, out, err, exited };
+};
+
+describe('kube-rx watch', () => {
+  let server: EmbeddedApiServer;
+  let dir: string;
+  let kubeconfig: string;
+  const children: ChildProcessWithoutNullStreams[] = [];
+  beforeEach(async () => {
+    server = await startApiServer();
+    dir = mkdtempSync(join(tmpdir(), 'kube-rx-cli-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, server.kubeConfigYaml());
+  });
+  afterEach(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    children.length = 0;
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('-o ndjson prints the initial list, SYNCED, then live events, and exits 0 on SIGTERM', async () => {
+    server.create('configmaps', configMap('a', ''));
+    server.create('configmaps', configMap('b', '', 'other'));
+    const cli = startCli(['watch', 'cm', '-A', '-o', 'ndjson', '--kubeconfig', kubeconfig]);
+    children.push(cli.child);
+    await until(() => cli.out.some((l) => l.includes('"SYNCED"')), 30_000);
+    const initial = cli.out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(initial.slice(0, 2).map((l) => l['key']).sort()).toEqual(['default/a', 'other/b']);
+    expect(initial.slice(0, 2).every((l) => l['type'] === 'ADDED' && l['initial'] === true)).toBe(true);
+    expect(initial[2]).toEqual({ type: 'SYNCED', count: 2 });
+
+    const a = server.patch('configmaps', 'default', 'a', { data: { k: 'v' } });
+    server.delete('configmaps', 'other', 'b');
+    await until(() => cli.out.length >= 5, 30_000);
+    expect(cli.out.slice(3).map((l) => JSON.parse(l) as unknown)).toEqual([
+      { type: 'UPDATED', key: 'default/a', resourceVersion: a.metadata.resourceVersion, initial: false },
+      { type: 'DELETED', key: 'other/b', resourceVersion: expect.any(String) as unknown, initial: false },
+    ]);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    await until(() => server.activeWatches() === 0);
+    expect(cli.err).toEqual([]);
+  });
+
+  it('defaults to the namespace "default", honours -l, and prints a table', async () => {
+    server.create('configmaps', configMap('web', '', 'default', undefined, { app: 'web' }));
+    server.create('configmaps', configMap('db', '', 'default', undefined, { app: 'db' }));
+    server.create('configmaps', configMap('elsewhere', '', 'other', undefined, { app: 'web' }));
+    const cli = startCli(['watch', 'configmaps', '-l', 'app=web', '--kubeconfig', kubeconfig]);
+    children.push(cli.child);
+    await until(() => cli.err.some((l) => l.startsWith('synced:')), 30_000);
+    expect(cli.out[0]).toMatch(/^EVENT\s+NAMESPACE\s+NAME\s+RESOURCEVERSION$/);
+    expect(cli.out.slice(1).filter((l) => l !== '')).toEqual([expect.stringMatching(/^ADDED\s+default\s+web\s+\d+$/)]);
+    expect(cli.err).toEqual(['synced: 1 configmaps']);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('reports problems on stderr as ERROR lines and keeps going', async () => {
+    const cli = startCli(['watch', 'configmaps', '-o', 'ndjson', '--kubeconfig', kubeconfig]);
+    children.push(cli.child);
+    await until(() => cli.out.some((l) => l.includes('"SYNCED"')), 30_000);
+    await until(() => server.activeWatches() === 1);
+    server.faults.garbageLine();
+    server.create('configmaps', configMap('after', ''));
+    await until(() => cli.out.some((l) => l.includes('default/after')), 30_000);
+    expect(cli.err.map((l) => (JSON.parse(l) as { type: string; error: string }).error)).toEqual(['DecodeFailure']);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('fails with one clear line and a non-zero exit on bad input', async () => {
+    await expect(run(process.execPath, [...cliArgs, 'watch', 'nosuchthings', '--kubeconfig', kubeconfig], { cwd: root })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^kube-rx: cannot resolve "nosuchthings": .+\n$/) as unknown,
+    });
+    await expect(run(process.execPath, [...cliArgs, 'watch', 'cm', '--bogus'], { cwd: root })).rejects.toMatchObject({ code: 2 });
+    await expect(run(process.execPath, [...cliArgs, 'watch', 'cm', '-o', 'yaml'], { cwd: root })).rejects.toMatchObject({
+      code: 2,
+      stderr: 'kube-rx: unknown output format "yaml" (table or ndjson)\n',
+    });
+    await expect(run(process.execPath, [...cliArgs, 'frobnicate'], { cwd: root })).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('prints help for the command and for watch', async () => {
+    const top = await run(process.execPath, [...cliArgs, '--help'], { cwd: root });
+    expect(top.stdout).toMatch(/^Usage: kube-rx <command>/);
+    const help = await run(process.execPath, [...cliArgs, 'watch', '--help'], { cwd: root });
+    expect(help.stdout).toMatch(/^Usage: kube-rx watch RESOURCE/);
+    expect(help.stdout).toContain('-o, --output FORMAT');
+  });
+});

@@ -1,8 +1,13 @@
 import type * as t from 'io-ts';
 import {
   asyncScheduler,
+  catchError,
+  concat,
   defer,
+  distinctUntilChanged,
   EMPTY,
+  endWith,
+  filter,
   fromEvent,
   ignoreElements,
   map,
@@ -12,11 +17,11 @@ import {
   of,
   type SchedulerLike,
   share,
+  Subject,
   switchMap,
   take,
   takeUntil,
   tap,
-  catchError,
 } from 'rxjs';
 
 import type { InformerProblem, InformerStatus } from '../informer/InformerStatus.js';
@@ -37,10 +42,11 @@ import type { KubeConfigLike } from '../listwatch/kubeRequest.js';
 import { failed } from '../internal/failed.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 import { holdUntil } from '../operators/holdUntil.js';
-import { type LeaderState, whileLeading } from './leaderElection.js';
+import type { LeaderState } from './leaderElection.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
 import { type ReconcileConfig, type ReconcileEvent, type Reconciler, reconcileWith } from './reconcileWith.js';
 import { type KeyMapper, mapKeys, ownKeys } from './relations.js';
+import { shardOf } from './sharding.js';
 
 /**
  * What a selector watches: a resource (a name resolved through discovery, as kubectl does, or an
@@ -108,6 +114,13 @@ export interface ControllerSpec<T> {
   readonly keys?: ReadonlyArray<Observable<string>>;
   readonly reconcile: Reconciler;
   readonly config?: Omit<ReconcileConfig, 'shutdown$' | 'scheduler'>;
+  /**
+   * Sharding (e.g. {@link sharding}'s `owned$`): this replica reconciles only the keys of the
+   * shards it holds, with one work queue per shard that runs while the shard is held. Gaining a
+   * shard replays the caches for it; losing one stops its work at once (aborting its running
+   * reconciles), so no key is reconciled by two replicas at once.
+   */
+  readonly shards?: { readonly owned$: Observable<ReadonlySet<number>>; readonly count: number };
 }
 
 /**
@@ -203,6 +216,43 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
 };
 
 /**
+ * Runs `work` while `on$` says true (stopping it at once when it turns false), until `stop$`: from
+ * then on `on$` is no longer followed, and work that is running is left to finish (it drains on
+ * the same `stop$`) before the result completes.
+ */
+const gated = <T>(on$: Observable<boolean>, stop$: Observable<unknown>, work: () => Observable<T>): Observable<T> =>
+  defer(() => {
+    let on = false;
+    let workDone = false;
+    const done$ = new Subject<void>();
+    const run = (): Observable<T> => {
+      workDone = false;
+      return work().pipe(
+        tap({
+          complete: () => {
+            workDone = true;
+            done$.next();
+          },
+        }),
+      );
+    };
+    const gate$ = concat(
+      on$.pipe(
+        tap((v) => {
+          on = v;
+        }),
+        takeUntil(stop$),
+      ),
+      defer(() => (on && !workDone ? done$.pipe(take(1), ignoreElements()) : EMPTY)),
+    );
+    return gate$.pipe(
+      distinctUntilChanged(),
+      endWith(false),
+      switchMap((v) => (v ? run() : EMPTY)),
+    );
+  });
+
+/**
  * The declarative way to write controllers, the reactive counterpart of the Java ancestor's CDI
  * extension: declare selectors once; attach any number of observers (pipelines over a selector's
  * events) and controllers (reconcile functions with their triggers) to a selector, by token or by
@@ -225,7 +275,8 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
  *    extra key streams), holds them until every informer it reads has synced, and reconciles them
  *    through {@link reconcileWith}.
  * 3. Informer status changes and problems of every selector in use are reported.
- * 4. With `leader$`, controllers run only while leading (informers and observers keep running).
+ * 4. With `leader$`, controllers run only while leading (informers and observers keep running);
+ *    a sharded controller (`shards`) runs one work queue per shard this replica holds.
  * 5. On stop (see {@link RunOptions}) observers and reports end at once, controllers stop taking
  *    keys and drain; when they are done the stream completes and every watch has been closed.
  *
@@ -342,18 +393,32 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
     controller: (spec) => {
       const own = informer(spec.for);
       const triggers = (spec.triggers ?? []).map((tr) => ({ informer: informer(tr.selector as Selector<KubeObject> | string), keys: tr.keys }));
-      controllers.push((stop$) => {
-        const keys$ = merge(
+      /** One work queue over the controller's keys (only those of `shard`, when given). */
+      const workQueue = (stop$: Observable<unknown>, shard?: { readonly index: number; readonly count: number }): Observable<ManagerEvent> =>
+        merge(
           own.events$.pipe(onlyWhen(...(spec.predicates ?? [])), ownKeys()),
           ...triggers.map((tr) => tr.informer.events$.pipe(mapKeys(tr.keys as KeyMapper<KubeObject>))),
           ...(spec.keys ?? []),
-        );
-        return keys$.pipe(
+        ).pipe(
+          filter((key) => shard === undefined || shardOf(key, shard.count) === shard.index),
           holdUntil(waitForCacheSync(own, ...triggers.map((tr) => tr.informer))),
           reconcileWith(spec.reconcile, { ...spec.config, scheduler, shutdown$: stop$ }),
           map((event): ManagerEvent => ({ _tag: 'Reconcile', controller: spec.name, event })),
         );
-      });
+      const { shards } = spec;
+      controllers.push((stop$) =>
+        shards === undefined
+          ? workQueue(stop$)
+          : merge(
+              ...Array.from({ length: shards.count }, (_, index) =>
+                gated(
+                  shards.owned$.pipe(map((owned) => owned.has(index))),
+                  stop$,
+                  () => workQueue(stop$, { index, count: shards.count }),
+                ),
+              ),
+            ),
+      );
     },
     run: (options = {}) =>
       defer(() => {
@@ -369,7 +434,9 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
         return merge(
           reports(stop$),
           ...observers.map((start) => start(stop$)),
-          leader$ === undefined ? controllers$ : whileLeading(leader$.pipe(takeUntil(stop$)), () => controllers$),
+          leader$ === undefined
+            ? controllers$
+            : gated(leader$.pipe(map((s) => s._tag === 'Leading')), stop$, () => controllers$),
         );
       }),
   };

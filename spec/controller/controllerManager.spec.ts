@@ -1,4 +1,4 @@
-import { filter, map, type Observable, of, tap } from 'rxjs';
+import { filter, map, type Observable, of, tap, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { controllerManager, type ManagerEvent } from '../../lib/controller/controllerManager.js';
@@ -7,6 +7,7 @@ import { ownerKeys } from '../../lib/controller/relations.js';
 import type { WatchEvent } from '../../lib/listwatch/ListerWatcher.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import type { LeaderState } from '../../lib/controller/leaderElection.js';
+import { shardOf } from '../../lib/controller/sharding.js';
 import { configMap, deleted, listPage, modified } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
 import { newTestScheduler } from '../helpers/marbles.js';
@@ -125,6 +126,48 @@ describe('controllerManager', () => {
       expectObservable(startedKeys(mgr.run({ leader$ })), '^ 20ms !').toBe('---a--------a');
       expectSubscriptions(list.subscriptions).toBe('^!');
       expectSubscriptions(watch.subscriptions).toBe('-^ 19ms !');
+    });
+  });
+
+  it('with leader$, a stop while leading lets the running reconcile finish (drain) before completing', () => {
+    const rx = newTestScheduler();
+    rx.run(({ cold, hot, expectObservable }) => {
+      const lw = fakeListerWatcher<KubeObject>({ lists: [cold('-(p|)', { p: listPage('10', [a1]) })], watches: [cold<never>('-')] });
+      const mgr = controllerManager({ listerWatcher: () => lw as never, scheduler: rx });
+      const cms = mgr.select('cms', { resource: 'configmaps' });
+      mgr.controller({ name: 'cm', for: cms, reconcile: () => timer(5, rx).pipe(map(() => done)) });
+      const leader$ = hot<LeaderState>('l', { l: { _tag: 'Leading' } });
+      const events = mgr.run({ leader$, shutdown$: hot('---x') }).pipe(
+        filter((e) => e._tag === 'Reconcile'),
+        map((e) => (e._tag === 'Reconcile' ? e.event._tag : '')),
+      );
+      // started at 1, the stop at 3 does not abort it: it succeeds at 6, then the run completes
+      expectObservable(events).toBe('-s----(d|)', { s: 'Started', d: 'Succeeded' });
+    });
+  });
+
+  it('a sharded controller reconciles only the keys of held shards: replayed on gain, stopped on loss', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const inShard = (n: number) => names.filter((x) => shardOf(`default/${x}`, 2) === n);
+    const [k0] = inShard(0);
+    const [k1] = inShard(1);
+    if (k0 === undefined || k1 === undefined) throw new Error('test names do not cover both shards');
+    const rx = newTestScheduler();
+    rx.run(({ cold, hot, expectObservable }) => {
+      const lw = fakeListerWatcher<KubeObject>({
+        lists: [cold('-(p|)', { p: listPage('10', [configMap(k0, '1'), configMap(k1, '2')]) })],
+        watches: [cold<WatchEvent<KubeObject>>('--------------------------m', { m: modified(configMap(k0, '3')) })],
+      });
+      const mgr = controllerManager({ listerWatcher: () => lw as never, scheduler: rx });
+      const cms = mgr.select('cms', { resource: 'configmaps' });
+      mgr.controller({ name: 'cm', for: cms, reconcile: () => of(done), shards: { count: 2, owned$: hot('x---------y---------z', {
+        x: new Set([0]),
+        y: new Set([0, 1]),
+        z: new Set([1]),
+      }) } });
+      // holds shard 0 from the start (k0 at 1), gains shard 1 at 10 (k1 replayed), loses shard 0
+      // at 20: the update of k0 at 27 is not reconciled here
+      expectObservable(startedKeys(mgr.run()), '^ 40ms !').toBe('-x--------y', { x: k0, y: k1 });
     });
   });
 });

@@ -1,0 +1,147 @@
+/**
+ * The reconcile functions of the controller examples, called directly: configMapToSecret over real
+ * HTTP against the embedded API server (client-node's CoreV1Api, optimistic concurrency), and
+ * widgetController against a recording status writer (the embedded server has no subresources).
+ */
+import { CoreV1Api, type CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { isRight } from 'fp-ts/lib/Either.js';
+import { from, lastValueFrom } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { configMapToSecret, type ConfigMap, MANAGED_BY, MANAGER, type Secret, SECRET_LABEL } from '../../examples/configMapToSecret.js';
+import { desiredStatus, reconcileWidget, type Widget, WidgetCodec } from '../../examples/widgetController.js';
+import type { Reconciler, ReconcileResult } from '../../lib/controller/index.js';
+import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
+import { mapStore } from '../helpers/mapStore.js';
+
+const run = (reconcile: Reconciler, key: string): Promise<ReconcileResult | undefined> =>
+  lastValueFrom(from(reconcile(key, new AbortController().signal) as Promise<ReconcileResult | undefined>), { defaultValue: undefined });
+
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+
+describe('configMapToSecret reconcile against the embedded API server', () => {
+  let server: EmbeddedApiServer;
+  let core: CoreV1Api;
+  const warnings: string[] = [];
+
+  beforeEach(async () => {
+    server = await startApiServer();
+    const kc = new KubeConfig();
+    kc.loadFromOptions(server.kubeConfigOptions());
+    core = kc.makeApiClient(CoreV1Api);
+    warnings.length = 0;
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  /** The reconciler over a snapshot of the server taken now (the informers' caches). */
+  const reconcilerNow = (): Reconciler => {
+    const snapshot = <T>(resource: string): Map<string, T> =>
+      new Map(server.list(resource, 'default').map((o) => [`default/${o.metadata.name}`, o as T]));
+    const configMaps = snapshot<ConfigMap>('configmaps');
+    for (const [k, cm] of configMaps) if (cm.metadata.labels?.[SECRET_LABEL] !== 'true') configMaps.delete(k);
+    return configMapToSecret({
+      core,
+      configMaps: mapStore(configMaps),
+      secrets: mapStore(snapshot<Secret>('secrets')),
+      warn: (m) => warnings.push(m),
+    });
+  };
+  const secret = (name: string): Secret | undefined => server.get('secrets', 'default', name);
+  const labelled = (name: string, data: Record<string, string>): ConfigMap =>
+    server.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels: { [SECRET_LABEL]: 'true' } }, data });
+
+  it('creates the Secret (base64 data, controller ownerReference), then finds it up to date', async () => {
+    const cm = labelled('a', { greeting: 'hello', empty: '' });
+    expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
+    const s = secret('a');
+    expect(s?.data).toEqual({ greeting: b64('hello'), empty: '' });
+    expect(s?.type).toBe('Opaque');
+    expect(s?.metadata.labels?.[MANAGED_BY]).toBe(MANAGER);
+    expect(s?.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: cm.metadata.uid, controller: true }]);
+    const rv = s?.metadata.resourceVersion;
+    expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
+    expect(secret('a')?.metadata.resourceVersion).toBe(rv);
+  });
+
+  it('repairs an edited Secret, and follows ConfigMap edits', async () => {
+    labelled('a', { k: 'v1' });
+    await run(reconcilerNow(), 'default/a');
+    server.patch('secrets', 'default', 'a', { data: { k: b64('tampered') } });
+    await run(reconcilerNow(), 'default/a');
+    expect(secret('a')?.data).toEqual({ k: b64('v1') });
+    server.patch('configmaps', 'default', 'a', { data: { k: 'v2' } });
+    await run(reconcilerNow(), 'default/a');
+    expect(secret('a')?.data).toEqual({ k: b64('v2') });
+  });
+
+  it('requeues on 409: a stale cached Secret (replace) or one missing from the cache (create)', async () => {
+    labelled('a', { k: 'v1' });
+    const empty = reconcilerNow(); // caches without the Secret
+    await run(reconcilerNow(), 'default/a');
+    expect(await run(empty, 'default/a')).toEqual({ _tag: 'Requeue' });
+
+    server.patch('configmaps', 'default', 'a', { data: { k: 'v2' } });
+    const stale = reconcilerNow();
+    server.patch('secrets', 'default', 'a', { metadata: { annotations: { touched: 'yes' } } });
+    expect(await run(stale, 'default/a')).toEqual({ _tag: 'Requeue' });
+    expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
+    expect(secret('a')?.data).toEqual({ k: b64('v2') });
+    expect(secret('a')?.metadata.annotations).toEqual({ touched: 'yes' });
+  });
+
+  it('deletes its Secret when the ConfigMap goes; leaves Secrets it does not control alone', async () => {
+    labelled('a', { k: 'v' });
+    await run(reconcilerNow(), 'default/a');
+    server.delete('configmaps', 'default', 'a');
+    expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
+    expect(secret('a')).toBeUndefined();
+
+    labelled('b', { k: 'v' });
+    server.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b', namespace: 'default' }, data: { mine: b64('x') } });
+    expect(await run(reconcilerNow(), 'default/b')).toEqual({ _tag: 'Done' });
+    expect(secret('b')?.data).toEqual({ mine: b64('x') });
+    expect(warnings).toEqual([expect.stringContaining('has no controller')]);
+  });
+});
+
+describe('widgetController reconcile', () => {
+  const widget = (generation: number, status?: Widget['status']): Widget => {
+    const decoded = WidgetCodec.decode({
+      apiVersion: 'kube-rx.example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w', namespace: 'default', generation },
+      spec: { size: 3 },
+      ...(status === undefined ? {} : { status }),
+    });
+    if (!isRight(decoded)) throw new Error('the Widget codec refused a valid Widget');
+    return decoded.right;
+  };
+  const recording = () => {
+    const patches: Array<{ readonly name: string; readonly namespace: string; readonly body: unknown }> = [];
+    const customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus'> = {
+      patchNamespacedCustomObjectStatus: (param) => {
+        patches.push({ name: param.name, namespace: param.namespace, body: param.body });
+        return Promise.resolve({});
+      },
+    };
+    return { patches, customObjects };
+  };
+
+  it('decodes Widgets and refuses ones without spec.size', () => {
+    expect(desiredStatus(widget(4))).toEqual({ observedGeneration: 4, phase: 'Ready' });
+    expect(isRight(WidgetCodec.decode({ metadata: { name: 'w' }, spec: {} }))).toBe(false);
+  });
+
+  it('patches the status when observedGeneration lags, and does nothing once it is current', async () => {
+    const { patches, customObjects } = recording();
+    const store = new Map([['default/w', widget(2, { observedGeneration: 1, phase: 'Ready' })]]);
+    expect(await run(reconcileWidget({ customObjects, widgets: mapStore(store) }), 'default/w')).toEqual({ _tag: 'Done' });
+    expect(patches).toEqual([{ name: 'w', namespace: 'default', body: { status: { observedGeneration: 2, phase: 'Ready' } } }]);
+    store.set('default/w', widget(2, { observedGeneration: 2, phase: 'Ready' }));
+    await run(reconcileWidget({ customObjects, widgets: mapStore(store) }), 'default/w');
+    await run(reconcileWidget({ customObjects, widgets: mapStore(store) }), 'default/gone');
+    expect(patches).toHaveLength(1);
+  });
+});

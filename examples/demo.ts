@@ -1,90 +1,164 @@
 /**
- * The kube-rx demo: an informer over real HTTP, mirroring ConfigMaps of the embedded API server
- * (kube-rx/testing) while the demo keeps creating, changing and deleting them, printed live.
- * Ctrl-C exits.
+ * The kube-rx demo: a controller at work, printed live. The informers mirror ConfigMaps and
+ * Secrets, and the ConfigMap→Secret controller (examples/configMapToSecret.ts) keeps a Secret for
+ * every ConfigMap labelled kube-rx.io/secret=true. You see the informer events, the work queue
+ * (keys started, requeued) and the reconciles.
  *
- *   npm start                          run until Ctrl-C
- *   npm start -- --ticks 20 --period 50  stop after 20 changes (used by tests)
+ * With no cluster it starts the embedded API server (kube-rx/testing) and keeps creating, changing
+ * and deleting ConfigMaps; with --kubeconfig PATH (or KUBECONFIG) it runs against that cluster and
+ * only watches (label a ConfigMap there to see it reconciled). Ctrl-C exits.
+ *
+ *   npm start                              embedded API server, until Ctrl-C
+ *   npm start -- --kubeconfig ~/.kube/config --namespace default
+ *   npm start -- --ticks 20 --period 50    stop after 20 changes (used by tests)
  */
 import { parseArgs, styleText } from 'node:util';
 
-import { KubeConfig } from '@kubernetes/client-node';
-import { defer, filter, firstValueFrom, interval, of, take } from 'rxjs';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { filter, firstValueFrom, interval, Subject, take } from 'rxjs';
 
-import { type ApiResource, httpListerWatcher, type ResourceEvent, sharedIndexInformer } from 'kube-rx';
-import { configMap, startApiServer, type TestConfigMap } from 'kube-rx/testing';
+import { controllerManager, type ManagerEvent, ownerKeys, type ResourceEvent } from 'kube-rx';
+import { configMap, type EmbeddedApiServer, startApiServer } from 'kube-rx/testing';
 
-const { values } = parseArgs({ options: { ticks: { type: 'string' }, period: { type: 'string', default: '700' } } });
+import { type ConfigMap, ConfigMapCodec, configMapToSecret, SECRET_LABEL, SecretCodec } from './configMapToSecret.js';
+
+const { values } = parseArgs({
+  options: {
+    ticks: { type: 'string' },
+    period: { type: 'string', default: '700' },
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string' },
+  },
+});
 const ticks = values.ticks === undefined ? Number.POSITIVE_INFINITY : Number(values.ticks);
 const periodMs = Number(values.period);
+const kubeconfigPath = values.kubeconfig ?? process.env['KUBECONFIG'];
 
-// --- the cluster: the embedded API server on loopback (TLS, token auth), seeded -------------
-const server = await startApiServer();
-for (const name of ['alpha', 'beta', 'gamma']) server.create('configmaps', configMap(name, '', 'demo', { n: '0' }));
-let seed = 7;
-const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
-let created = 0;
-const change = (): void => {
-  const existing = server.list('configmaps', 'demo');
-  const pick = existing[random(Math.max(existing.length, 1))]?.metadata.name;
-  const roll = random(10);
-  if (pick === undefined || roll < 2) {
-    server.create('configmaps', configMap(`cm-${++created}`, '', 'demo', { n: '0' }));
-  } else if (roll < 4 && existing.length > 2) {
-    server.delete('configmaps', 'demo', pick);
-  } else {
-    const n = Number((server.get('configmaps', 'demo', pick) as TestConfigMap | undefined)?.data?.['n'] ?? '0');
-    server.patch('configmaps', 'demo', pick, { data: { n: String(n + 1) } });
-  }
-};
-
-// --- the informer, over HTTP, piped like any Observable -------------------------------------
+// --- the cluster: a real one, or the embedded API server (HTTPS on loopback, token auth) ------
 const kubeConfig = new KubeConfig();
-kubeConfig.loadFromOptions(server.kubeConfigOptions());
-const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-const informer = sharedIndexInformer(httpListerWatcher<TestConfigMap>({ kubeConfig, resource: configMaps, namespace: 'demo' }), {
-  defaultResyncPeriodMs: 10_000,
+let server: EmbeddedApiServer | undefined;
+if (kubeconfigPath === undefined) {
+  server = await startApiServer();
+  kubeConfig.loadFromOptions(server.kubeConfigOptions());
+  console.log(styleText('bold', `embedded API server at ${server.url}`));
+} else {
+  kubeConfig.loadFromFile(kubeconfigPath);
+  console.log(styleText('bold', `cluster ${kubeConfig.getCurrentCluster()?.server ?? '?'}`));
+}
+const namespace = values.namespace ?? (server === undefined ? 'default' : 'demo');
+const labels = { [SECRET_LABEL]: 'true' };
+if (server !== undefined) {
+  for (const name of ['alpha', 'beta', 'gamma']) server.create('configmaps', configMap(name, '', namespace, { n: '0' }, labels));
+}
+
+// --- the controller, wired declaratively ------------------------------------------------------
+const mgr = controllerManager({ kubeConfig });
+const cms = mgr.select('configmaps', { resource: 'configmaps', namespace, labelSelector: `${SECRET_LABEL}=true`, codec: ConfigMapCodec });
+const secrets = mgr.select('secrets', { resource: 'secrets', namespace, codec: SecretCodec });
+mgr.controller({
+  name: 'configmap-to-secret',
+  for: cms,
+  triggers: [{ selector: secrets, keys: ownerKeys({ kind: 'ConfigMap', group: '' }) }],
+  reconcile: configMapToSecret({
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    configMaps: mgr.informer(cms).store,
+    secrets: mgr.informer(secrets).store,
+  }),
 });
 
 const colour = { Added: 'green', Updated: 'yellow', Deleted: 'red', Sync: 'gray' } as const;
-const line = (e: ResourceEvent<TestConfigMap>): string => {
-  const tag = styleText(colour[e._tag], e._tag.padEnd(8));
+const informerLine = (e: ResourceEvent<ConfigMap>): string => {
   const detail =
     e._tag === 'Updated'
       ? `n ${e.old.data?.['n'] ?? '-'} -> ${e.object.data?.['n'] ?? '-'} (rv ${e.object.metadata.resourceVersion ?? ''})`
       : `rv ${e.object.metadata.resourceVersion ?? ''}${e.initial ? ' (initial list)' : ''}`;
-  return `${tag} ${e.key.padEnd(16)} ${detail}`;
+  return `${styleText('cyan', 'informer ')} ${styleText(colour[e._tag], e._tag.padEnd(9))} ${e.key.padEnd(16)} ${detail}`;
 };
+const managerLine = (e: ManagerEvent): string | undefined => {
+  if (e._tag === 'Status') return e.status._tag === 'Stopped' ? undefined : styleText('gray', `status    ${e.selector}: ${e.status._tag}`);
+  if (e._tag === 'Problem') return styleText('red', `problem   ${e.selector}: ${e.problem._tag}`);
+  if (e._tag === 'ObserverFailed') return styleText('red', `observer  ${e.observer} failed: ${String(e.error)}`);
+  const r = e.event;
+  switch (r._tag) {
+    case 'Started':
+      return `${styleText('magenta', 'queue    ')} Started   ${r.key.padEnd(16)} attempt ${r.attempt}`;
+    case 'Succeeded':
+      return `${styleText('blue', 'reconcile')} ${r.result._tag.padEnd(9)} ${r.key.padEnd(16)} ${r.durationMs} ms`;
+    case 'Failed':
+      return `${styleText('red', 'reconcile')} Failed    ${r.key.padEnd(16)} retry in ${r.retryInMs} ms: ${String(r.error)}`;
+    case 'Requeued':
+      return `${styleText('magenta', 'queue    ')} Requeued  ${r.key.padEnd(16)} in ${r.delayMs} ms (${r.reason})`;
+    case 'Aborted':
+      return `${styleText('red', 'queue    ')} Aborted   ${r.key}`;
+  }
+};
+mgr.observe(cms, (events$) => events$.pipe(filter((e) => (console.log(informerLine(e)), true))), { name: 'printer' });
 
-console.log(styleText('bold', `embedded API server at ${server.url}`));
-const statusSub = informer.status$.subscribe((s) => {
-  console.log(styleText('cyan', `[status] ${s._tag}`));
-});
-const eventsSub = informer.events$.subscribe((e) => {
-  console.log(line(e));
+// --- run, and (embedded server) keep changing things --------------------------------------------
+const stop$ = new Subject<void>();
+const informer = mgr.informer(cms);
+const finished = new Promise<void>((resolve, reject) => {
+  mgr.run({ shutdown$: stop$ }).subscribe({
+    next: (e) => {
+      const line = managerLine(e);
+      if (line !== undefined) console.log(line);
+    },
+    error: reject,
+    complete: resolve,
+  });
 });
 await firstValueFrom(informer.synced$.pipe(filter(Boolean)));
 console.log(styleText('bold', `synced: ${informer.store.size} objects`));
 
-const stop = (): void => {
-  churn.unsubscribe();
-  console.log(styleText('bold', `stopping with ${informer.store.size} objects cached`));
-  eventsSub.unsubscribe();
-  statusSub.unsubscribe();
-  void server.close();
+let seed = 7;
+const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+let created = 0;
+const change = (api: EmbeddedApiServer): void => {
+  const existing = api.list('configmaps', namespace);
+  const pick = existing[random(Math.max(existing.length, 1))]?.metadata.name;
+  const roll = random(10);
+  if (pick === undefined || roll < 2) {
+    api.create('configmaps', configMap(`cm-${++created}`, '', namespace, { n: '0' }, labels));
+  } else if (roll < 4 && existing.length > 2) {
+    api.delete('configmaps', namespace, pick);
+  } else {
+    const n = Number((api.get('configmaps', namespace, pick) as ConfigMap | undefined)?.data?.['n'] ?? '0');
+    api.patch('configmaps', namespace, pick, { data: { n: String(n + 1) } });
+  }
 };
-// the watch delivers asynchronously: stop once the informer has seen the last change
-const churn = interval(periodMs)
-  .pipe(take(ticks))
-  .subscribe({
-    next: change,
-    complete: () => {
-      const rv = server.resourceVersion();
-      const seen$ = defer(() =>
-        informer.lastSyncResourceVersion() === rv ? of(true) : informer.events$.pipe(filter((e) => e.object.metadata.resourceVersion === rv)),
-      );
-      void firstValueFrom(seen$).then(stop);
-    },
-  });
+
+const stop = (): void => {
+  churn?.unsubscribe();
+  stop$.next();
+};
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+const churn =
+  server === undefined
+    ? undefined
+    : interval(periodMs)
+        .pipe(take(ticks))
+        .subscribe({
+          next: () => {
+            change(server);
+          },
+          complete: () => {
+            // stop once the controller has caught up: every ConfigMap has its Secret, no other
+            const converged = (): boolean => {
+              const names = (resource: string): string =>
+                server
+                  .list(resource, namespace)
+                  .map((o) => o.metadata.name)
+                  .sort()
+                  .join();
+              return names('configmaps') === names('secrets');
+            };
+            void firstValueFrom(interval(20).pipe(filter(converged))).then(stop);
+          },
+        });
+
+await finished;
+const secretCount = server?.list('secrets', namespace).length;
+console.log(styleText('bold', `stopped${secretCount === undefined ? '' : `: ${secretCount} secrets kept for ${server?.list('configmaps', namespace).length ?? 0} configmaps`}`));
+await server?.close();
+process.exit(0);

@@ -1,4 +1,10 @@
-// kube-rx: client-go's tools/cache as RxJS observables and operators.
+/**
+ * kube-rx: client-go's `tools/cache` (ListerWatcher, reflector, DeltaFIFO, store/indexer, shared
+ * informer) and a controller runtime, as RxJS observables and operators.
+ *
+ * @packageDocumentation
+ * @module kube-rx
+ */
 
 // codecs and metadata (the bottom: they import nothing of ours)
 export {

@@ -27,6 +27,7 @@ const TYPES = { Added: 'ADDED', Updated: 'UPDATED', Deleted: 'DELETED', Sync: 'S
  * @example
  * ```ts
  * // part of the kube-rx command, not of the library's exports
+ * import { eventLine } from './formatEvent.js';
  * eventLine({ _tag: 'Added', key: 'ns/a', object: { metadata: { name: 'a', resourceVersion: '7' } }, initial: true });
  * // { type: 'ADDED', key: 'ns/a', resourceVersion: '7', initial: true }
  * ```
@@ -48,7 +49,8 @@ export const eventLine = (e: ResourceEvent<KubeObject>): WatchLine => ({
  * ```ts
  * // part of the kube-rx command, not of the library's exports
  * import { decodeFailure } from 'kube-rx';
- * problemLine(decodeFailure('watch', 'not json', ['Unexpected token'])).error; // 'DecodeFailure'
+ * import { problemLine } from './formatEvent.js';
+ * problemLine(decodeFailure('watch', 'not json', ['Unexpected token'])); // { type: 'ERROR', error: 'DecodeFailure', message: '(unknown object): Unexpected token' }
  * ```
  * @category cli
  * @since 0.1.0
@@ -76,6 +78,7 @@ export const problemLine = (p: InformerProblem): WatchLine => {
  * @example
  * ```ts
  * // part of the kube-rx command, not of the library's exports
+ * import { tableRow } from './formatEvent.js';
  * tableRow({ type: 'ADDED', key: 'ns/a', resourceVersion: '7', initial: true });
  * ```
  * @category cli

@@ -359,8 +359,8 @@ export const deleteObject = <T>(state: FifoState<T>, obj: T, key: string, knownO
  *
  * @example
  * ```ts
- * import { fifoState, metaNamespaceKeyFunc } from 'kube-rx';
- * const s = fifoState.createFifoState();
+ * import { fifoState, type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * const s = fifoState.createFifoState<KubeObject>();
  * fifoState.replace(s, [{ metadata: { name: 'a' } }], metaNamespaceKeyFunc);
  * s.initialPopulationCount; // 1
  * fifoState.hasSynced(s); // false until it is popped
@@ -425,7 +425,7 @@ export const replace = <T>(
  * import { fifoState } from 'kube-rx';
  * const a = { metadata: { name: 'a' } };
  * const known = { get: () => a, has: () => true, list: () => [a], listKeys: () => ['a'], size: 1 };
- * const s = createFifoState<typeof a>();
+ * const s = fifoState.createFifoState<typeof a>();
  * fifoState.resync(s, known);
  * fifoState.queueLength(s); // 1
  * ```
@@ -455,8 +455,8 @@ export const resync = <T>(state: FifoState<T>, knownObjects?: Store<T>): void =>
  *
  * @example
  * ```ts
- * import { fifoState, metaNamespaceKeyFunc } from 'kube-rx';
- * const s = fifoState.createFifoState();
+ * import { fifoState, type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * const s = fifoState.createFifoState<KubeObject>();
  * fifoState.replace(s, [], metaNamespaceKeyFunc);
  * fifoState.hasSynced(s); // true
  * ```
@@ -482,8 +482,8 @@ export const hasSynced = <T>(state: FifoState<T>): boolean => state.populated &&
  *
  * @example
  * ```ts
- * import { fifoState, metaNamespaceKeyFunc } from 'kube-rx';
- * const s = fifoState.createFifoState();
+ * import { fifoState, type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * const s = fifoState.createFifoState<KubeObject>();
  * fifoState.replace(s, [], metaNamespaceKeyFunc);
  * [fifoState.takeSynced(s), fifoState.takeSynced(s)]; // [true, false]
  * ```

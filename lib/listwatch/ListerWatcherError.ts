@@ -29,7 +29,7 @@ export type ListerWatcherVerb = 'list' | 'watch' | 'discovery';
  * ```ts
  * import { httpError } from 'kube-rx';
  * const e = httpError('watch', 'configmaps', 429, { retryAfterSeconds: 2 });
- * e.retryAfterSeconds; // 2
+ * if (e._tag === 'HttpError') e.retryAfterSeconds; // 2
  * ```
  * @category listwatch
  * @since 0.1.0

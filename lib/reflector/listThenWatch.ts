@@ -253,7 +253,7 @@ const advanceRV = (state: ReflectorState, resourceVersion: string | undefined): 
  * @example
  * ```ts
  * import { reflectorProtocol } from 'kube-rx';
- * reflectorProtocol.relistResourceVersion({ ...initialReflectorState, lastSyncRV: '7', expired: true }); // ''
+ * reflectorProtocol.relistResourceVersion({ ...reflectorProtocol.initialReflectorState, lastSyncRV: '7', expired: true }); // ''
  * ```
  * @category reflector
  * @since 0.1.0

@@ -1,3 +1,10 @@
+/**
+ * `kube-rx/testing`: a scripted ListerWatcher for marble tests, object and event builders, and an
+ * embedded API server speaking the real list/watch protocol, with fault injection.
+ *
+ * @packageDocumentation
+ * @module kube-rx/testing
+ */
 export { ApiStatusError, failureStatus } from './apiServer/apiStatus.js';
 export { TEST_CA_PEM, TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM } from './apiServer/certs.js';
 export { type ApiVerb, type FaultMatch, type Faults, type RespondOptions } from './apiServer/faults.js';

@@ -139,7 +139,7 @@ describe('controllerManager', () => {
       const leader$ = hot<LeaderState>('l', { l: { _tag: 'Leading' } });
       const events = mgr.run({ leader$, shutdown$: hot('---x') }).pipe(
         filter((e) => e._tag === 'Reconcile'),
-        map((e) => (e._tag === 'Reconcile' ? e.event._tag : '')),
+        map((e) => e.event._tag),
       );
       // started at 1, the stop at 3 does not abort it: it succeeds at 6, then the run completes
       expectObservable(events).toBe('-s----(d|)', { s: 'Started', d: 'Succeeded' });

@@ -31,14 +31,18 @@ describe('README example', () => {
 });
 
 describe('demo (npm start)', () => {
-  it('mirrors the embedded API server over HTTP, prints every change and stops cleanly', async () => {
+  it('runs the ConfigMap→Secret controller over HTTP against the embedded API server, prints informer, queue and reconcile lines, and stops converged', async () => {
     const { stdout } = await runTs('examples/demo.ts', '--ticks', '8', '--period', '20');
-    expect(stdout).toMatch(/^embedded API server at https:\/\/127\.0\.0\.1:\d+$/m);
     const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^embedded API server at https:\/\/127\.0\.0\.1:\d+$/);
     expect(lines.filter((l) => l.endsWith('(initial list)'))).toHaveLength(3);
     expect(lines).toContain('synced: 3 objects');
-    const changes = lines.filter((l) => /^(Added|Updated|Deleted) /.test(l) && !l.endsWith('(initial list)'));
+    const changes = lines.filter((l) => /^informer\s+(Added|Updated|Deleted)\s/.test(l) && !l.endsWith('(initial list)'));
     expect(changes).toHaveLength(8);
-    expect(lines.at(-1)).toBe('[status] Stopped');
+    for (const name of ['alpha', 'beta', 'gamma']) {
+      expect(lines.some((l) => new RegExp(`^queue\\s+Started\\s+demo/${name}\\s`).test(l))).toBe(true);
+      expect(lines.some((l) => new RegExp(`^reconcile\\s+Done\\s+demo/${name}\\s`).test(l))).toBe(true);
+    }
+    expect(lines.at(-1)).toMatch(/^stopped: (\d+) secrets kept for \1 configmaps$/);
   });
 });

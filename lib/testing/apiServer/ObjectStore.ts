@@ -45,7 +45,8 @@ export interface StoredEvent {
  *
  * @example
  * ```ts
- * import { createObjectStore } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { createObjectStore } from './ObjectStore.js';
  * const store = createObjectStore(100);
  * store.write('configmaps', 'default/a', 'ADDED', (rv) => ({ metadata: { name: 'a', namespace: 'default', resourceVersion: rv } }));
  * store.currentRv(); // 2
@@ -81,7 +82,8 @@ export interface ObjectStore {
  *
  * @example
  * ```ts
- * import { createObjectStore } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { createObjectStore } from './ObjectStore.js';
  * createObjectStore(1000).currentRv(); // 1
  * ```
  * @category testing

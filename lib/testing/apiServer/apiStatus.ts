@@ -26,7 +26,8 @@ const REASONS: Readonly<Record<number, string>> = {
  *
  * @example
  * ```ts
- * import { reasonForCode } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { reasonForCode } from './apiStatus.js';
  * reasonForCode(429); // 'TooManyRequests'
  * ```
  * @category testing

@@ -37,7 +37,8 @@ const TokenCodec = t.type({
  *
  * @example
  * ```ts
- * import { decodeContinueToken, encodeContinueToken } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { decodeContinueToken, encodeContinueToken } from './continueToken.js';
  * const token = encodeContinueToken({ rv: 7, start: 'default/a', at: 0, generation: 0 });
  * decodeContinueToken(token); // right({ rv: 7, start: 'default/a', at: 0, generation: 0 })
  * ```
@@ -57,7 +58,8 @@ export const encodeContinueToken = (token: ContinueToken): string =>
  * @example
  * ```ts
  * import { isLeft } from 'fp-ts/lib/Either.js';
- * import { decodeContinueToken } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { decodeContinueToken } from './continueToken.js';
  * isLeft(decodeContinueToken('not a token')); // true
  * ```
  * @category testing

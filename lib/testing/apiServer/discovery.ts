@@ -9,7 +9,8 @@ const VERBS: ReadonlyArray<string> = ['create', 'delete', 'get', 'list', 'patch'
  *
  * @example
  * ```ts
- * import { apiVersionsBody } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { apiVersionsBody } from './discovery.js';
  * apiVersionsBody('127.0.0.1:6443').versions; // ['v1']
  * ```
  * @category testing
@@ -35,7 +36,9 @@ const groupEntry = (group: string, resources: ReadonlyArray<ServedResource>): un
  *
  * @example
  * ```ts
- * import { apiGroupListBody, DEFAULT_RESOURCES } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { DEFAULT_RESOURCES } from 'kube-rx/testing';
+ * import { apiGroupListBody } from './discovery.js';
  * apiGroupListBody(DEFAULT_RESOURCES).groups.length; // 2
  * ```
  * @category testing
@@ -70,7 +73,9 @@ export const apiGroupBody = (resources: ReadonlyArray<ServedResource>, group: st
  *
  * @example
  * ```ts
- * import { apiResourceListBody, DEFAULT_RESOURCES } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { DEFAULT_RESOURCES } from 'kube-rx/testing';
+ * import { apiResourceListBody } from './discovery.js';
  * apiResourceListBody(DEFAULT_RESOURCES, '', 'v1'); // { kind: 'APIResourceList', groupVersion: 'v1', resources: [...] }
  * ```
  * @category testing

@@ -116,7 +116,8 @@ export interface FaultState extends Faults {
  *
  * @example
  * ```ts
- * import { createFaultState } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { createFaultState } from './faults.js';
  * const faults = createFaultState((name) => name, () => 0);
  * faults.respond({ verb: 'list' }, 500);
  * faults.takeResponse('list', 'configmaps')?.code; // 500

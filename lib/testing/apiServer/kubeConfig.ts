@@ -40,7 +40,8 @@ const NAME = 'kube-rx-embedded';
  *
  * @example
  * ```ts
- * import { kubeConfigOptionsFor } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { kubeConfigOptionsFor } from './kubeConfig.js';
  * kubeConfigOptionsFor('http://127.0.0.1:8080', undefined, 'admin-token').currentContext; // 'kube-rx-embedded'
  * ```
  * @category testing
@@ -69,7 +70,8 @@ export const kubeConfigOptionsFor = (url: string, caPem: string | undefined, tok
  *
  * @example
  * ```ts
- * import { kubeConfigYamlFor, kubeConfigOptionsFor } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { kubeConfigYamlFor, kubeConfigOptionsFor } from './kubeConfig.js';
  * const text = kubeConfigYamlFor(kubeConfigOptionsFor('http://127.0.0.1:8080', undefined, 't'));
  * JSON.parse(text)['current-context']; // 'kube-rx-embedded'
  * ```

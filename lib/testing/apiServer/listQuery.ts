@@ -68,7 +68,8 @@ const invalid = (causes: ReadonlyArray<{ readonly field: string; readonly messag
  * @example
  * ```ts
  * import { isLeft } from 'fp-ts/lib/Either.js';
- * import { parseListQuery } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { parseListQuery } from './listQuery.js';
  * isLeft(parseListQuery(new URLSearchParams('watch=1&sendInitialEvents=true'), true)); // true (422)
  * ```
  * @category testing

@@ -9,7 +9,8 @@ const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
  *
  * @example
  * ```ts
- * import { applyMergePatch } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { applyMergePatch } from './mergePatch.js';
  * applyMergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 } }); // { a: 1, b: { d: 3, e: 4 } }
  * ```
  * @category testing
@@ -30,7 +31,8 @@ export const applyMergePatch = (target: unknown, patch: unknown): unknown => {
  *
  * @example
  * ```ts
- * import { canonicalJson } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { canonicalJson } from './mergePatch.js';
  * canonicalJson({ b: 1, a: [2] }) === canonicalJson({ a: [2], b: 1 }); // true
  * ```
  * @category testing

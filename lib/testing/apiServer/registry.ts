@@ -19,7 +19,10 @@ import { apiVersionOf, resourceId, type ServedResource } from './resources.js';
  *
  * @example
  * ```ts
- * import { createObjectStore, createRegistry, DEFAULT_RESOURCES } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { DEFAULT_RESOURCES } from 'kube-rx/testing';
+ * import { createObjectStore } from './ObjectStore.js';
+ * import { createRegistry } from './registry.js';
  * const registry = createRegistry(createObjectStore(100));
  * const cm = DEFAULT_RESOURCES[0]!;
  * registry.create(cm, undefined, { metadata: { name: 'a' } }); // right({ apiVersion: 'v1', kind: 'ConfigMap', ... })
@@ -95,7 +98,9 @@ const randomSuffix = (): string =>
  *
  * @example
  * ```ts
- * import { createObjectStore, createRegistry } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { createObjectStore } from './ObjectStore.js';
+ * import { createRegistry } from './registry.js';
  * const registry = createRegistry(createObjectStore(1000));
  * ```
  * @category testing

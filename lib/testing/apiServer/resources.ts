@@ -70,9 +70,9 @@ export const apiVersionOf = (r: ApiResource): string => (r.group === '' ? r.vers
  *
  * @example
  * ```ts
- * import { DEFAULT_RESOURCES, resolveResource } from 'kube-rx/testing';
- * resolveResource(DEFAULT_RESOURCES, 'cm')?.plural; // 'configmaps'
- * resolveResource(DEFAULT_RESOURCES, 'leases.coordination.k8s.io')?.kind; // 'Lease'
+ * import { DEFAULT_RESOURCES, resolveServedResource } from 'kube-rx/testing';
+ * resolveServedResource(DEFAULT_RESOURCES, 'cm')?.plural; // 'configmaps'
+ * resolveServedResource(DEFAULT_RESOURCES, 'leases.coordination.k8s.io')?.kind; // 'Lease'
  * ```
  * @category testing
  * @since 0.1.0

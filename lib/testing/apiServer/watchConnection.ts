@@ -25,7 +25,8 @@ export interface WireWatchEvent {
  *
  * @example
  * ```ts
- * import { filterStoredEvent } from 'kube-rx/testing';
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { filterStoredEvent } from './watchConnection.js';
  * const prev = { metadata: { name: 'a', labels: { app: 'x' } } };
  * const object = { metadata: { name: 'a', resourceVersion: '3' } };
  * filterStoredEvent({ rv: 3, resource: 'configmaps', key: 'a', type: 'MODIFIED', object, prev }, (o) => o.metadata.labels?.['app'] === 'x');

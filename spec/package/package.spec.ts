@@ -1,0 +1,206 @@
+/**
+ * The published package, as a user gets it: the tarball's file list, and the packed tarball installed
+ * in a fresh ESM project, imported by Node and typechecked by tsc under node16, nodenext and bundler
+ * resolution.
+ *
+ * The package is built and packed from a staging copy of the repository (everything but
+ * node_modules, .git and dist, plus a fresh build; node_modules is a link), so a stale or missing dist/ in the working tree
+ * changes nothing and the repository itself is left untouched.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+
+interface PackedFile {
+  readonly path: string;
+}
+interface PackResult {
+  readonly filename: string;
+  readonly files: ReadonlyArray<PackedFile>;
+}
+
+/** Top-level entries of the repository that are not part of the package's source tree. */
+const notCopied = new Set(['node_modules', '.git', 'dist', 'coverage', '.cache']);
+/** Peer and dev packages the consumer project borrows from the repository's node_modules. */
+const borrowed = ['rxjs', 'fp-ts', 'io-ts', '@kubernetes/client-node', '@types/node'];
+
+let tmp: string;
+let stage: string;
+let consumer: string;
+let packed: ReadonlyArray<string>;
+
+const npm = (args: readonly string[], cwd: string) =>
+  run('npm', [...args], { cwd, timeout: 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'kube-rx-package-'));
+  stage = join(tmp, 'kube-rx');
+  consumer = join(tmp, 'consumer');
+  cpSync(root, stage, {
+    recursive: true,
+    filter: (src) => {
+      const rel = relative(root, src);
+      return rel === '' || !notCopied.has(rel.split(/[\\/]/)[0] ?? '');
+    },
+  });
+  symlinkSync(join(root, 'node_modules'), join(stage, 'node_modules'), 'dir');
+  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: stage, timeout: 60_000 }).catch((e: unknown) => {
+    throw new Error(`the build failed: ${String((e as { stdout?: string }).stdout ?? e)}`);
+  });
+
+  const { stdout } = await npm(['pack', '--dry-run', '--json'], stage);
+  packed = ((JSON.parse(stdout) as PackResult[])[0]?.files ?? []).map((f) => f.path).sort();
+  const real = await npm(['pack', '--json', '--pack-destination', tmp], stage);
+  const tarball = join(tmp, basename((JSON.parse(real.stdout) as PackResult[])[0]!.filename));
+
+  mkdirSync(consumer);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await npm(['install', tarball, '--offline', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', '--no-save'], consumer);
+  for (const name of borrowed) {
+    mkdirSync(join(consumer, 'node_modules', name, '..'), { recursive: true });
+    symlinkSync(join(root, 'node_modules', name), join(consumer, 'node_modules', name), 'dir');
+  }
+}, 120_000);
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the tarball (npm pack)', () => {
+  it('holds only the build (js, d.ts, maps), the docs pages, README, CHANGELOG and package.json', () => {
+    const stray = packed.filter(
+      (p) =>
+        !/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(p) &&
+        !/^docs\/[^/]+\.md$/.test(p) &&
+        !['README.md', 'CHANGELOG.md', 'package.json'].includes(p),
+    );
+    expect(stray).toEqual([]);
+  });
+
+  it('has the entry points, the bin and the docs pages, and no tests, sources, bench, scripts or generated API pages', () => {
+    expect(packed).toEqual(
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/testing/index.js',
+        'dist/testing/index.d.ts',
+        'dist/cli/main.js',
+        'docs/README.md',
+        'README.md',
+        'CHANGELOG.md',
+        'package.json',
+      ]),
+    );
+    expect(packed.filter((p) => /^(spec|lib|bench|examples|scripts|\.ci|docs\/api)\//.test(p) || /\.(spec|test)\./.test(p))).toEqual([]);
+  });
+
+  it('links every file the manifest names (exports, main, types, bin)', () => {
+    const manifest = JSON.parse(readFileSync(join(stage, 'package.json'), 'utf8')) as {
+      exports: Record<string, Record<string, string> | string | null>;
+      main: string;
+      types: string;
+      bin: Record<string, string>;
+    };
+    const named = [
+      manifest.main,
+      manifest.types,
+      ...Object.values(manifest.bin),
+      ...Object.values(manifest.exports).flatMap((e) => (e === null ? [] : typeof e === 'string' ? [e] : Object.values(e))),
+    ].map((p) => p.replace(/^\.\//, ''));
+    expect(named.filter((p) => !packed.includes(p))).toEqual([]);
+  });
+});
+
+describe('the installed package', () => {
+  it('imports from ESM: kube-rx, kube-rx/testing, and an informer syncs', async () => {
+    writeFileSync(
+      join(consumer, 'smoke.mjs'),
+      `import { firstValueFrom, filter, of, NEVER } from 'rxjs';
+import { sharedIndexInformer, reconcileWith, controllerManager } from 'kube-rx';
+import { configMap, fakeListerWatcher, listPage, startApiServer } from 'kube-rx/testing';
+for (const f of [sharedIndexInformer, reconcileWith, controllerManager, startApiServer]) {
+  if (typeof f !== 'function') throw new Error('missing export');
+}
+const informer = sharedIndexInformer(fakeListerWatcher({ lists: [of(listPage('1', [configMap('a', '1')]))], watches: [NEVER] }));
+const sub = informer.events$.subscribe();
+await firstValueFrom(informer.synced$.pipe(filter(Boolean)));
+console.log(informer.store.listKeys().join(','));
+sub.unsubscribe();
+`,
+    );
+    const { stdout } = await run(process.execPath, ['smoke.mjs'], { cwd: consumer, timeout: 30_000 });
+    expect(stdout.trim()).toBe('default/a');
+  });
+
+  it('keeps internal modules private (exports map)', async () => {
+    writeFileSync(join(consumer, 'internal.mjs'), `await import('kube-rx/internal/failed.js');\n`);
+    await expect(run(process.execPath, ['internal.mjs'], { cwd: consumer, timeout: 30_000 })).rejects.toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+  });
+
+  it('installs the kube-rx command', async () => {
+    const { stdout } = await run(join(consumer, 'node_modules/.bin/kube-rx'), ['--help'], { cwd: consumer, timeout: 30_000 });
+    expect(stdout).toMatch(/^Usage: kube-rx <command>/);
+  });
+
+  it('typechecks against the published types with moduleResolution node16, nodenext and bundler', { timeout: 120_000 }, async () => {
+    writeFileSync(
+      join(consumer, 'check.ts'),
+      `import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { type KubeObject, type ReconcileEvent, type ResourceEvent, type SharedIndexInformer, done, ownKeys, reconcileWith, sharedIndexInformer } from 'kube-rx';
+import { type EmbeddedApiServer, type TestConfigMap, configMap, fakeListerWatcher, listPage } from 'kube-rx/testing';
+import { of, NEVER } from 'rxjs';
+
+const informer: SharedIndexInformer<TestConfigMap> = sharedIndexInformer(
+  fakeListerWatcher({ lists: [of(listPage('1', [configMap('a', '1')]))], watches: [NEVER] }),
+);
+const events$: Observable<ResourceEvent<TestConfigMap>> = informer.events$;
+const results: Observable<ReconcileEvent> = events$.pipe(
+  filter((e) => e._tag !== 'Deleted'),
+  ownKeys(),
+  reconcileWith((key: string, signal: AbortSignal) => Promise.resolve(signal.aborted || key === '' ? undefined : done)),
+);
+export const synced: Promise<boolean> = firstValueFrom(informer.synced$);
+export const obj: KubeObject | undefined = informer.store.get('default/a');
+export type Server = EmbeddedApiServer;
+export { results };
+`,
+    );
+    // kube-rx's own declarations are checked once (skipLibCheck off, nodenext); the other two
+    // resolutions check the imports and their use, which is what differs between them
+    const configs = {
+      node16: { module: 'node16', moduleResolution: 'node16', skipLibCheck: true },
+      nodenext: { module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: false },
+      bundler: { module: 'esnext', moduleResolution: 'bundler', skipLibCheck: true },
+    };
+    const checks = Object.entries(configs).map(async ([name, options]) => {
+      const file = `tsconfig.${name}.json`;
+      writeFileSync(
+        join(consumer, file),
+        JSON.stringify({
+          compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, types: ['node'] },
+          files: ['check.ts'],
+        }),
+      );
+      // errors inside other packages' declarations (client-node's need @types/ws) are not kube-rx's
+      // and are left out
+      const errors = await run(process.execPath, [tsc, '-p', file], { cwd: consumer, timeout: 60_000 }).then(
+        () => [],
+        (e: unknown) =>
+          String((e as { stdout?: string }).stdout ?? e)
+            .split('\n')
+            .filter((l) => /^(check\.ts|node_modules\/kube-rx\/|error )/.test(l)),
+      );
+      return [name, errors.length === 0 ? 'ok' : errors.join('\n')] as const;
+    });
+    expect(Object.fromEntries(await Promise.all(checks))).toEqual({ node16: 'ok', nodenext: 'ok', bundler: 'ok' });
+  });
+});

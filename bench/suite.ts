@@ -1,0 +1,302 @@
+/**
+ * Side-by-side benchmark suite (issue 5): a raw node:http baseline, kube-rx and
+ * @kubernetes/client-node 1.4 makeInformer against the same loopback fake API server.
+ *
+ * - The server (bench/suite/server.ts) runs in its own child process, objects pre-serialised.
+ * - Every contender run is a fresh child process (bench/suite/contender.ts), runs are
+ *   interleaved (A B C A B C …) over several repetitions, and medians are reported.
+ * - Writes bench/results/suite.json (suite-quick.json with --quick), a Markdown report
+ *   (suite.md / suite-quick.md) and SVG plots, then runs bench/perEventCost.ts.
+ *
+ * `npm run bench` (full) or `npm run bench -- --quick` (small sizes, under 3 minutes on 2 cores).
+ * Other flags: --reps N, --only <scenario id prefix>, --no-per-event.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+
+import type { Contender, ListMode, RunConfig, RunResult } from './suite/contender.js';
+import type { ServerConfig, ServerReady } from './suite/server.js';
+import { barChart } from './suite/svg.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    only: { type: 'string' },
+    'no-per-event': { type: 'boolean', default: false },
+  },
+});
+const quick = flags.quick;
+const reps = flags.reps === undefined ? (quick ? 3 : 5) : Number(flags.reps);
+const suffix = quick ? '-quick' : '';
+const resultsDir = new URL('./results/', import.meta.url);
+const execArgv = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192'];
+
+interface Variant {
+  readonly contender: Contender;
+  readonly listMode: ListMode;
+  readonly subscribers: number;
+}
+interface Scenario {
+  readonly id: string;
+  readonly kind: 'sync' | 'watch';
+  readonly title: string;
+  readonly server: ServerConfig;
+  readonly variants: readonly Variant[];
+}
+
+const v = (contender: Contender, listMode: ListMode, subscribers = 1): Variant => ({ contender, listMode, subscribers });
+const variantId = (x: Variant): string => `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}`;
+const syncVariants = [
+  v('raw', 'list'), v('kube-rx', 'list'), v('client-node', 'list'),
+  v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page'),
+  v('raw', 'stream'), v('kube-rx', 'stream'),
+];
+const server = (objects: number, events: number): ServerConfig => ({ objects, events, managedFields: true, seed: 5 });
+const k = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+const syncScenario = (n: number): Scenario => ({
+  id: `sync-${k(n)}`, kind: 'sync', title: `initial sync of ${k(n)} pods`, server: server(n, 0), variants: syncVariants,
+});
+const watchScenario = (cache: number, events: number, listMode: ListMode, fanout: readonly number[]): Scenario => ({
+  id: `watch-${k(cache)}`,
+  kind: 'watch',
+  title: `${k(events)} MODIFIED events into a ${k(cache)} cache`,
+  server: server(cache, events),
+  variants: [
+    v('raw', listMode), v('kube-rx', listMode), v('client-node', listMode),
+    ...fanout.map((n) => v('kube-rx', listMode, n)),
+  ],
+});
+
+// the 100k cache is listed in pages: a whole 100k LIST (~570 MB) is longer than V8's longest string
+const scenarios: Scenario[] = quick
+  ? [syncScenario(10_000), watchScenario(1_000, 15_000, 'list', []), watchScenario(10_000, 15_000, 'page', [16])]
+  : [
+      syncScenario(10_000), syncScenario(50_000),
+      watchScenario(1_000, 100_000, 'list', []), watchScenario(10_000, 100_000, 'page', [4, 16]),
+      watchScenario(100_000, 100_000, 'page', []),
+    ];
+
+// ---------------------------------------------------------------------------------------------
+
+const startServer = (config: ServerConfig): Promise<{ child: ChildProcess; ready: ServerReady }> =>
+  new Promise((resolve, reject) => {
+    const child = fork(new URL('./suite/server.ts', import.meta.url), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BENCH_SERVER: JSON.stringify(config) },
+    });
+    child.once('message', (ready) => {
+      resolve({ child, ready: ready as ServerReady });
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`server exited with ${code ?? 'signal'}`));
+    });
+  });
+
+const failed = (error: string): RunResult => ({
+  ok: false, error, syncMs: NaN, watchMs: NaN, eventsPerSec: NaN, syncCpuMsPer1k: NaN, watchCpuMsPer1k: NaN, syncGcMs: NaN,
+  watchGcMs: NaN, heapBytesPerObject: NaN, cached: 0, peakRssMb: NaN, eldP99Ms: NaN, eldMaxMs: NaN, deliveries: 0,
+});
+
+const runOnce = (config: RunConfig, timeoutMs: number): Promise<RunResult> =>
+  new Promise((resolve) => {
+    const child = fork(new URL('./suite/contender.ts', import.meta.url), [], {
+      execArgv,
+      env: { ...process.env, BENCH_RUN: JSON.stringify(config) },
+    });
+    let settled = false;
+    const settle = (r: RunResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill();
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      settle(failed(`timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('message', (m) => {
+      const r = m as Partial<RunResult>;
+      settle(r.syncMs === undefined ? failed(r.error ?? 'failed') : (r as RunResult));
+    });
+    child.once('exit', (code) => {
+      settle(failed(`exited with ${code ?? 'signal'} before reporting`));
+    });
+  });
+
+const median = (xs: readonly number[]): number => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const METRICS = [
+  'syncMs', 'eventsPerSec', 'syncCpuMsPer1k', 'watchCpuMsPer1k', 'syncGcMs', 'watchGcMs',
+  'heapBytesPerObject', 'peakRssMb', 'eldP99Ms', 'eldMaxMs',
+] as const;
+type Metric = (typeof METRICS)[number];
+type Medians = Record<Metric, number>;
+
+interface VariantResult extends Variant {
+  readonly id: string;
+  readonly samples: RunResult[];
+  medians: Medians;
+  readonly errors: string[];
+}
+interface ScenarioResult {
+  readonly id: string;
+  readonly kind: 'sync' | 'watch';
+  readonly title: string;
+  readonly server: ServerConfig & ServerReady;
+  readonly variants: VariantResult[];
+}
+
+const load0 = loadavg();
+const t0 = Date.now();
+const results: ScenarioResult[] = [];
+for (const sc of scenarios.filter((s) => flags.only === undefined || s.id.startsWith(flags.only))) {
+  const { child, ready } = await startServer(sc.server);
+  console.log(`${sc.id}: ${sc.title} (LIST ${(ready.listBytes / 2 ** 20).toFixed(0)} MiB, events ${(ready.eventBytes / 2 ** 20).toFixed(0)} MiB, built in ${ready.buildMs.toFixed(0)} ms)`);
+  const vrs: VariantResult[] = sc.variants.map((x) => ({ ...x, id: variantId(x), samples: [], medians: {} as Medians, errors: [] }));
+  for (let r = 0; r < reps; r++) {
+    for (const vr of vrs) {
+      const config: RunConfig = {
+        contender: vr.contender, port: ready.port, objects: sc.server.objects, events: sc.server.events,
+        listMode: vr.listMode, pageSize: 500, subscribers: vr.subscribers,
+      };
+      // client-node 1.4 aborts each watch after 30 s (research/performance.md §1): the watch phases
+      // here stay under about 10 s, and a run whose watch outlives 30 s fails with its error event
+      const res = await runOnce(config, 120_000);
+      if (!res.ok) vr.errors.push(res.error ?? 'failed');
+      vr.samples.push(res);
+      process.stdout.write(`  rep ${r + 1} ${vr.id.padEnd(22)} ${res.ok ? `sync ${res.syncMs.toFixed(0)} ms${sc.kind === 'watch' ? `, ${res.eventsPerSec.toFixed(0)} ev/s` : ''}` : `FAILED: ${res.error ?? ''}`}\n`);
+    }
+  }
+  for (const vr of vrs) {
+    const ok = vr.samples.filter((s) => s.ok);
+    vr.medians = Object.fromEntries(METRICS.map((m) => [m, median(ok.map((s) => s[m]))])) as Medians;
+  }
+  child.kill();
+  results.push({ id: sc.id, kind: sc.kind, title: sc.title, server: { ...sc.server, ...ready }, variants: vrs });
+}
+
+// ---------------------------------------------------------------------------------------------
+// targets (issue 5), tables, plots
+// ---------------------------------------------------------------------------------------------
+
+const find = (sc: ScenarioResult, id: string): VariantResult | undefined => sc.variants.find((x) => x.id === id);
+const med = (sc: ScenarioResult, id: string, m: Metric): number => find(sc, id)?.medians[m] ?? NaN;
+
+interface Target {
+  readonly target: string;
+  readonly scenario: string;
+  readonly value: number;
+  readonly limit: string;
+  readonly met: boolean;
+}
+const targets: Target[] = [];
+const syncs = results.filter((s) => s.kind === 'sync');
+const biggestSync = syncs.at(-1);
+for (const sc of syncs) {
+  for (const mode of ['list', 'page', 'stream'] as const) {
+    const ratio = med(sc, `kube-rx/${mode}`, 'syncMs') / med(sc, `raw/${mode}`, 'syncMs');
+    if (Number.isFinite(ratio)) targets.push({ target: 'sync time / raw', scenario: `${sc.id} ${mode}`, value: ratio, limit: '<= 1.15', met: ratio <= 1.15 });
+  }
+  for (const mode of ['list', 'page'] as const) {
+    const speedup = med(sc, `client-node/${mode}`, 'syncMs') / med(sc, `kube-rx/${mode}`, 'syncMs');
+    if (Number.isFinite(speedup)) targets.push({ target: 'client-node sync time / kube-rx', scenario: `${sc.id} ${mode}`, value: speedup, limit: '>= 2.5', met: speedup >= 2.5 });
+  }
+  for (const mode of ['list', 'page', 'stream'] as const) {
+    const ratio = med(sc, `kube-rx/${mode}`, 'heapBytesPerObject') / med(sc, `raw/${mode}`, 'heapBytesPerObject');
+    if (Number.isFinite(ratio)) targets.push({ target: 'heap per object / raw Map', scenario: `${sc.id} ${mode}`, value: ratio, limit: '<= 1.1', met: ratio <= 1.1 });
+  }
+}
+if (biggestSync !== undefined) {
+  for (const mode of ['list', 'page', 'stream'] as const) {
+    const p99 = med(biggestSync, `kube-rx/${mode}`, 'eldP99Ms');
+    if (Number.isFinite(p99)) targets.push({ target: 'event-loop delay p99 while syncing (ms)', scenario: `${biggestSync.id} ${mode}`, value: p99, limit: '< 50', met: p99 < 50 });
+  }
+}
+for (const sc of results.filter((s) => s.kind === 'watch')) {
+  const mode = sc.variants[0]?.listMode ?? 'list';
+  const ratio = med(sc, `kube-rx/${mode}`, 'eventsPerSec') / med(sc, `raw/${mode}`, 'eventsPerSec');
+  if (Number.isFinite(ratio)) targets.push({ target: 'watch throughput / raw', scenario: sc.id, value: ratio, limit: '>= 0.9', met: ratio >= 0.9 });
+}
+
+const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+const table = (head: string[], rows: string[][]): string =>
+  [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+const md: string[] = [];
+md.push(`Mode: ${quick ? 'quick' : 'full'}, ${reps} interleaved repetitions, medians. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${new Date().toISOString()}; load average before ${load0.map(f2).join(' ')}, after ${loadavg().map(f2).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
+for (const sc of results) {
+  md.push(`\n#### ${sc.id}: ${sc.title} (LIST ${(sc.server.listBytes / 2 ** 20).toFixed(0)} MiB${sc.kind === 'watch' ? `, events ${(sc.server.eventBytes / 2 ** 20).toFixed(0)} MiB` : ''})\n`);
+  if (sc.kind === 'sync') {
+    md.push(table(
+      ['contender', 'list mode', 'sync ms', '× raw', 'CPU ms / 1k obj', 'GC ms', 'heap B / obj', 'peak RSS MB', 'loop delay p99 ms', 'loop delay max ms', 'failed runs'],
+      sc.variants.map((x) => [
+        x.contender, x.listMode, f0(x.medians.syncMs), f2(x.medians.syncMs / med(sc, `raw/${x.listMode}`, 'syncMs')),
+        f1(x.medians.syncCpuMsPer1k), f0(x.medians.syncGcMs), f0(x.medians.heapBytesPerObject), f0(x.medians.peakRssMb),
+        f1(x.medians.eldP99Ms), f1(x.medians.eldMaxMs), `${x.errors.length}/${x.samples.length}`,
+      ]),
+    ));
+  } else {
+    md.push(table(
+      ['contender', 'subscribers', 'events/s', '× raw', 'CPU ms / 1k ev', 'GC ms (watch)', 'heap B / obj', 'peak RSS MB', 'sync ms', 'failed runs'],
+      sc.variants.map((x) => [
+        x.contender, String(x.subscribers), f0(x.medians.eventsPerSec), f2(x.medians.eventsPerSec / med(sc, `raw/${x.listMode}`, 'eventsPerSec')),
+        f1(x.medians.watchCpuMsPer1k), f0(x.medians.watchGcMs), f0(x.medians.heapBytesPerObject), f0(x.medians.peakRssMb),
+        f0(x.medians.syncMs), `${x.errors.length}/${x.samples.length}`,
+      ]),
+    ));
+  }
+}
+md.push('\n#### Targets (issue 5)\n');
+md.push(table(['target', 'scenario', 'value', 'limit', 'met'], targets.map((t) => [t.target, t.scenario, f2(t.value), t.limit, t.met ? 'yes' : '**no**'])));
+const report = `${md.join('\n')}\n`;
+console.log(`\n${report}`);
+
+const contenders: Contender[] = ['raw', 'kube-rx', 'client-node'];
+writeFileSync(new URL(`sync${suffix}.svg`, resultsDir), barChart({
+  title: `Initial sync time, median of ${reps} (lower is better)`,
+  unit: 'ms',
+  series: contenders,
+  groups: syncs.flatMap((sc) => (['list', 'page', 'stream'] as const).map((mode) => ({
+    label: `${sc.id.replace('sync-', '')} ${mode}`,
+    values: contenders.map((c) => find(sc, `${c}/${mode}`)?.medians.syncMs),
+  }))),
+  note: 'page = LIST limit=500; stream = WATCH sendInitialEvents (client-node 1.4 has none). ~5.6 KB pods with managedFields.',
+}));
+const watches = results.filter((s) => s.kind === 'watch');
+writeFileSync(new URL(`watch${suffix}.svg`, resultsDir), barChart({
+  title: `Watch throughput, median of ${reps} (higher is better)`,
+  unit: 'events/s',
+  series: [...contenders, 'kube-rx ×4 subs', 'kube-rx ×16 subs'],
+  groups: watches.map((sc) => {
+    const mode = sc.variants[0]?.listMode ?? 'list';
+    return {
+      label: sc.id,
+      values: [...contenders.map((c) => find(sc, `${c}/${mode}`)?.medians.eventsPerSec), find(sc, `kube-rx/${mode}/x4`)?.medians.eventsPerSec, find(sc, `kube-rx/${mode}/x16`)?.medians.eventsPerSec],
+    };
+  }),
+  note: `${k(sc0Events())} MODIFIED events of ~5.6 KB pods replayed over loopback; kube-rx with the default io-ts KubeObjectCodec.`,
+}));
+function sc0Events(): number {
+  return watches[0]?.server.events ?? 0;
+}
+
+const json = { node: process.version, mode: quick ? 'quick' : 'full', reps, date: new Date().toISOString(), cpus: cpus().length, loadavgBefore: load0, loadavgAfter: loadavg(), targets, scenarios: results };
+writeFileSync(new URL(`suite${suffix}.json`, resultsDir), `${JSON.stringify(json, null, 2)}\n`);
+writeFileSync(new URL(`suite${suffix}.md`, resultsDir), report);
+
+if (!flags['no-per-event']) {
+  console.log('perEventCost (pipeline only, no JSON):');
+  const child = fork(new URL('./perEventCost.ts', import.meta.url), quick ? ['--quick'] : [], { execArgv: ['--import', 'tsx', '--expose-gc'] });
+  await new Promise((resolve) => child.once('exit', resolve));
+}

@@ -1,0 +1,352 @@
+/**
+ * One contender run, in a fresh child process: sync a Pod cache from the loopback server (whole
+ * LIST, LIST in pages, or a streaming list), then receive `events` MODIFIED events, and report
+ * the metrics to the parent over IPC ({@link RunResult}). Configuration: JSON in the BENCH_RUN
+ * env variable ({@link RunConfig}). Must run with --expose-gc.
+ *
+ *   raw          node:http + Buffer newline split + JSON.parse + Map (the floor)
+ *   kube-rx      sharedIndexInformer over httpListerWatcher, default KubeObjectCodec (io-ts)
+ *   client-node  @kubernetes/client-node 1.4 makeInformer (CoreV1Api list + Watch)
+ */
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
+
+import type * as ClientNodeModule from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod, V1PodList } from '@kubernetes/client-node';
+import type * as RxModule from 'rxjs';
+
+import type * as KubeRxModule from '../../lib/index.js';
+import type { KubeObject } from '../../lib/index.js';
+
+// Each contender loads only its own modules (client-node alone takes about a second to import),
+// before the heap baseline is taken.
+type ClientNode = typeof ClientNodeModule;
+type KubeRx = typeof KubeRxModule;
+type Rx = typeof RxModule;
+
+export type Contender = 'raw' | 'kube-rx' | 'client-node';
+export type ListMode = 'list' | 'page' | 'stream';
+
+export interface RunConfig {
+  readonly contender: Contender;
+  readonly port: number;
+  readonly objects: number;
+  readonly events: number;
+  readonly listMode: ListMode;
+  readonly pageSize: number;
+  readonly subscribers: number;
+}
+
+export interface RunResult {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly syncMs: number;
+  readonly watchMs: number;
+  readonly eventsPerSec: number;
+  readonly syncCpuMsPer1k: number;
+  readonly watchCpuMsPer1k: number;
+  readonly syncGcMs: number;
+  readonly watchGcMs: number;
+  readonly heapBytesPerObject: number;
+  readonly cached: number;
+  readonly peakRssMb: number;
+  readonly eldP99Ms: number;
+  readonly eldMaxMs: number;
+  /** Events handed to subscribers (kube-rx: all subscribers, initial ones included). */
+  readonly deliveries: number;
+}
+
+const config = JSON.parse(process.env['BENCH_RUN'] ?? '{}') as RunConfig;
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with --expose-gc');
+const base = `http://127.0.0.1:${config.port}`;
+const path = '/api/v1/pods';
+
+/** Callbacks a contender calls: once when its cache is synced, once per watch event received. */
+let deliveries = 0;
+
+interface Probe {
+  synced(): void;
+  event(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) raw baseline
+// ---------------------------------------------------------------------------------------------
+
+const getBody = (url: string): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    httpGet(url, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        resolve(Buffer.concat(chunks));
+      });
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+
+interface RawObject {
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly resourceVersion: string; readonly annotations?: Record<string, string> };
+}
+interface RawList {
+  readonly metadata: { readonly resourceVersion: string; readonly continue?: string };
+  readonly items: RawObject[];
+}
+interface RawEvent {
+  readonly type: string;
+  readonly object: RawObject;
+}
+
+const rawKey = (o: RawObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** Streams a watch: newline split on Buffers (remainder carried over), one JSON.parse per line. */
+const rawWatch = (url: string, onEvent: (e: RawEvent) => void): void => {
+  httpGet(url, (res) => {
+    let rest: Buffer | undefined;
+    res.on('data', (chunk: Buffer) => {
+      const buf = rest === undefined ? chunk : Buffer.concat([rest, chunk]);
+      let start = 0;
+      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+        if (nl > start) onEvent(JSON.parse(buf.toString('utf8', start, nl)) as RawEvent);
+        start = nl + 1;
+      }
+      rest = start < buf.length ? buf.subarray(start) : undefined;
+    });
+  }).on('error', (e) => {
+    fail(e);
+  });
+};
+
+const runRaw = async (probe: Probe): Promise<() => number> => {
+  const cache = new Map<string, RawObject>();
+  const onWatchEvent = (e: RawEvent): void => {
+    if (e.type === 'MODIFIED' || e.type === 'ADDED') cache.set(rawKey(e.object), e.object);
+    else if (e.type === 'DELETED') cache.delete(rawKey(e.object));
+    probe.event();
+  };
+  if (config.listMode === 'stream') {
+    let synced = false;
+    rawWatch(`${base}${path}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`, (e) => {
+      if (synced) {
+        onWatchEvent(e);
+      } else if (e.type === 'BOOKMARK') {
+        if (e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true') {
+          synced = true;
+          probe.synced();
+        }
+      } else {
+        cache.set(rawKey(e.object), e.object);
+      }
+    });
+    return () => cache.size;
+  }
+  let rv = '';
+  let cont: string | undefined = '';
+  while (cont !== undefined) {
+    const query: string = config.listMode === 'page' ? `?limit=${config.pageSize}${cont === '' ? '' : `&continue=${cont}`}` : '';
+    const list = JSON.parse((await getBody(`${base}${path}${query}`)).toString('utf8')) as RawList;
+    for (const o of list.items) cache.set(rawKey(o), o);
+    rv = list.metadata.resourceVersion;
+    cont = list.metadata.continue === undefined || list.metadata.continue === '' ? undefined : list.metadata.continue;
+  }
+  probe.synced();
+  rawWatch(`${base}${path}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`, onWatchEvent);
+  return () => cache.size;
+};
+
+// ---------------------------------------------------------------------------------------------
+// (b) kube-rx and (c) client-node
+// ---------------------------------------------------------------------------------------------
+
+const kubeConfig = (cn: ClientNode): KubeConfig => {
+  const kc = new cn.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'bench', server: base, skipTLSVerify: true }],
+    users: [{ name: 'bench' }],
+    contexts: [{ name: 'bench', cluster: 'bench', user: 'bench' }],
+    currentContext: 'bench',
+  });
+  return kc;
+};
+
+const runKubeRx = async ([cn, { httpListerWatcher, sharedIndexInformer }, { filter, firstValueFrom, take }]: [ClientNode, KubeRx, Rx], probe: Probe): Promise<() => number> => {
+  const lw = httpListerWatcher<KubeObject>({
+    kubeConfig: kubeConfig(cn),
+    resource: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
+  });
+  const informer = sharedIndexInformer(lw, {
+    pageSize: config.listMode === 'page' ? config.pageSize : 0,
+    initialList: config.listMode === 'stream' ? 'stream' : 'list',
+  });
+  for (let s = 0; s < config.subscribers; s++) {
+    const first = s === 0;
+    informer.events$.subscribe((e) => {
+      deliveries++;
+      if (first && e._tag === 'Updated' && !e.initial) probe.event();
+    });
+  }
+  informer.problems$.subscribe((p) => {
+    fail(new Error(`kube-rx problem: ${JSON.stringify(p).slice(0, 300)}`));
+  });
+  // synchronously: the bookmark of a streaming list and the first events can share a chunk
+  informer.synced$.pipe(filter(Boolean), take(1)).subscribe(() => {
+    probe.synced();
+  });
+  await firstValueFrom(informer.synced$.pipe(filter(Boolean)));
+  return () => informer.store.list().length;
+};
+
+const runClientNode = async (cn: ClientNode, probe: Probe): Promise<() => number> => {
+  const kc = kubeConfig(cn);
+  const api = kc.makeApiClient(cn.CoreV1Api);
+  const listFn = async (): Promise<V1PodList> => {
+    if (config.listMode !== 'page') return api.listPodForAllNamespaces();
+    // makeInformer has no paging: a paging list function, as a user would write it
+    const items: V1Pod[] = [];
+    let cont: string | undefined;
+    let last: V1PodList;
+    do {
+      last = await api.listPodForAllNamespaces({ limit: config.pageSize, ...(cont === undefined ? {} : { _continue: cont }) });
+      items.push(...last.items);
+      cont = last.metadata?._continue;
+    } while (cont !== undefined && cont !== '');
+    last.items = items;
+    return last;
+  };
+  const informer = cn.makeInformer(kc, path, listFn);
+  // every key of the list is new (ADD) and every watch event modifies a cached key (UPDATE)
+  informer.on('update', () => {
+    probe.event();
+  });
+  informer.on('error', (e: unknown) => {
+    fail(e instanceof Error ? e : new Error(String(e)));
+  });
+  await informer.start();
+  probe.synced();
+  return () => informer.list().length;
+};
+
+// ---------------------------------------------------------------------------------------------
+// measurement
+// ---------------------------------------------------------------------------------------------
+
+function fail(e: unknown): never {
+  const message = e instanceof Error ? e.message : String(e);
+  process.send?.({ ok: false, error: message }, () => process.exit(1));
+  throw e;
+}
+
+const gcEntries: { start: number; duration: number }[] = [];
+const obs = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcEntries.push({ start: e.startTime, duration: e.duration });
+});
+obs.observe({ entryTypes: ['gc'] });
+const gcBetween = (from: number, to: number): number =>
+  gcEntries.filter((e) => e.start >= from && e.start < to).reduce((sum, e) => sum + e.duration, 0);
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const load = async (): Promise<(probe: Probe) => Promise<() => number>> => {
+  switch (config.contender) {
+    case 'raw':
+      return runRaw;
+    case 'kube-rx': {
+      // kube-rx only needs KubeConfig from client-node (its kubeConfig input)
+      const mods = await Promise.all([import('@kubernetes/client-node'), import('../../lib/index.js'), import('rxjs')]);
+      return (probe) => runKubeRx(mods, probe);
+    }
+    case 'client-node': {
+      const cn = await import('@kubernetes/client-node');
+      return (probe) => runClientNode(cn, probe);
+    }
+  }
+};
+
+/**
+ * Event-loop delay while syncing: a 5 ms interval timer records how late each tick is. Unlike
+ * `monitorEventLoopDelay`, `stop()` also records the stall still in progress, so a sync that ends
+ * in one long synchronous step (a whole-LIST JSON.parse) is counted.
+ */
+const loopDelay = (): { stop(): { p99: number; max: number } } => {
+  const interval = 5;
+  const delays: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    delays.push(Math.max(0, now - last - interval));
+    last = now;
+  }, interval);
+  return {
+    stop() {
+      clearInterval(timer);
+      delays.push(Math.max(0, performance.now() - last - interval));
+      delays.sort((a, b) => a - b);
+      return { p99: delays[Math.min(delays.length - 1, Math.ceil(delays.length * 0.99) - 1)] ?? 0, max: delays.at(-1) ?? 0 };
+    },
+  };
+};
+
+const main = async (): Promise<void> => {
+  const run = await load();
+  // let module loading settle, then take the heap baseline
+  await sleep(50);
+  gc();
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  let eld = { p99: NaN, max: NaN };
+  let tSync = 0;
+  let cpuSync: NodeJS.CpuUsage | undefined;
+  let received = 0;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const probe: Probe = {
+    synced() {
+      tSync = performance.now();
+      cpuSync = process.cpuUsage();
+      eld = monitor.stop();
+      if (config.events === 0) finish();
+    },
+    event() {
+      received++;
+      if (received === config.events) finish();
+    },
+  };
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const monitor = loopDelay();
+  const size = await run(probe);
+  await done;
+  const tEnd = performance.now();
+  const cpuEnd = process.cpuUsage();
+  const syncCpu = cpuMs(cpuSync ?? cpuEnd) - cpuMs(cpu0);
+  const watchCpu = cpuMs(cpuEnd) - cpuMs(cpuSync ?? cpuEnd);
+  await sleep(20); // let the gc observer deliver
+  const tMeasure = performance.now();
+  gc();
+  gc();
+  const heap = process.memoryUsage().heapUsed;
+  const cached = size();
+  const result: RunResult = {
+    ok: cached === config.objects,
+    ...(cached === config.objects ? {} : { error: `cached ${cached} of ${config.objects}` }),
+    syncMs: tSync - t0,
+    watchMs: tEnd - tSync,
+    eventsPerSec: config.events === 0 ? 0 : config.events / ((tEnd - tSync) / 1000),
+    syncCpuMsPer1k: syncCpu / (config.objects / 1000),
+    watchCpuMsPer1k: config.events === 0 ? 0 : watchCpu / (config.events / 1000),
+    syncGcMs: gcBetween(t0, tSync),
+    watchGcMs: gcBetween(tSync, tMeasure),
+    heapBytesPerObject: (heap - heap0) / config.objects,
+    cached,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    eldP99Ms: eld.p99,
+    eldMaxMs: eld.max,
+    deliveries: config.contender === 'kube-rx' ? deliveries : received,
+  };
+  process.send?.(result, () => process.exit(0));
+};
+
+main().catch(fail);

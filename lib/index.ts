@@ -48,6 +48,7 @@ export {
   kubeStream,
   type LineTooLong,
   type ListerWatcher,
+  type KubeApiError,
   type ListerWatcherError,
   type ListerWatcherVerb,
   type ListOptions,

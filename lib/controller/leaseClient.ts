@@ -3,7 +3,6 @@ import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { catchError, filter, mergeMap, Observable, of } from 'rxjs';
 
-import type { Status } from '../codec/Status.js';
 import {
   httpErrorOf,
   isSuccessStatus,
@@ -12,7 +11,7 @@ import {
   type KubeRequest,
   type KubeResponse,
 } from '../listwatch/kubeRequest.js';
-import { isListerWatcherError, type ListerWatcherError } from '../listwatch/ListerWatcherError.js';
+import { isListerWatcherError, type KubeApiError, type ListerWatcherError } from '../listwatch/ListerWatcherError.js';
 import { ObjectMetaCodec } from '../meta/KubeObject.js';
 
 /**
@@ -122,24 +121,7 @@ export type LeaseVerb = 'get' | 'create' | 'update';
  * @category controller
  * @since 0.1.0
  */
-export type LeaseClientError =
-  | {
-      readonly _tag: 'HttpError';
-      readonly verb: LeaseVerb;
-      readonly resource: string;
-      readonly code: number;
-      readonly reason?: string;
-      readonly message: string;
-      readonly status?: Status;
-      readonly retryAfterSeconds?: number;
-    }
-  | {
-      readonly _tag: 'TransportError';
-      readonly verb: LeaseVerb;
-      readonly resource: string;
-      readonly message: string;
-      readonly code?: string;
-    };
+export type LeaseClientError = KubeApiError<LeaseVerb>;
 
 /**
  * The port leader election and sharding use to read and write Leases: a get (undefined when the

@@ -21,7 +21,7 @@ import {
   withLatestFrom,
 } from 'rxjs';
 
-import { leaderElection } from './leaderElection.js';
+import { leaderElection, type LeaderElectionConfig } from './leaderElection.js';
 import { type Lease, type LeaseClient, microTime } from './leaseClient.js';
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -107,25 +107,20 @@ export const assignShards = (members: Iterable<string>, shardCount: number): Rea
  * @category controller
  * @since 0.1.0
  */
-export interface ShardingConfig {
-  readonly client: LeaseClient;
-  readonly namespace: string;
+export interface ShardingConfig
+  extends Pick<
+    LeaderElectionConfig,
+    'client' | 'namespace' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'scheduler' | 'releaseOnCancel' | 'random'
+  > {
   /** Prefix of the Leases: shard `i` is `${name}-shard-${i}`, membership is `${name}-members`. */
   readonly name: string;
-  /** This replica's identity: unique, and a valid annotation name (≤ 63 characters of `[A-Za-z0-9_.-]`). */
+  /**
+   * This replica's identity: unique, and a valid annotation name (≤ 63 characters of
+   * `[A-Za-z0-9_.-]`). The lease timings are {@link leaderElection}'s; `leaseDurationMs` is also
+   * how long a member's heartbeat stays valid, `retryPeriodMs` also the heartbeat period.
+   */
   readonly identity: string;
   readonly shardCount: number;
-  /** As in {@link leaderElection}; also how long a member's heartbeat stays valid. Default 15000. */
-  readonly leaseDurationMs?: number;
-  /** Default 10000. */
-  readonly renewDeadlineMs?: number;
-  /** Also the heartbeat period. Default 2000. */
-  readonly retryPeriodMs?: number;
-  readonly scheduler?: SchedulerLike;
-  /** Default true. */
-  readonly releaseOnCancel?: boolean;
-  /** Default `Math.random`. */
-  readonly random?: () => number;
 }
 
 const MEMBER_PREFIX = 'members.kube-rx.io/';

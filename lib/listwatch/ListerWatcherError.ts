@@ -34,10 +34,27 @@ export type ListerWatcherVerb = 'list' | 'watch' | 'discovery';
  * @category listwatch
  * @since 0.1.0
  */
-export type ListerWatcherError =
+export type ListerWatcherError = KubeApiError<ListerWatcherVerb>;
+
+/**
+ * Why a request to the API server failed, for requests made with verbs `V`: the one error shape
+ * of every kube-rx port (`ListerWatcherError` is `KubeApiError<ListerWatcherVerb>`, a Lease
+ * client's is `KubeApiError<LeaseVerb>`).
+ *
+ * Maps to client-go's `apierrors.StatusError` and the `net` errors it inspects.
+ *
+ * @example
+ * ```ts
+ * import type { KubeApiError } from 'kube-rx';
+ * const e: KubeApiError<'get'> = { _tag: 'TransportError', verb: 'get', resource: 'leases', message: 'refused', code: 'ECONNREFUSED' };
+ * ```
+ * @category listwatch
+ * @since 0.1.0
+ */
+export type KubeApiError<V extends string> =
   | {
       readonly _tag: 'HttpError';
-      readonly verb: ListerWatcherVerb;
+      readonly verb: V;
       readonly resource: string;
       readonly code: number;
       readonly reason?: string;
@@ -47,7 +64,7 @@ export type ListerWatcherError =
     }
   | {
       readonly _tag: 'TransportError';
-      readonly verb: ListerWatcherVerb;
+      readonly verb: V;
       readonly resource: string;
       readonly message: string;
       /** The system error code when there is one: `ECONNREFUSED`, `ECONNRESET`, ... */

@@ -19,6 +19,7 @@ export {
   isExpired,
   isListerWatcherError,
   isRetriableWatchError,
+  type KubeApiError,
   type ListerWatcherError,
   type ListerWatcherVerb,
   toListerWatcherError,

@@ -140,7 +140,7 @@ export {
 } from './informer/index.js';
 
 // generic operators
-export { holdUntil, mergeMapWithLag } from './operators/index.js';
+export { holdUntil, mergeMapWithLag, whileTrue } from './operators/index.js';
 
 // the controller runtime
 export {

@@ -1,9 +1,6 @@
 import {
   asyncScheduler,
   catchError,
-  distinctUntilChanged,
-  EMPTY,
-  endWith,
   map,
   type Observable,
   Observable as RxObservable,
@@ -14,6 +11,7 @@ import {
   timeout,
 } from 'rxjs';
 
+import { whileTrue } from '../operators/whileTrue.js';
 import { type Lease, type LeaseClient, microTime } from './leaseClient.js';
 
 /**
@@ -377,9 +375,4 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
  * @since 0.1.0
  */
 export const whileLeading = <T>(leader$: Observable<LeaderState>, work: () => Observable<T>): Observable<T> =>
-  leader$.pipe(
-    map((s) => s._tag === 'Leading'),
-    distinctUntilChanged(),
-    endWith(false),
-    switchMap((lead) => (lead ? work() : EMPTY)),
-  );
+  whileTrue(leader$.pipe(map((s) => s._tag === 'Leading')), work);

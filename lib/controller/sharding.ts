@@ -21,6 +21,7 @@ import {
   withLatestFrom,
 } from 'rxjs';
 
+import { whileTrue } from '../operators/whileTrue.js';
 import { leaderElection, type LeaderElectionConfig } from './leaderElection.js';
 import { type Lease, type LeaseClient, microTime } from './leaseClient.js';
 
@@ -350,9 +351,4 @@ export const ownedKeys =
  * @since 0.1.0
  */
 export const whileOwning = <T>(owned$: Observable<ReadonlySet<number>>, shard: number, work: () => Observable<T>): Observable<T> =>
-  owned$.pipe(
-    map((owned) => owned.has(shard)),
-    distinctUntilChanged(),
-    endWith(false),
-    switchMap((own) => (own ? work() : EMPTY)),
-  );
+  whileTrue(owned$.pipe(map((owned) => owned.has(shard))), work);

@@ -1,2 +1,3 @@
 export { holdUntil } from './holdUntil.js';
 export { mergeMapWithLag } from './mergeMapWithLag.js';
+export { whileTrue } from './whileTrue.js';

@@ -41,6 +41,29 @@ export interface RespondOptions {
 }
 
 /**
+ * Options of {@link Faults.restart}.
+ *
+ * @example
+ * ```ts
+ * import type { RestartOptions } from 'kube-rx/testing';
+ * const coldRestart: RestartOptions = { keepHistory: false, downForMs: 500 };
+ * ```
+ * @category testing
+ * @since 0.2.0
+ */
+export interface RestartOptions {
+  /**
+   * Whether watches and continue tokens from before the restart stay servable (default true: a
+   * restart behind a load balancer whose peers still hold the history). `false` forgets the
+   * history as a restarted kube-apiserver's watch cache does: a watch from an older
+   * resourceVersion gets `410 Expired`, and so does every continue token issued before.
+   */
+  readonly keepHistory?: boolean;
+  /** How long the port refuses connections before the server listens again (default 200 ms). */
+  readonly downForMs?: number;
+}
+
+/**
  * Fault injection of the embedded API server. Each fault applies to the next matching
  * request(s), then clears itself.
  *
@@ -54,6 +77,7 @@ export interface RespondOptions {
  * const server = await startApiServer();
  * server.faults.respond({ verb: 'list' }, 429, { retryAfterSeconds: 1 });
  * server.faults.dropWatches({ midLine: true });
+ * await server.faults.restart({ keepHistory: false }); // resolves when it serves again
  * await server.close();
  * ```
  * @category testing
@@ -74,6 +98,27 @@ export interface Faults {
   stall(match?: FaultMatch): void;
   /** Every continue token issued so far is answered with `410 Expired`. */
   expireContinueTokens(): void;
+  /**
+   * Simulates a kube-apiserver restart: destroys every open connection (watches, lists in
+   * flight, idle keep-alive sockets), closes the listening socket, and listens again on the same
+   * port after `downForMs` (connections meanwhile are refused: `ECONNREFUSED`). Stored objects and
+   * the resourceVersion are kept (etcd survives); with `keepHistory: false` the watch history and
+   * continue tokens are forgotten. Writes through the seeding methods keep working while it is
+   * down (as writes through another replica would). Pending faults stay armed.
+   *
+   * Resolves when the server serves again; rejects if the port cannot be bound again or the
+   * server is closed meanwhile. Restarts queue behind each other.
+   *
+   * Maps to a kube-apiserver process restart: etcd keeps its objects and revision, the watch cache
+   * is rebuilt from etcd at the current revision (`keepHistory: false`), or another replica that
+   * still holds the history answers (`keepHistory: true`).
+   *
+   * ```
+   * watch ──a──b──X  (connection reset)   refused…   listening ── watch?rv=b ──c──   (keepHistory)
+   *                                                              watch?rv=b ──ERROR 410|   (keepHistory: false)
+   * ```
+   */
+  restart(options?: RestartOptions): Promise<void>;
   /** Removes every pending fault. */
   clear(): void;
 }
@@ -112,13 +157,13 @@ export interface FaultState extends Faults {
 /**
  * Creates the fault state of one server. `resolve` maps a resource name of a {@link FaultMatch}
  * to the server's resource id (a name it does not serve is a `TypeError`); `drop` destroys the
- * open watches.
+ * open watches; `restart` carries out {@link Faults.restart}.
  *
  * @example
  * ```ts
  * // an internal module of kube-rx/testing, not exported by the package
  * import { createFaultState } from './faults.js';
- * const faults = createFaultState((name) => name, () => 0);
+ * const faults = createFaultState((name) => name, () => 0, () => Promise.resolve());
  * faults.respond({ verb: 'list' }, 500);
  * faults.takeResponse('list', 'configmaps')?.code; // 500
  * faults.takeResponse('list', 'configmaps'); // undefined
@@ -129,6 +174,7 @@ export interface FaultState extends Faults {
 export const createFaultState = (
   resolve: (name: string) => string | undefined,
   drop: (midLine: boolean) => number,
+  restart: (options: RestartOptions) => Promise<void>,
 ): FaultState => {
   let responses: Array<PendingResponse> = [];
   let garbage: Array<PendingMatch> = [];
@@ -166,6 +212,7 @@ export const createFaultState = (
     expireContinueTokens: () => {
       generation += 1;
     },
+    restart: (options = {}) => restart(options),
     clear: () => {
       responses = [];
       garbage = [];

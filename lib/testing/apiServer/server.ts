@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 
 import * as E from 'fp-ts/lib/Either.js';
 
@@ -11,7 +12,7 @@ import { ApiStatusError, failureStatus } from './apiStatus.js';
 import { TEST_CA_PEM, TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM } from './certs.js';
 import { decodeContinueToken, encodeContinueToken } from './continueToken.js';
 import { apiGroupBody, apiGroupListBody, apiResourceListBody, apiVersionsBody } from './discovery.js';
-import { type ApiVerb, createFaultState, type Faults } from './faults.js';
+import { type ApiVerb, createFaultState, type Faults, type RestartOptions } from './faults.js';
 import { type KubeConfigOptions, kubeConfigOptionsFor, kubeConfigYamlFor } from './kubeConfig.js';
 import { type ListQuery, parseListQuery } from './listQuery.js';
 import { createObjectStore } from './ObjectStore.js';
@@ -102,7 +103,7 @@ export interface EmbeddedApiServer {
   readonly requests: ReadonlyArray<RecordedRequest>;
   /** How many watch connections are open. */
   activeWatches(): number;
-  /** Ends every watch, closes every socket and the listener; resolves when closed. Idempotent. */
+  /** Ends every watch, closes every socket and the listener; resolves when closed. Idempotent; a restart under way is cut short. */
   close(): Promise<void>;
 }
 
@@ -237,6 +238,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
       for (const w of open) w.drop(midLine);
       return open.length;
     },
+    (options) => restart(options),
   );
   let address = '127.0.0.1:0';
 
@@ -322,7 +324,13 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
       }
       listRv = t.rv;
       entries = snapshot.filter(([key]) => key > t.start);
-    } else if (q.resourceVersion !== undefined && q.resourceVersionMatch === 'Exact' && Number(q.resourceVersion) < listRv) {
+    } else if (
+      q.resourceVersion !== undefined &&
+      // Exact, asked for or implied: kube serves a paged list at a non-zero resourceVersion with
+      // no resourceVersionMatch at exactly that version (410 once it is compacted away)
+      (q.resourceVersionMatch === 'Exact' || (q.resourceVersionMatch === undefined && q.limit > 0 && q.resourceVersion !== '0')) &&
+      Number(q.resourceVersion) < listRv
+    ) {
       listRv = Number(q.resourceVersion);
       const snapshot = store.snapshotAt(id, listRv);
       if (snapshot === undefined) {
@@ -589,6 +597,41 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
   const url = `${tls ? 'https' : 'http'}://${address}`;
   const defaultToken = Object.entries(tokens).find(([, role]) => role === 'admin')?.[0] ?? 'admin-token';
   let closing: Promise<void> | undefined;
+  /** Set by close(): aborts a restart waiting to listen again. */
+  const closed = new AbortController();
+  /** Restarts run one after the other; close() waits for the one under way. */
+  let lifecycle: Promise<void> = Promise.resolve();
+
+  /** Drops every watch, destroys every socket and closes the listener; resolves when it is closed. */
+  const stopListening = async (): Promise<void> => {
+    for (const w of [...watches]) w.drop(false);
+    const stopped = once(server, 'close');
+    server.close();
+    server.closeAllConnections();
+    for (const s of sockets) s.destroy();
+    await stopped;
+  };
+
+  const restart = ({ keepHistory = true, downForMs = 200 }: RestartOptions): Promise<void> => {
+    const run = lifecycle.then(async () => {
+      if (closed.signal.aborted) throw new Error('the embedded API server is closed; it cannot restart');
+      await stopListening();
+      try {
+        await delay(downForMs, undefined, { signal: closed.signal });
+      } catch {
+        throw new Error('the embedded API server was closed while restarting');
+      }
+      if (!keepHistory) {
+        // the new watch cache starts at the revision etcd has when the server comes up
+        store.compact();
+        faults.expireContinueTokens();
+      }
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    });
+    lifecycle = run.catch(() => undefined);
+    return run;
+  };
 
   return {
     url,
@@ -623,12 +666,9 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     activeWatches: () => watches.size,
     close: () => {
       closing ??= (async () => {
-        for (const w of [...watches]) w.drop(false);
-        const closed = once(server, 'close');
-        server.close();
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-        await closed;
+        closed.abort();
+        await lifecycle;
+        if (server.listening) await stopListening();
         // libuv releases closed handles in the close-callbacks phase, after the check phase:
         // two turns of setImmediate let every destroyed socket and the listener go.
         await new Promise<void>((resolve) => setImmediate(resolve));

@@ -85,6 +85,20 @@ describe('LIST over HTTP', () => {
     expect((await get(server, '/api/v1/configmaps?limit=1&continue=garbage')).status).toBe(400);
   });
 
+  it('serves a paged list at a non-zero resourceVersion exactly at that version, 410 once compacted (kube\'s legacy Exact)', async () => {
+    const rv = server.resourceVersion();
+    server.delete('configmaps', 'a', 'cm0');
+    const paged = (await get(server, `/api/v1/configmaps?resourceVersion=${rv}&limit=2`)).body as ListBody;
+    expect(names(paged)).toEqual(['cm0', 'cm1']);
+    expect(paged.metadata.resourceVersion).toBe(rv);
+    // without a limit it is NotOlderThan: the newest state
+    expect(names((await get(server, `/api/v1/configmaps?resourceVersion=${rv}`)).body)).toEqual(['cm1', 'cm2', 'cm3', 'cm4']);
+    expect(names((await get(server, `/api/v1/configmaps?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan&limit=2`)).body)).toEqual(['cm1', 'cm2']);
+    server.compact();
+    expect((await get(server, `/api/v1/configmaps?resourceVersion=${rv}&limit=2`)).body).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+    expect((await get(server, `/api/v1/configmaps?resourceVersion=0&limit=2`)).status).toBe(200);
+  });
+
   it('expires continue tokens after their TTL', async () => {
     const short = await startApiServer({ tls: false, continueTokenTtlMs: 1 });
     short.create('cm', { metadata: { name: 'a' } });

@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,3 +149,95 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<Kube> {
     throw new Error(`startKube failed (logs in ${dir}): ${reason}`, { cause: error });
   }
 }
+
+/**
+ * Polls `probe` (typically an API read) until it resolves to true, 100 ms between attempts;
+ * rejects after `ms` with `what` and the probe's last error. For conditions only an async read
+ * can observe (the server's list, etcd); `spec/helpers/until.ts` covers synchronous ones.
+ */
+export const eventually = async (what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      const reason = last === undefined ? '' : ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})`;
+      throw new Error(`not within ${ms} ms: ${what}${reason}`);
+    }
+    await new Promise<void>((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+/** A TCP proxy in front of kube-apiserver that can cut a client off (see {@link startTcpProxy}). */
+export interface TcpProxy {
+  /** `https://127.0.0.1:PORT`: the apiserver's serving certificate is valid for this address too. */
+  readonly url: string;
+  /** Connections accepted so far (cut ones included). */
+  readonly accepted: () => number;
+  /** A network partition: resets every open connection, and resets new ones at once, until `heal`. */
+  partition(): void;
+  heal(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a byte-for-byte TCP proxy on 127.0.0.1 to `target` (`https://127.0.0.1:PORT`; TLS stays
+ * end to end, so verification against the tier's CA still holds). A client pointed at it can be
+ * partitioned from the apiserver while other clients keep talking to the apiserver directly.
+ */
+export const startTcpProxy = async (target: string): Promise<TcpProxy> => {
+  const upstream = new URL(target);
+  const open = new Set<Socket>();
+  let partitioned = false;
+  let accepted = 0;
+  const track = (socket: Socket): void => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+  };
+  const server = createServer((client) => {
+    accepted++;
+    if (partitioned) {
+      client.resetAndDestroy();
+      return;
+    }
+    const apiserver = connect({ host: upstream.hostname, port: Number(upstream.port) });
+    track(client);
+    track(apiserver);
+    // either side failing or closing takes the other one down (a reset when it failed)
+    client.on('error', () => apiserver.resetAndDestroy());
+    apiserver.on('error', () => client.resetAndDestroy());
+    client.on('close', () => apiserver.destroy());
+    apiserver.on('close', () => client.destroy());
+    client.pipe(apiserver);
+    apiserver.pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the proxy has no TCP address');
+  return {
+    url: `https://127.0.0.1:${address.port}`,
+    accepted: () => accepted,
+    partition: () => {
+      partitioned = true;
+      for (const socket of open) socket.resetAndDestroy();
+    },
+    heal: () => {
+      partitioned = false;
+    },
+    close: async () => {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => {
+        resolve();
+      }));
+    },
+  };
+};

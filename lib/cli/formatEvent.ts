@@ -3,8 +3,8 @@ import type { ResourceEvent } from '../informer/ResourceEvent.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 
 /**
- * One line of `kube-rx watch -o ndjson`: an informer event, the end of the initial list, or a
- * problem (the last goes to stderr).
+ * One line of `kube-rx watch -o ndjson`: an informer event, the end of the initial list, a
+ * problem, or a process warning (the last two go to stderr).
  *
  * @category cli
  * @since 0.1.0
@@ -17,7 +17,8 @@ export type WatchLine =
       readonly initial: boolean;
     }
   | { readonly type: 'SYNCED'; readonly count: number }
-  | { readonly type: 'ERROR'; readonly error: string; readonly message: string; readonly next?: string };
+  | { readonly type: 'ERROR'; readonly error: string; readonly message: string; readonly next?: string }
+  | { readonly type: 'WARNING'; readonly code?: string; readonly message: string };
 
 const TYPES = { Added: 'ADDED', Updated: 'UPDATED', Deleted: 'DELETED', Sync: 'SYNC' } as const;
 
@@ -70,6 +71,40 @@ export const problemLine = (p: InformerProblem): WatchLine => {
           : (e.status?.message ?? e._tag);
   return { type: 'ERROR', error: e._tag, message, next: p.next };
 };
+
+/**
+ * The ndjson line of a process warning, e.g. kube-rx's `KUBE_RX_INSECURE_TLS` when the kubeconfig
+ * turns TLS verification off.
+ *
+ * @example
+ * ```ts
+ * // part of the kube-rx command, not of the library's exports
+ * import { warningLine } from './formatEvent.js';
+ * warningLine(Object.assign(new Error('TLS certificate verification is OFF'), { code: 'KUBE_RX_INSECURE_TLS' }));
+ * // { type: 'WARNING', code: 'KUBE_RX_INSECURE_TLS', message: 'TLS certificate verification is OFF' }
+ * ```
+ * @category cli
+ * @since 0.2.0
+ */
+export const warningLine = (warning: Error): WatchLine => {
+  const code: unknown = (warning as Error & { readonly code?: unknown }).code;
+  return { type: 'WARNING', ...(typeof code === 'string' ? { code } : {}), message: warning.message };
+};
+
+/**
+ * The text of a line that goes to stderr in table mode: `error: …` or `warning: …`.
+ *
+ * @example
+ * ```ts
+ * // part of the kube-rx command, not of the library's exports
+ * import { stderrText } from './formatEvent.js';
+ * stderrText({ type: 'WARNING', message: 'TLS certificate verification is OFF' }); // 'kube-rx: warning: TLS certificate verification is OFF'
+ * ```
+ * @category cli
+ * @since 0.2.0
+ */
+export const stderrText = (line: WatchLine): string =>
+  line.type === 'ERROR' ? `error: ${line.message}` : line.type === 'WARNING' ? `kube-rx: warning: ${line.message}` : '';
 
 /**
  * One row of `kube-rx watch -o table`: event type, namespace, name, resourceVersion, padded like

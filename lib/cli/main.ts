@@ -11,7 +11,7 @@ import { filter, firstValueFrom, type Subscription, take } from 'rxjs';
 import { sharedIndexInformer } from '../informer/sharedIndexInformer.js';
 import { resolveResource } from '../listwatch/discovery.js';
 import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
-import { eventLine, problemLine, TABLE_HEADER, tableRow, type WatchLine } from './formatEvent.js';
+import { eventLine, problemLine, stderrText, TABLE_HEADER, tableRow, warningLine, type WatchLine } from './formatEvent.js';
 
 const USAGE = `Usage: kube-rx <command> [options]
 
@@ -31,6 +31,7 @@ Options:
   -l, --selector SELECTOR   label selector, e.g. app=web,tier!=db
       --field-selector F    field selector, e.g. metadata.name=a
       --resync SECONDS      also print a SYNC line per object every SECONDS
+      --page-size N         objects per LIST page (default 500; 0: one unpaged LIST)
       --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME        kubeconfig context
   -o, --output FORMAT       table (default) or ndjson
@@ -39,7 +40,8 @@ Options:
 With -o ndjson each stdout line is one JSON object:
   {"type":"ADDED"|"UPDATED"|"DELETED"|"SYNC","key":"ns/name","resourceVersion":"...","initial":true|false}
 and {"type":"SYNCED","count":N} once the initial list has been delivered. Problems go to stderr as
-JSON lines with "type":"ERROR". SIGINT/SIGTERM close the watch and exit 0.`;
+JSON lines with "type":"ERROR", warnings (TLS verification off) with "type":"WARNING".
+SIGINT/SIGTERM close the watch and exit 0.`;
 
 /** A usage error: one clear line on stderr and exit code 2. */
 class UsageError extends Error {}
@@ -47,6 +49,24 @@ class UsageError extends Error {}
 const fail = (message: string, code: number): never => {
   process.stderr.write(`kube-rx: ${message}\n`);
   process.exit(code);
+};
+
+/**
+ * The first line of an error's message only: YAML errors quote the lines around the mistake,
+ * and in a kubeconfig those may hold a token or a key.
+ */
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n', 1)[0] ?? '';
+
+/**
+ * Prints every process warning (kube-rx's `KUBE_RX_INSECURE_TLS` when the kubeconfig turns TLS
+ * verification off, among them) as one kube-rx stderr line instead of Node's default format.
+ */
+const reportWarnings = (ndjson: boolean): void => {
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error) => {
+    const line = warningLine(w);
+    process.stderr.write(`${ndjson ? JSON.stringify(line) : stderrText(line)}\n`);
+  });
 };
 
 const watch = async (args: readonly string[]): Promise<void> => {
@@ -59,6 +79,7 @@ const watch = async (args: readonly string[]): Promise<void> => {
       selector: { type: 'string', short: 'l' },
       'field-selector': { type: 'string' },
       resync: { type: 'string' },
+      'page-size': { type: 'string' },
       kubeconfig: { type: 'string' },
       context: { type: 'string' },
       output: { type: 'string', short: 'o', default: 'table' },
@@ -77,6 +98,12 @@ const watch = async (args: readonly string[]): Promise<void> => {
   if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('use either -n or -A, not both');
   const resyncSeconds = values.resync === undefined ? 0 : Number(values.resync);
   if (!(resyncSeconds >= 0)) throw new UsageError(`--resync takes a number of seconds, got "${values.resync ?? ''}"`);
+  const pageSize = values['page-size'] === undefined ? undefined : Number(values['page-size']);
+  if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize >= 0)) {
+    throw new UsageError(`--page-size takes a whole number, got "${values['page-size'] ?? ''}"`);
+  }
+  const ndjson = output === 'ndjson';
+  reportWarnings(ndjson);
 
   const kubeConfig = new KubeConfig();
   try {
@@ -84,11 +111,10 @@ const watch = async (args: readonly string[]): Promise<void> => {
     else kubeConfig.loadFromFile(values.kubeconfig);
     if (values.context !== undefined) kubeConfig.setCurrentContext(values.context);
   } catch (e: unknown) {
-    fail(`cannot load the kubeconfig: ${e instanceof Error ? e.message : String(e)}`, 1);
+    fail(`cannot load the kubeconfig: ${firstLine(e)}`, 1);
   }
-  const ndjson = output === 'ndjson';
   const writeErr = (line: WatchLine): void => {
-    process.stderr.write(ndjson ? `${JSON.stringify(line)}\n` : `${line.type === 'ERROR' ? `error: ${line.message}` : ''}\n`);
+    process.stderr.write(`${ndjson ? JSON.stringify(line) : stderrText(line)}\n`);
   };
 
   const resource = await firstValueFrom(resolveResource(kubeConfig, resourceName)).catch((e: unknown) => {
@@ -106,6 +132,7 @@ const watch = async (args: readonly string[]): Promise<void> => {
       ...(values.selector === undefined ? {} : { labelSelector: values.selector }),
       ...(values['field-selector'] === undefined ? {} : { fieldSelector: values['field-selector'] }),
     }),
+    pageSize === undefined ? {} : { pageSize },
   );
 
   const colour = process.stdout.isTTY && !ndjson;
@@ -115,7 +142,7 @@ const watch = async (args: readonly string[]): Promise<void> => {
       process.stdout.write(`${JSON.stringify(line)}\n`);
     } else if (line.type === 'SYNCED') {
       process.stderr.write(`synced: ${line.count} ${resource.plural}\n`);
-    } else if (line.type !== 'ERROR') {
+    } else if (line.type !== 'ERROR' && line.type !== 'WARNING') {
       const row = tableRow(line);
       process.stdout.write(`${colour ? styleText(paint[line.type], row) : row}\n`);
     }

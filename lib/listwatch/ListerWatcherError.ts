@@ -195,3 +195,39 @@ export const isExpired = (e: ListerWatcherError): boolean =>
  */
 export const isRetriableWatchError = (e: ListerWatcherError): boolean =>
   e._tag === 'TransportError' || e.code === 429 || e.code >= 500;
+
+/**
+ * True for `403 Forbidden`: the credentials are valid but RBAC (or an admission or proxy policy)
+ * refuses the request. The message carries the server's explanation (`User "x" cannot watch …`).
+ * The reflector retries it with its backoff (800 ms doubling to 30 s), as client-go does: the
+ * permission may be granted later, and the retries never exceed one request per backoff.
+ *
+ * Maps to client-go's `apierrors.IsForbidden`.
+ *
+ * @example
+ * ```ts
+ * import { httpError, isForbidden } from 'kube-rx';
+ * isForbidden(httpError('watch', 'pods', 403, { reason: 'Forbidden' })); // true
+ * ```
+ * @category listwatch
+ * @since 0.2.0
+ */
+export const isForbidden = <V extends string>(e: KubeApiError<V>): boolean =>
+  e._tag === 'HttpError' && (e.code === 403 || e.reason === 'Forbidden');
+
+/**
+ * True for `401 Unauthorized`: the server did not accept the credentials (an expired or wrong
+ * token, a client certificate it does not trust). The message never contains the credentials.
+ *
+ * Maps to client-go's `apierrors.IsUnauthorized`.
+ *
+ * @example
+ * ```ts
+ * import { httpError, isUnauthorized } from 'kube-rx';
+ * isUnauthorized(httpError('list', 'pods', 401)); // true
+ * ```
+ * @category listwatch
+ * @since 0.2.0
+ */
+export const isUnauthorized = <V extends string>(e: KubeApiError<V>): boolean =>
+  e._tag === 'HttpError' && (e.code === 401 || e.reason === 'Unauthorized');

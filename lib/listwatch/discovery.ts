@@ -32,6 +32,8 @@ const ApiResourceListCodec = t.type({
 
 type DiscoveredResource = t.TypeOf<typeof ApiResourceListCodec>['resources'][number];
 
+const DEFAULT_MAX_DISCOVERY_BYTES = 16 * 1024 * 1024;
+
 /**
  * Why {@link resolveResource} failed: a discovery request failed (a {@link ListerWatcherError}
  * with verb `'discovery'` and the path as its resource), or a `ResolveError`:
@@ -86,6 +88,12 @@ export interface ResolveResourceConfig {
   readonly concurrency?: number;
   /** Byte-level watchdog of each discovery request, as in {@link KubeRequest}. Default 60 000 ms. */
   readonly idleTimeoutMs?: number;
+  /**
+   * Largest accepted discovery document in bytes; a larger one errors with `TransportError`
+   * `EBODYTOOLARGE` (for `/api` or `/apis`) or skips that group version. Default 16 MiB (a
+   * cluster with hundreds of API groups serves an `/apis` of well under 1 MiB).
+   */
+  readonly maxBodyBytes?: number;
 }
 
 /** What the name asks for: `resource` alone, `resource.group`, and/or `resource.version.group`. */
@@ -249,7 +257,7 @@ export const resolveResource = (
   name: string,
   config: ResolveResourceConfig = {},
 ): Observable<ApiResource> => {
-  const { userAgent, concurrency = 8, idleTimeoutMs = 60_000 } = config;
+  const { userAgent, concurrency = 8, idleTimeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_DISCOVERY_BYTES } = config;
   const get = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
     const request: KubeRequest = {
       kubeConfig,
@@ -257,6 +265,7 @@ export const resolveResource = (
       resource: path,
       path,
       idleTimeoutMs,
+      maxBodyBytes,
       ...(userAgent === undefined ? {} : { userAgent }),
     };
     return kubeGet(request).pipe(

@@ -1,14 +1,17 @@
+import { constants } from 'node:buffer';
+
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { catchError, concatMap, Observable, of } from 'rxjs';
 
 import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
 import { type ApiResource, collectionPath } from './ApiResource.js';
-import { decodeListBody } from './decodeListBody.js';
+import { decodeListBytes } from './decodeListBody.js';
 import { decodeWatchLines } from './decodeWatchLine.js';
 import type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
-import { httpError, transportError } from './ListerWatcherError.js';
+import { httpError, type ListerWatcherError, transportError } from './ListerWatcherError.js';
 import {
+  BODY_TOO_LARGE,
   httpErrorOf,
   isSuccessStatus,
   type KubeConfigLike,
@@ -17,7 +20,7 @@ import {
   type KubeResponse,
   kubeStream,
 } from './kubeRequest.js';
-import { type LineTooLong, splitLines } from './splitLines.js';
+import { DEFAULT_MAX_LINE_BYTES, type LineTooLong, splitLines } from './splitLines.js';
 
 /**
  * Settings of {@link httpListerWatcher}.
@@ -67,8 +70,23 @@ export interface HttpListerWatcherConfig<T> {
    * longer. For a LIST page: 330 000 ms.
    */
   readonly watchIdleTimeoutMs?: number;
-  /** Longest accepted watch line in bytes (see {@link splitLines}). Default 128 MiB. */
+  /**
+   * Longest accepted watch line (one event, so one object) in bytes (see {@link splitLines}); a
+   * longer one errors the watch with `TransportError` `ELINETOOLONG`. Default 16 MiB: objects
+   * are bounded by etcd's request size (1.5 MiB by default; kube-apiserver refuses request
+   * bodies over 3 MiB), and even the JSON of a protobuf-stored object stays well below 16 MiB.
+   * Raise it only for an aggregated API server that serves larger objects.
+   */
   readonly maxLineBytes?: number;
+  /**
+   * Largest accepted LIST response (one page) in bytes; a larger one is not buffered whole: the
+   * request is destroyed and the list errors with `TransportError` `EBODYTOOLARGE`, whose message
+   * suggests a smaller page size. Lists, unlike objects, have no server-side bound (a LIST at
+   * resourceVersion 0 served from the watch cache may even ignore `limit`). Default, and maximum:
+   * the longest string V8 can hold (`buffer.constants.MAX_STRING_LENGTH`, about 512 MiB on 64-bit),
+   * since a longer body could not be decoded at all.
+   */
+  readonly maxListBytes?: number;
   /** `User-Agent` header. Default `kube-rx`. */
   readonly userAgent?: string;
 }
@@ -77,6 +95,9 @@ const DEFAULT_IDLE_MS = 330_000;
 
 /** Code of the `TransportError` a watch errors with when one line exceeds `maxLineBytes`. */
 const LINE_TOO_LONG = 'ELINETOOLONG';
+
+/** The largest LIST body that can be decoded: `Buffer.toString` refuses longer strings. */
+const MAX_LIST_BYTES = constants.MAX_STRING_LENGTH;
 
 const isLineTooLong = (e: unknown): e is LineTooLong =>
   typeof e === 'object' && e !== null && '_tag' in e && e._tag === 'LineTooLong';
@@ -133,19 +154,8 @@ const pageOf = <T>(
   response: KubeResponse,
 ): Observable<ListPage<T>> => {
   if (!isSuccessStatus(response.statusCode)) return failed(httpErrorOf(request, response));
-  let json: unknown;
-  try {
-    json = JSON.parse(response.body.toString('utf8'));
-  } catch (e: unknown) {
-    const reason = e instanceof Error ? e.message : String(e);
-    return failed(
-      httpError(request.verb, request.resource, response.statusCode, {
-        reason: 'InvalidBody',
-        message: `${request.verb} ${request.resource}: the response body is not JSON: ${reason}`,
-      }),
-    );
-  }
-  const page = decodeListBody(codec, json);
+  // cannot meet a string too long for V8: the body is at most MAX_LIST_BYTES
+  const page = decodeListBytes(codec, response.body);
   if (isLeft(page)) {
     return failed(
       httpError(request.verb, request.resource, response.statusCode, {
@@ -156,6 +166,22 @@ const pageOf = <T>(
   }
   return of(page.right);
 };
+
+/** A LIST body over `maxListBytes`: the same `TransportError`, with what to do about it. */
+const listTooLarge =
+  (request: KubeRequest, maxListBytes: number) =>
+  (e: unknown): Observable<never> =>
+    failed(
+      typeof e === 'object' && e !== null && (e as Partial<ListerWatcherError>).code === BODY_TOO_LARGE
+        ? transportError(
+            'list',
+            request.resource,
+            `list ${request.resource}: the response is larger than maxListBytes (${maxListBytes} bytes), so it was not read: ` +
+              "ask for smaller pages (the reflector's pageSize, default 500), use initialList: 'stream', or raise maxListBytes",
+            BODY_TOO_LARGE,
+          )
+        : e,
+    );
 
 /**
  * A {@link ListerWatcher} over HTTP for any resource: LIST pages and WATCH streams straight from
@@ -195,12 +221,15 @@ const pageOf = <T>(
  * - `TransportError` with the system code: `ECONNREFUSED`, `ECONNRESET` (also for a response cut
  *   short), `ENOTFOUND`, TLS codes (`DEPTH_ZERO_SELF_SIGNED_CERT`, `SELF_SIGNED_CERT_IN_CHAIN`,
  *   `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`, …), `ETIMEDOUT` for the
- *   byte-level watchdog, `ELINETOOLONG` for a watch line longer than `maxLineBytes`, and
+ *   byte-level watchdog, `ELINETOOLONG` for a watch line longer than `maxLineBytes`,
+ *   `EBODYTOOLARGE` for a LIST response larger than `maxListBytes` (the message suggests a
+ *   smaller page size), and
  *   `EKUBECONFIG` when the kubeconfig has no cluster or `applyToHTTPSOptions` fails (an exec
  *   plugin error, `http:` without `insecure-skip-tls-verify`).
  * All of these are retriable for {@link listThenWatch}: it backs off and re-watches (transport) or
- * relists (410), per `isRetriableWatchError` / `isExpired`. TLS verification stays on unless the
- * kubeconfig says `insecure-skip-tls-verify`.
+ * relists (410), per `isRetriableWatchError` / `isExpired`; a `403 Forbidden` is retried with
+ * the same backoff (never a storm). TLS verification stays on unless the kubeconfig says
+ * `insecure-skip-tls-verify`, and then a one-time `KUBE_RX_INSECURE_TLS` process warning says so.
  *
  * @example
  * ```ts
@@ -220,8 +249,9 @@ const pageOf = <T>(
  * @since 0.1.0
  */
 export const httpListerWatcher = <T extends KubeObject>(config: HttpListerWatcherConfig<T>): ListerWatcher<T> => {
-  const { kubeConfig, resource, namespace, labelSelector, fieldSelector, watchIdleTimeoutMs, maxLineBytes, userAgent } =
-    config;
+  const { kubeConfig, resource, namespace, labelSelector, fieldSelector, watchIdleTimeoutMs, userAgent } = config;
+  const maxLineBytes = config.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const maxListBytes = Math.min(config.maxListBytes ?? MAX_LIST_BYTES, MAX_LIST_BYTES);
   // KubeObjectCodec decodes to KubeObject; T defaults to it when no codec is given.
   const codec = config.codec ?? (KubeObjectCodec as unknown as t.Decoder<unknown, T>);
   const label = resourceLabel(resource);
@@ -245,14 +275,17 @@ export const httpListerWatcher = <T extends KubeObject>(config: HttpListerWatche
   return {
     list: (options: ListOptions): Observable<ListPage<T>> => {
       const request = requestFor('list', listQuery(options, labelSelector, fieldSelector), watchIdleTimeoutMs ?? DEFAULT_IDLE_MS);
-      return kubeGet(request).pipe(concatMap((response) => pageOf(request, codec, response)));
+      return kubeGet({ ...request, maxBodyBytes: maxListBytes }).pipe(
+        catchError(listTooLarge(request, maxListBytes)),
+        concatMap((response) => pageOf(request, codec, response)),
+      );
     },
     watch: (options: WatchOptions): Observable<WatchEvent<T>> => {
       const idle =
         watchIdleTimeoutMs ?? (options.timeoutSeconds === undefined ? DEFAULT_IDLE_MS : (options.timeoutSeconds + 30) * 1000);
       const request = requestFor('watch', watchQuery(options, labelSelector, fieldSelector), idle);
       return kubeStream(request).pipe(
-        splitLines(maxLineBytes === undefined ? {} : { maxLineBytes }),
+        splitLines({ maxLineBytes }),
         catchError((e: unknown) =>
           failed<string>(
             isLineTooLong(e)

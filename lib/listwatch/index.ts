@@ -1,8 +1,9 @@
 export { type ApiResource, collectionPath } from './ApiResource.js';
-export { decodeListBody } from './decodeListBody.js';
+export { decodeListBody, decodeListBytes } from './decodeListBody.js';
 export { type ResolveResourceConfig, type ResolveResourceError, resolveResource } from './discovery.js';
 export { httpListerWatcher, type HttpListerWatcherConfig } from './httpListerWatcher.js';
 export {
+  BODY_TOO_LARGE,
   httpErrorOf,
   isSuccessStatus,
   type KubeConfigLike,
@@ -17,12 +18,15 @@ export type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } f
 export {
   httpError,
   isExpired,
+  isForbidden,
   isListerWatcherError,
   isRetriableWatchError,
+  isUnauthorized,
   type KubeApiError,
   type ListerWatcherError,
   type ListerWatcherVerb,
   toListerWatcherError,
   transportError,
 } from './ListerWatcherError.js';
-export { type LineTooLong, splitLines, type SplitLinesConfig } from './splitLines.js';
+export { INSECURE_TLS_WARNING } from './transportSecurity.js';
+export { DEFAULT_MAX_LINE_BYTES, type LineTooLong, splitLines, type SplitLinesConfig } from './splitLines.js';

@@ -9,6 +9,7 @@ import { Observable } from 'rxjs';
 
 import { type Status, StatusCodec } from '../codec/Status.js';
 import { httpError, type ListerWatcherError, type ListerWatcherVerb, transportError } from './ListerWatcherError.js';
+import { redactBody, redactor, secretsOf, tlsHint, warnIfInsecure } from './transportSecurity.js';
 
 /**
  * The part of a client-node `KubeConfig` that kube-rx uses: the current cluster's server URL and
@@ -79,6 +80,12 @@ export interface KubeRequest {
    * callers re-tag the errors with their own verb. Absent: `verb`.
    */
   readonly operation?: string;
+  /**
+   * Largest accepted response body in bytes ({@link kubeGet} only): a `Content-Length` over it,
+   * or as many bytes received, destroys the request and errors with a `TransportError` with code
+   * `'EBODYTOOLARGE'`. Absent: no limit.
+   */
+  readonly maxBodyBytes?: number;
 }
 
 /**
@@ -102,6 +109,24 @@ export interface KubeResponse {
 
 const DEFAULT_USER_AGENT = 'kube-rx';
 const BODY_EXCERPT_LIMIT = 256;
+/** How much of a non-2xx body {@link kubeStream} keeps (a Status is a few hundred bytes). */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/**
+ * The code of the `TransportError` of a response body larger than its limit (`maxBodyBytes` of a
+ * {@link KubeRequest}; `maxListBytes` of an HTTP ListerWatcher; `maxBodyBytes` of discovery).
+ *
+ * Maps to nothing in client-go (it reads bodies of any size); a guard against unbounded buffering.
+ *
+ * @example
+ * ```ts
+ * import { BODY_TOO_LARGE, type ListerWatcherError } from 'kube-rx';
+ * const tooLarge = (e: ListerWatcherError) => e._tag === 'TransportError' && e.code === BODY_TOO_LARGE;
+ * ```
+ * @category listwatch
+ * @since 0.2.0
+ */
+export const BODY_TOO_LARGE = 'EBODYTOOLARGE';
 
 const errorCodeOf = (e: unknown): string | undefined => {
   if (typeof e !== 'object' || e === null || !('code' in e)) return undefined;
@@ -110,6 +135,23 @@ const errorCodeOf = (e: unknown): string | undefined => {
 };
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** A system or TLS error's message, with what to do about it when the code is a TLS one. */
+const systemMessage = (e: unknown): string => {
+  const code = errorCodeOf(e);
+  const hint = tlsHint(code);
+  return hint === undefined ? messageOf(e) : `${messageOf(e)} (${code ?? ''}): ${hint}`;
+};
+
+/**
+ * Why `applyToHTTPSOptions` failed. An exec plugin whose output is not JSON gives a
+ * `SyntaxError` whose message may quote that output (newer V8 does), token included: only the
+ * kind of failure is kept.
+ */
+const kubeConfigMessage = (e: unknown): string =>
+  e instanceof SyntaxError
+    ? 'a credential plugin printed something that is not JSON (its output is not shown: it may hold a token)'
+    : messageOf(e);
 
 /** `verb resource in namespace "ns"` (or `in all namespaces`, or nothing for cluster-scoped). */
 const describe = (request: KubeRequest): string => {
@@ -170,6 +212,28 @@ const decodeStatus = (body: Buffer): Status | undefined => {
   return isRight(decoded) ? decoded.right : undefined;
 };
 
+/**
+ * The reason of a status code when the body is no `metav1.Status` (a proxy's page, an empty
+ * body), as client-go's `apierrors.NewGenericServerResponse` names it.
+ */
+const REASON_OF_CODE: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
 const bodyExcerpt = (body: Buffer): string => {
   const text = body.toString('utf8', 0, Math.min(body.length, BODY_EXCERPT_LIMIT)).replace(/\s+/g, ' ').trim();
   return body.length > BODY_EXCERPT_LIMIT ? `${text}…` : text;
@@ -177,7 +241,8 @@ const bodyExcerpt = (body: Buffer): string => {
 
 /**
  * Turns a non-2xx response into an `HttpError`: the body decoded as a `metav1.Status` when it is
- * one, `reason` from the Status, `retryAfterSeconds` from the `Retry-After` header or else from
+ * one, `reason` from the Status (else from the status code, as client-go names it: 403 →
+ * `Forbidden`, 401 → `Unauthorized`, ...), `retryAfterSeconds` from the `Retry-After` header or else from
  * `status.details.retryAfterSeconds`, and a message that names the verb, the resource and the
  * namespace, then the reason and the server's message, e.g.
  * `watch configmaps in namespace "default": Forbidden: configmaps is forbidden: User "x" cannot watch …`.
@@ -200,14 +265,16 @@ export const httpErrorOf = (request: KubeRequest, response: KubeResponse): Liste
   const status = decodeStatus(response.body);
   const retryAfterHeader = response.headers['retry-after'];
   const retryAfterSeconds = parseRetryAfter(retryAfterHeader) ?? status?.details?.retryAfterSeconds;
-  const reason = status?.reason !== undefined && status.reason !== '' ? status.reason : undefined;
+  const statusReason = status?.reason !== undefined && status.reason !== '' ? status.reason : undefined;
+  const reason = statusReason ?? REASON_OF_CODE[response.statusCode];
   const serverMessage =
     status?.message !== undefined && status.message !== ''
       ? status.message
       : response.body.length > 0 && status === undefined
         ? bodyExcerpt(response.body)
         : '';
-  const parts = [describe(request), reason ?? `HTTP ${response.statusCode}`, ...(serverMessage === '' ? [] : [serverMessage])];
+  const label = statusReason ?? `HTTP ${response.statusCode}${reason === undefined ? '' : ` ${reason}`}`;
+  const parts = [describe(request), label, ...(serverMessage === '' ? [] : [serverMessage])];
   return httpError(request.verb, request.resource, response.statusCode, {
     message: parts.join(': '),
     ...(reason === undefined ? {} : { reason }),
@@ -220,7 +287,8 @@ export const httpErrorOf = (request: KubeRequest, response: KubeResponse): Liste
 interface Handlers {
   readonly response: (res: IncomingMessage) => void;
   readonly data: (chunk: Buffer) => void;
-  readonly end: () => void;
+  /** `secrets`: the credentials the request carried, to redact from an error body. */
+  readonly end: (secrets: ReadonlyArray<string>) => void;
   readonly error: (e: ListerWatcherError) => void;
 }
 
@@ -229,6 +297,10 @@ interface Handlers {
  * runs the byte-level watchdog and maps every transport failure to a `TransportError`. Returns the
  * teardown: clear the watchdog and destroy the request (and so its socket) unless the response
  * already ended.
+ *
+ * Security: every message is redacted of the credentials the request carries (bearer token,
+ * basic auth, client key and certificate; see `secretsOf`), TLS failures say how to fix them,
+ * and a request without TLS verification emits the one-time `KUBE_RX_INSECURE_TLS` warning.
  */
 const open = (request: KubeRequest, on: Handlers): (() => void) => {
   let req: ClientRequest | undefined;
@@ -236,6 +308,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
   let finished = false;
   let ended = false;
   let closed = false;
+  let secrets: ReadonlyArray<string> = [];
 
   const finish = (): void => {
     finished = true;
@@ -245,7 +318,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
   const failWith = (e: ListerWatcherError): void => {
     if (finished || closed) return;
     finish();
-    on.error(e);
+    on.error(secrets.length === 0 ? e : { ...e, message: redactor(secrets)(e.message) });
   };
 
   const { idleTimeoutMs } = request;
@@ -293,11 +366,11 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     try {
       req = requestFn(options);
     } catch (e: unknown) {
-      failWith(fail(request, messageOf(e), errorCodeOf(e)));
+      failWith(fail(request, systemMessage(e), errorCodeOf(e)));
       return;
     }
     req.on('error', (e: unknown) => {
-      failWith(fail(request, messageOf(e), errorCodeOf(e)));
+      failWith(fail(request, systemMessage(e), errorCodeOf(e)));
     });
     req.on('response', (res: IncomingMessage) => {
       alive();
@@ -309,7 +382,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
         ended = true;
         if (finished || closed) return;
         finish();
-        on.end();
+        on.end(secrets);
       });
       res.on('error', (e: unknown) => {
         failWith(fail(request, `connection lost while reading the response: ${messageOf(e)}`, errorCodeOf(e) ?? 'ECONNRESET'));
@@ -322,9 +395,18 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     req.end(payload);
   };
 
-  request.kubeConfig.applyToHTTPSOptions(options).then(send, (e: unknown) => {
-    failWith(fail(request, `cannot apply the kubeconfig: ${messageOf(e)}`, errorCodeOf(e) ?? 'EKUBECONFIG'));
-  });
+  request.kubeConfig.applyToHTTPSOptions(options).then(
+    () => {
+      secrets = secretsOf(options);
+      warnIfInsecure(target, options.rejectUnauthorized === false || cluster?.skipTLSVerify === true);
+      send();
+    },
+    (e: unknown) => {
+      // the options may hold a token already (client-node sets it before it refuses plain http:)
+      secrets = secretsOf(options);
+      failWith(fail(request, `cannot apply the kubeconfig: ${kubeConfigMessage(e)}`, errorCodeOf(e) ?? 'EKUBECONFIG'));
+    },
+  );
 
   return () => {
     closed = true;
@@ -346,8 +428,12 @@ const isSuccess = (statusCode: number): boolean => statusCode >= 200 && statusCo
  * ```
  * kubeGet(r):  ------------(R|)     R = { statusCode, headers, body }
  * failure:     ------#              # = TransportError (ECONNREFUSED, TLS code, ETIMEDOUT, ECONNRESET, EKUBECONFIG)
+ * too large:   ---c-c-#             # = TransportError EBODYTOOLARGE (maxBodyBytes), the request destroyed
  * unsubscribe: ---!                 the request is destroyed, its socket closed
  * ```
+ *
+ * The body of a non-2xx response is redacted: any credential the request carried (a server or
+ * proxy that echoes the `Authorization` header) reads `[REDACTED]`, so errors built from it are safe.
  *
  * ## Recovery
  * Errors only with a `TransportError` (never for an HTTP status). Nothing is retried here.
@@ -365,17 +451,31 @@ const isSuccess = (statusCode: number): boolean => statusCode >= 200 && statusCo
 export const kubeGet = (request: KubeRequest): Observable<KubeResponse> =>
   new Observable<KubeResponse>((subscriber) => {
     const chunks: Buffer[] = [];
+    let received = 0;
     let head: IncomingMessage | undefined;
+    const { maxBodyBytes } = request;
+    const tooLarge = (seen: string): void => {
+      subscriber.error(fail(request, `the response body exceeds maxBodyBytes (${maxBodyBytes ?? 0} bytes; ${seen})`, BODY_TOO_LARGE));
+    };
     return open(request, {
       response: (res) => {
         head = res;
+        const declared = Number(res.headers['content-length']);
+        if (maxBodyBytes !== undefined && declared > maxBodyBytes) tooLarge(`Content-Length ${declared}`);
       },
       data: (chunk) => {
+        received += chunk.length;
+        if (maxBodyBytes !== undefined && received > maxBodyBytes) {
+          tooLarge(`${received} received`);
+          return;
+        }
         chunks.push(chunk);
       },
-      end: () => {
-        const body = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks);
-        subscriber.next({ statusCode: head?.statusCode ?? 0, headers: head?.headers ?? {}, body });
+      end: (secrets) => {
+        const statusCode = head?.statusCode ?? 0;
+        const whole = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks);
+        const body = isSuccess(statusCode) ? whole : redactBody(whole, secrets);
+        subscriber.next({ statusCode, headers: head?.headers ?? {}, body });
         subscriber.complete();
       },
       error: (e) => {
@@ -386,8 +486,9 @@ export const kubeGet = (request: KubeRequest): Observable<KubeResponse> =>
 
 /**
  * Makes one streaming GET (a watch): on a 2xx answer, emits the body's chunks as they arrive and
- * completes when the server ends the response; on any other status, reads the (small) body and
- * errors with the `HttpError` of {@link httpErrorOf}.
+ * completes when the server ends the response; on any other status, reads the body (its first
+ * 64 KiB; credentials the request carried are redacted from it) and errors with the `HttpError`
+ * of {@link httpErrorOf}.
  *
  * Maps to client-go's `rest.Request.Watch` (the transport half; framing and decoding come after).
  *
@@ -417,23 +518,29 @@ export const kubeStream = (request: KubeRequest): Observable<Buffer> =>
     let head: IncomingMessage | undefined;
     let streaming = false;
     const errorBody: Buffer[] = [];
+    let errorBytes = 0;
     return open(request, {
       response: (res) => {
         head = res;
         streaming = isSuccess(res.statusCode ?? 0);
       },
       data: (chunk) => {
-        if (streaming) subscriber.next(chunk);
-        else errorBody.push(chunk);
+        if (streaming) {
+          subscriber.next(chunk);
+        } else if (errorBytes < ERROR_BODY_LIMIT) {
+          // keep the start of an error body (its Status); a runaway one is not buffered whole
+          const kept = chunk.subarray(0, ERROR_BODY_LIMIT - errorBytes);
+          errorBytes += kept.length;
+          errorBody.push(kept);
+        }
       },
-      end: () => {
+      end: (secrets) => {
         if (streaming || head === undefined) {
           subscriber.complete();
           return;
         }
-        subscriber.error(
-          httpErrorOf(request, { statusCode: head.statusCode ?? 0, headers: head.headers, body: Buffer.concat(errorBody) }),
-        );
+        const body = redactBody(Buffer.concat(errorBody), secrets);
+        subscriber.error(httpErrorOf(request, { statusCode: head.statusCode ?? 0, headers: head.headers, body }));
       },
       error: (e) => {
         subscriber.error(e);

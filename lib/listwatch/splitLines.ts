@@ -35,13 +35,28 @@ export interface LineTooLong {
  * @since 0.1.0
  */
 export interface SplitLinesConfig {
-  /** Longest accepted line in bytes, without its `\n`. Default 128 MiB. */
+  /** Longest accepted line in bytes, without its `\n`. Default 16 MiB ({@link DEFAULT_MAX_LINE_BYTES}). */
   readonly maxLineBytes?: number;
 }
 
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
-const DEFAULT_MAX_LINE_BYTES = 128 * 1024 * 1024;
+/**
+ * The default line limit of {@link splitLines}: 16 MiB. A watch line holds one object, and
+ * Kubernetes objects are bounded by etcd's request size (1.5 MiB by default; kube-apiserver
+ * refuses request bodies over 3 MiB); the JSON of even a protobuf-stored object stays far below.
+ *
+ * Maps to nothing in client-go (its framer reads objects of any size).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_LINE_BYTES } from 'kube-rx';
+ * DEFAULT_MAX_LINE_BYTES; // 16777216
+ * ```
+ * @category listwatch
+ * @since 0.2.0
+ */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 const asBuffer = (chunk: Uint8Array): Buffer =>
   Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

@@ -116,6 +116,66 @@ describe('kube-rx watch', () => {
     await expect(run(process.execPath, [...cliArgs, 'frobnicate'], { cwd: root })).rejects.toMatchObject({ code: 2 });
   });
 
+  describe('security', () => {
+    /** The kubeconfig file of `server`, edited (it is JSON, which every YAML reader accepts). */
+    const writeKubeconfig = (edit: (config: { clusters: Array<{ cluster: Record<string, unknown> }> }) => void): string => {
+      const config = JSON.parse(server.kubeConfigYaml()) as { clusters: Array<{ cluster: Record<string, unknown> }> };
+      edit(config);
+      const path = join(dir, 'edited-kubeconfig');
+      writeFileSync(path, JSON.stringify(config));
+      return path;
+    };
+    const insecure = (config: { clusters: Array<{ cluster: Record<string, unknown> }> }): void => {
+      for (const c of config.clusters) {
+        delete c.cluster['certificate-authority-data'];
+        c.cluster['insecure-skip-tls-verify'] = true;
+      }
+    };
+
+    it('insecure-skip-tls-verify: one warning line on stderr, then it works (with --page-size)', async () => {
+      server.create('configmaps', configMap('a', ''));
+      server.create('configmaps', configMap('b', ''));
+      const cli = startCli(['watch', 'cm', '--page-size', '1', '--kubeconfig', writeKubeconfig(insecure)]);
+      children.push(cli.child);
+      await until(() => cli.err.some((l) => l.startsWith('synced:')), 30_000);
+      expect(cli.err).toEqual([
+        expect.stringMatching(new RegExp(`^kube-rx: warning: TLS certificate verification is OFF for ${server.url} \\(the kubeconfig sets insecure-skip-tls-verify: true\\)`)),
+        'synced: 2 configmaps',
+      ]);
+      expect(server.requests.filter((r) => r.verb === 'list').map((r) => r.query['limit'])).toEqual(['1', '1']);
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+    });
+
+    it('-o ndjson: the warning is a WARNING line with its code', async () => {
+      const cli = startCli(['watch', 'cm', '-o', 'ndjson', '--kubeconfig', writeKubeconfig(insecure)]);
+      children.push(cli.child);
+      await until(() => cli.out.some((l) => l.includes('"SYNCED"')), 30_000);
+      expect(cli.err.map((l) => JSON.parse(l) as unknown)).toEqual([
+        { type: 'WARNING', code: 'KUBE_RX_INSECURE_TLS', message: expect.stringContaining(`verification is OFF for ${server.url}`) as unknown },
+      ]);
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+    });
+
+    it('a kubeconfig with a YAML error next to the token: one line, without the token', async () => {
+      const path = join(dir, 'broken-kubeconfig');
+      writeFileSync(path, 'apiVersion: v1\nusers:\n- name: u\n  user:\n    token: cli-secret-token-7f3a9c2e\n   oops: [\n');
+      const failed = await run(process.execPath, [...cliArgs, 'watch', 'cm', '--kubeconfig', path], { cwd: root }).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ code: 1, stderr: expect.stringMatching(/^kube-rx: cannot load the kubeconfig: bad indentation[^\n]*\n$/) as unknown });
+      expect(JSON.stringify(failed)).not.toContain('cli-secret-token-7f3a9c2e');
+    });
+
+    it('a forbidden token: a clear Forbidden line, without the token', async () => {
+      await server.close();
+      server = await startApiServer({ tokens: { 'cli-forbidden-token-2b8d4f6a': 'forbidden' } });
+      writeFileSync(kubeconfig, server.kubeConfigYaml('cli-forbidden-token-2b8d4f6a'));
+      const failed = await run(process.execPath, [...cliArgs, 'watch', 'cm', '--kubeconfig', kubeconfig], { cwd: root }).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ code: 1, stderr: expect.stringMatching(/^kube-rx: cannot resolve "cm": discovery \/api[^:]*: Forbidden: /) as unknown });
+      expect(JSON.stringify(failed)).not.toContain('cli-forbidden-token-2b8d4f6a');
+    });
+  });
+
   it('prints help for the command and for watch', async () => {
     const top = await run(process.execPath, [...cliArgs, '--help'], { cwd: root });
     expect(top.stdout).toMatch(/^Usage: kube-rx <command>/);

@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
 
 import { KubeObjectCodec } from '../../lib/meta/KubeObject.js';
-import { decodeListBody } from '../../lib/listwatch/decodeListBody.js';
+import { decodeListBody, decodeListBytes } from '../../lib/listwatch/decodeListBody.js';
 
 const WidgetCodec = t.intersection([KubeObjectCodec, t.type({ spec: t.type({ size: t.number }) })]);
 
@@ -99,5 +99,55 @@ describe('decodeListBody', () => {
         expect(isLeft(page) || isRight(page)).toBe(true);
       }),
     );
+  });
+
+  describe('decodeListBytes (raw body bytes)', () => {
+    const itemArb = fc.oneof(fc.jsonValue(), fc.nat().map((n) => widget(`w${n}`, `${n}`, n)));
+    const listArb = fc.array(itemArb, { maxLength: 20 }).map((items) => ({ kind: 'WidgetList', metadata: { resourceVersion: '9' }, items }));
+
+    it('not JSON: Left with the parser error', () => {
+      const page = decodeListBytes(WidgetCodec, Buffer.from('{"items": ['));
+      expect(isLeft(page) && page.left).toMatchObject({ _tag: 'DecodeFailure', source: 'list', raw: '{"items": [' });
+      if (isLeft(page)) expect(page.left.errors[0]).toMatch(/^the body is not JSON: /);
+    });
+
+    it('property: arbitrary bytes never throw; the result is a page or a DecodeFailure', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+          const page = decodeListBytes(WidgetCodec, bytes);
+          if (isLeft(page)) expect(page.left).toMatchObject({ _tag: 'DecodeFailure', source: 'list' });
+          else expect(page.right.items.length + page.right.invalid.length).toBeGreaterThanOrEqual(0);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
+    it('property: a list body, compact or indented, in a Uint8Array view at any offset: every item in items or invalid', () => {
+      fc.assert(
+        fc.property(listArb, fc.boolean(), fc.nat({ max: 7 }), (list, indent, offset) => {
+          const text = JSON.stringify(list, null, indent ? 2 : undefined);
+          const padded = Buffer.concat([Buffer.alloc(offset, 0x20), Buffer.from(text)]);
+          const view = new Uint8Array(padded.buffer, padded.byteOffset + offset, padded.length - offset);
+          const page = decodeListBytes(WidgetCodec, view);
+          if (!isRight(page)) throw new Error('expected Right');
+          expect(page.right.items.length + page.right.invalid.length).toBe(list.items.length);
+          expect(page).toEqual(decodeListBody(WidgetCodec, list));
+        }),
+      );
+    });
+
+    it('property: a list body with one byte changed, or cut short, never throws', () => {
+      fc.assert(
+        fc.property(listArb, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (list, at, byte, cut) => {
+          const bytes = Buffer.from(JSON.stringify(list));
+          const i = at % bytes.length;
+          const damaged = cut ? bytes.subarray(0, i) : Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(i + 1)]);
+          const page = decodeListBytes(WidgetCodec, damaged);
+          expect(isLeft(page) || isRight(page)).toBe(true);
+          if (cut) expect(isLeft(page)).toBe(true);
+        }),
+        { numRuns: 500 },
+      );
+    });
   });
 });

@@ -191,6 +191,53 @@ describe('decodeWatchLines', () => {
     });
   });
 
+  it('property: splitLines then decodeWatchLines over arbitrary chunks: one event per line, in order; garbage is Invalid', () => {
+    // a line is a real event, arbitrary bytes (no LF), or JSON that is not an event; CRLF or LF ends it
+    const lineArb = fc.oneof(
+      fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.nat(), fc.integer()).map(([name, rv, size]) => ({
+        kind: 'event' as const,
+        object: widget(name, String(rv), size),
+      })),
+      fc.uint8Array({ maxLength: 40 }).map((bytes) => ({ kind: 'bytes' as const, bytes: Buffer.from(bytes.filter((x) => x !== 10)) })),
+      fc.constantFrom('\r', 'x\r', '{"type":"ADDED","object":{"metadata":', '😀').map((text) => ({ kind: 'bytes' as const, bytes: Buffer.from(text) })),
+      fc.json().map((text) => ({ kind: 'bytes' as const, bytes: Buffer.from(text.replaceAll('\n', ' ')) })),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(lineArb, fc.boolean()), { maxLength: 15 }), fc.array(fc.nat(), { maxLength: 30 }), (items, rawCuts) => {
+        const encoded = items.map(([item]) => (item.kind === 'event' ? Buffer.from(line('ADDED', item.object)) : item.bytes));
+        const bytes = Buffer.concat(items.flatMap(([, crlf], i) => [encoded[i] ?? Buffer.alloc(0), Buffer.from(crlf ? '\r\n' : '\n')]));
+        const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
+        const bounds = [0, ...cuts, bytes.length];
+        const chunks = bounds.slice(1).map((end, i) => bytes.subarray(bounds[i], end));
+
+        const out: WatchEvent<Widget>[] = [];
+        let failed: unknown;
+        from(chunks)
+          .pipe(splitLines(), decodeWatchLines(WidgetCodec))
+          .subscribe({ next: (e) => out.push(e), error: (e: unknown) => (failed = e) });
+        expect(failed).toBeUndefined();
+
+        // the model: each line (one trailing CR of the wire line stripped; empty ones skipped)
+        // gives exactly the event it decodes to alone
+        const texts = encoded.map((buf, i) =>
+          (items[i]?.[1] === true || buf.at(-1) !== 13 ? buf : buf.subarray(0, -1)).toString('utf8'),
+        );
+        expect(out).toEqual(texts.filter((text) => text !== '').map((text) => decode(text)));
+        items.forEach(([item], i) => {
+          if (item.kind !== 'event') return;
+          const at = texts.slice(0, i).filter((text) => text !== '').length;
+          expect(out[at]).toEqual(decode(line('ADDED', item.object)));
+          expect(out[at]?._tag).toBe('Added');
+        });
+        for (const e of out) {
+          expect(tags).toContain(e._tag);
+          if (e._tag === 'Invalid') expect(e.failure).toMatchObject({ _tag: 'DecodeFailure', source: 'watch' });
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('after splitLines, turns a stream cut mid-event into an Invalid event', async () => {
     const body = `${line('ADDED', widget('a', '1', 1))}\n${line('DELETED', widget('a', '2', 1)).slice(0, 20)}`;
     const chunks = [Buffer.from(body.slice(0, 7)), Buffer.from(body.slice(7))];

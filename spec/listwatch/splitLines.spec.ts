@@ -26,6 +26,15 @@ const collect = (source: Observable<Uint8Array>, maxLineBytes?: number): { lines
   return error === undefined ? { lines } : { lines, error };
 };
 
+/** `bytes` cut at the given offsets (taken modulo its length + 1; duplicates and order do not matter). */
+const chunksOf = (bytes: Uint8Array, rawCuts: ReadonlyArray<number>): Uint8Array[] => {
+  const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
+  const bounds = [0, ...cuts, bytes.length];
+  const chunks: Uint8Array[] = [];
+  for (let i = 1; i < bounds.length; i++) chunks.push(bytes.subarray(bounds[i - 1], bounds[i]));
+  return chunks;
+};
+
 describe('splitLines', () => {
   let rx: TestScheduler;
   beforeEach(() => {
@@ -136,7 +145,7 @@ describe('splitLines', () => {
     const n = 20_000; // a 20 MiB line in 1 KiB chunks
     const chunks = [...Array.from({ length: n }, () => chunk), b('\n')];
     const started = performance.now();
-    const { lines } = collect(from(chunks));
+    const { lines } = collect(from(chunks), 32 * 1024 * 1024); // over the 16 MiB default
     expect(lines).toHaveLength(1);
     expect(lines[0]).toHaveLength(1024 * n);
     expect(performance.now() - started).toBeLessThan(5_000);
@@ -165,18 +174,78 @@ describe('splitLines', () => {
           (lines, trailingNewline, rawCuts, plainU8) => {
             const text = lines.join('\n') + (trailingNewline ? '\n' : '');
             const bytes = plainU8 ? new Uint8Array(b(text)) : b(text);
-            const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
-            const bounds = [0, ...cuts, bytes.length];
-            const chunks: Uint8Array[] = [];
-            for (let i = 1; i < bounds.length; i++) chunks.push(bytes.subarray(bounds[i - 1], bounds[i]));
-
             const expected = lines.map(normalised).filter((l) => l !== '');
-            const { lines: out, error } = collect(from(chunks));
+            const { lines: out, error } = collect(from(chunksOf(bytes, rawCuts)));
             expect(error).toBeUndefined();
             expect(out).toEqual(expected);
           },
         ),
         { numRuns: 500 },
+      );
+    });
+
+    /**
+     * Arbitrary bytes, biased towards the hard cases: newlines, CR, CRLF, multi-byte UTF-8, and
+     * invalid or truncated UTF-8 sequences. Cut anywhere, these split CRLF pairs and characters.
+     */
+    const bytesArb = fc
+      .array(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 12 }),
+          fc.constantFrom('\n', '\r', '\r\n', '\n\n', 'é', '中', '😀', '\u2028', '{"a":1}').map(b),
+          fc.constantFrom([0xff], [0xc3], [0xf0, 0x9f], [0x80, 0x80], [0xe4, 0xb8]).map((x) => Buffer.from(x)),
+        ),
+        { maxLength: 40 },
+      )
+      .map((pieces) => Buffer.concat(pieces));
+
+    /** The model: split the whole input at each LF, drop one trailing CR, decode, skip empty lines. */
+    const segmentsOf = (bytes: Buffer): Buffer[] => {
+      const out: Buffer[] = [];
+      let start = 0;
+      for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
+        out.push(bytes.subarray(start, nl));
+        start = nl + 1;
+      }
+      out.push(bytes.subarray(start));
+      return out;
+    };
+    const textOf = (segment: Buffer): string =>
+      segment.toString('utf8', 0, segment.at(-1) === 13 ? segment.length - 1 : segment.length);
+
+    it('arbitrary bytes in arbitrary chunks: every line exactly once, unmerged, decoded as the whole line decodes', () => {
+      fc.assert(
+        fc.property(bytesArb, fc.array(fc.nat(), { maxLength: 40 }), (bytes, cuts) => {
+          const expected = segmentsOf(bytes)
+            .map(textOf)
+            .filter((l) => l !== '');
+          const { lines, error } = collect(from(chunksOf(bytes, cuts)));
+          expect(error).toBeUndefined();
+          expect(lines).toEqual(expected);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
+    it('with a line limit: lines up to the first over-long one, then LineTooLong; never a throw, never a partial line', () => {
+      fc.assert(
+        fc.property(bytesArb, fc.array(fc.nat(), { maxLength: 40 }), fc.nat({ max: 24 }), (bytes, cuts, limit) => {
+          const segments = segmentsOf(bytes);
+          const firstTooLong = segments.findIndex((s) => s.length > limit);
+          const kept = firstTooLong < 0 ? segments : segments.slice(0, firstTooLong);
+          const expected = kept.map(textOf).filter((l) => l !== '');
+          const { lines, error } = collect(from(chunksOf(bytes, cuts)), limit);
+          expect(lines).toEqual(expected);
+          if (firstTooLong < 0) {
+            expect(error).toBeUndefined();
+          } else {
+            expect(error).toMatchObject({ _tag: 'LineTooLong', limit });
+            const { length } = error as LineTooLong;
+            expect(length).toBeGreaterThan(limit);
+            expect(length).toBeLessThanOrEqual(segments[firstTooLong]?.length ?? 0);
+          }
+        }),
+        { numRuns: 1000 },
       );
     });
   });

@@ -140,7 +140,14 @@ export {
 } from './informer/index.js';
 
 // generic operators
-export { holdUntil, mergeMapWithLag } from './operators/index.js';
+export {
+  coalesceByKey,
+  type CoalesceByKeyOptions,
+  type CoalesceState,
+  coalesceState,
+  holdUntil,
+  mergeMapWithLag,
+} from './operators/index.js';
 
 // the controller runtime
 export {

@@ -146,7 +146,15 @@ export {
 } from './informer/index.js';
 
 // generic operators
-export { holdUntil, mergeMapWithLag, whileTrue } from './operators/index.js';
+export {
+  coalesceByKey,
+  type CoalesceByKeyOptions,
+  type CoalesceState,
+  coalesceState,
+  holdUntil,
+  mergeMapWithLag,
+  whileTrue,
+} from './operators/index.js';
 
 // the controller runtime
 export {

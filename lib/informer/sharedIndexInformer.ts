@@ -8,7 +8,6 @@ import {
   filter,
   finalize,
   from,
-  interval,
   map,
   merge,
   Observable,
@@ -159,10 +158,11 @@ const handleFifoOutput =
  *    out to every subscriber, the store being written first (S2).
  * 2. A subscriber arriving later gets the store as `Added{initial: true}` events, then the live
  *    stream, with nothing in between (I3).
- * 3. Resync (I4): a timer stream on the configured scheduler ticks at the shortest subscriber
- *    period. On a tick, subscribers whose own period has elapsed become "due", and a `Resync`
- *    goes into the FIFO, which queues `Sync` deltas for keys with nothing pending (F4); `Sync`
- *    events reach only due subscribers.
+ * 3. Resync (I4): each subscriber with a period has its own due time; one timer on the
+ *    configured scheduler fires at the earliest of them. Then subscribers whose due time has come
+ *    become "due" (and their next due time is a period later), and a `Resync` goes into the FIFO,
+ *    which queues `Sync` deltas for keys with nothing pending (F4); `Sync` events reach only due
+ *    subscribers. Subscribers arriving or leaving never move another's due time.
  * 4. When the last subscriber leaves, after `lingerMs` the watch stops, the store empties and the
  *    status becomes `Stopped`; a subscriber returning within `lingerMs` resumes without relisting.
  * 5. Subscribers are isolated (I5, I6): each one's operators run on its own subscription; an
@@ -212,19 +212,24 @@ export const sharedIndexInformer = <T extends KubeObject>(
   const synced = new BehaviorSubject(false);
   const problems = new Subject<InformerProblem>();
   const listeners = new Set<Listener>();
-  const resyncPeriod = new BehaviorSubject(0);
+  /** The earliest time a subscriber is due for a resync (`Infinity`: none has a period). */
+  const nextResyncAt = new BehaviorSubject(Number.POSITIVE_INFINITY);
   let lastSyncRV = '';
   let lastError: ReflectorError | undefined;
 
-  const updateResyncPeriod = (): void => {
-    let min = 0;
-    for (const l of listeners) if (l.periodMs > 0 && (min === 0 || l.periodMs < min)) min = l.periodMs;
-    resyncPeriod.next(min);
+  /**
+   * Recomputes the resync deadline from the subscribers' own due times. A subscriber arriving or
+   * leaving never moves another's due time, so one that keeps failing and resubscribing cannot
+   * postpone the others' resyncs.
+   */
+  const updateNextResyncAt = (): void => {
+    let min = Number.POSITIVE_INFINITY;
+    for (const l of listeners) if (l.periodMs > 0 && l.nextResyncAt < min) min = l.nextResyncAt;
+    nextResyncAt.next(min);
   };
 
-  /** Marks the subscribers due for a resync now (client-go `shouldResync`); true if any is. */
-  const markDueListeners = (): boolean => {
-    const now = scheduler.now();
+  /** Marks the subscribers due for a resync at `now` (client-go `shouldResync`); true if any is. */
+  const markDueListeners = (now: number): boolean => {
     let any = false;
     for (const l of listeners) {
       l.syncing = l.periodMs > 0 && now >= l.nextResyncAt;
@@ -271,10 +276,21 @@ export const sharedIndexInformer = <T extends KubeObject>(
   };
 
   const run$ = defer(() => {
-    const resync$ = resyncPeriod.pipe(
+    // one timer, at the earliest due time; when it fires, the subscribers due by then are marked
+    // (by the deadline, not the clock: a timer may fire a little before `now()` reaches it) and
+    // the deadline moves on (the switch to the next timer happens while this one emits)
+    const resync$ = nextResyncAt.pipe(
       distinctUntilChanged(),
-      switchMap((p) => (p > 0 ? interval(p, scheduler) : EMPTY)),
-      filter(markDueListeners),
+      switchMap((at) =>
+        at === Number.POSITIVE_INFINITY
+          ? EMPTY
+          : timer(Math.max(0, at - scheduler.now()), scheduler).pipe(map(() => Math.max(at, scheduler.now()))),
+      ),
+      filter((now) => {
+        const any = markDueListeners(now);
+        updateNextResyncAt();
+        return any;
+      }),
       map(() => RESYNC as FifoInput<T>),
     );
     const reflector$ = listThenWatch(lw, { ...reflectorConfig, scheduler }).pipe(
@@ -310,7 +326,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
       const periodMs = requested > 0 ? Math.max(requested, minResyncPeriodMs) : 0;
       const listener: Listener = { periodMs, nextResyncAt: scheduler.now() + periodMs, syncing: false };
       listeners.add(listener);
-      updateResyncPeriod();
+      updateNextResyncAt();
       const replay = store.list().map(
         (object): ResourceEvent<T> => ({ _tag: 'Added', key: keyFunc(object), object, initial: true }),
       );
@@ -320,7 +336,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
       ).pipe(
         finalize(() => {
           listeners.delete(listener);
-          updateResyncPeriod();
+          updateNextResyncAt();
         }),
       );
     });

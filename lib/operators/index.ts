@@ -1,3 +1,8 @@
+import * as coalesceState from './CoalesceState.js';
+
+export { coalesceByKey, type CoalesceByKeyOptions } from './coalesceByKey.js';
+export { type CoalesceState } from './CoalesceState.js';
+export { coalesceState };
 export { holdUntil } from './holdUntil.js';
 export { mergeMapWithLag } from './mergeMapWithLag.js';
 export { whileTrue } from './whileTrue.js';

@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^kube-rx\/testing$/, replacement: here('./lib/testing/index.ts') },
+      { find: /^kube-rx\/prometheus$/, replacement: here('./lib/prometheus/index.ts') },
       { find: /^kube-rx$/, replacement: here('./lib/index.ts') },
     ],
   },

@@ -1,3 +1,5 @@
+import type { QueueMetrics } from '../metrics/queueMetrics.js';
+
 /**
  * One delayed add of a {@link WorkQueueState}: `key` becomes due at `readyAt` (scheduler time,
  * ms). `seq` breaks ties so that keys due at the same instant come out in the order they were
@@ -81,12 +83,16 @@ export interface WorkQueueState {
   shuttingDown: boolean;
   /** Set by {@link shutDownWithDrain}: the owner waits for {@link isDrained}. client-go `drain`. */
   drain: boolean;
+  /** Told of every counted add, get, done and delayed re-add, when given to {@link createWorkQueueState}. client-go `metrics`. */
+  readonly metrics?: QueueMetrics;
 }
 
 /**
- * Creates an empty work queue state.
+ * Creates an empty work queue state, optionally with a metrics recorder ({@link createQueueMetrics})
+ * that the functions of this module keep informed.
  *
- * Maps to client-go's `workqueue.NewTyped` / `NewTypedDelayingQueue`.
+ * Maps to client-go's `workqueue.NewTyped` / `NewTypedDelayingQueue` (with
+ * `TypedQueueConfig.MetricsProvider`).
  *
  * ```
  * createWorkQueueState() → queue: [], dirty: {}, processing: {}, waiting: {}
@@ -100,7 +106,7 @@ export interface WorkQueueState {
  * @category controller
  * @since 0.1.0
  */
-export const createWorkQueueState = (): WorkQueueState => ({
+export const createWorkQueueState = (metrics?: QueueMetrics): WorkQueueState => ({
   queue: [],
   head: 0,
   dirty: new Set(),
@@ -110,6 +116,7 @@ export const createWorkQueueState = (): WorkQueueState => ({
   seq: 0,
   shuttingDown: false,
   drain: false,
+  ...(metrics === undefined ? {} : { metrics }),
 });
 
 /**
@@ -146,7 +153,7 @@ export const len = (state: WorkQueueState): number => state.queue.length - state
  * Algorithm:
  * 1. If shutting down, or `key` is already dirty, stop (a waiting key coalesces; a running key
  *    already changed once will run once more).
- * 2. Mark `key` dirty.
+ * 2. Mark `key` dirty (and tell the metrics: an add, depth up).
  * 3. If `key` is processing, stop: {@link done} queues it.
  * 4. Append `key` to the queue.
  *
@@ -161,6 +168,7 @@ export const len = (state: WorkQueueState): number => state.queue.length - state
  */
 export const add = (state: WorkQueueState, key: string): boolean => {
   if (state.shuttingDown || state.dirty.has(key)) return false;
+  state.metrics?.add(key);
   state.dirty.add(key);
   if (state.processing.has(key)) return false;
   state.queue.push(key);
@@ -182,7 +190,7 @@ export const add = (state: WorkQueueState, key: string): boolean => {
  * Algorithm:
  * 1. If the queue is empty, return `undefined`.
  * 2. Take the head key; compact the array once `head` passes half its length (amortised O(1)).
- * 3. Move the key from `dirty` to `processing` and return it.
+ * 3. Move the key from `dirty` to `processing` (telling the metrics) and return it.
  *
  * @example
  * ```ts
@@ -205,6 +213,7 @@ export const get = (state: WorkQueueState): string | undefined => {
   if (key === undefined) return undefined;
   state.dirty.delete(key);
   state.processing.add(key);
+  state.metrics?.get(key);
   return key;
 };
 
@@ -220,7 +229,7 @@ export const get = (state: WorkQueueState): string | undefined => {
  * ```
  *
  * Algorithm:
- * 1. Remove `key` from processing.
+ * 1. Tell the metrics; remove `key` from processing.
  * 2. If `key` is dirty, append it to the queue (even while shutting down, as client-go does) and
  *    return `true`.
  *
@@ -235,6 +244,7 @@ export const get = (state: WorkQueueState): string | undefined => {
  * @since 0.1.0
  */
 export const done = (state: WorkQueueState, key: string): boolean => {
+  state.metrics?.done(key);
   state.processing.delete(key);
   if (!state.dirty.has(key)) return false;
   state.queue.push(key);
@@ -313,7 +323,7 @@ const popHeap = (heap: WaitingEntry[]): WaitingEntry | undefined => {
  * ```
  *
  * Algorithm:
- * 1. If shutting down, stop.
+ * 1. If shutting down, stop. Count a retry in the metrics.
  * 2. If `delayMs <= 0`, {@link add} `key` and stop.
  * 3. Let `readyAt = now + delayMs`. If `key` is waiting with a later due time, move it to
  *    `readyAt` (sift up); if it is waiting with an earlier or equal one, leave it.
@@ -336,6 +346,7 @@ export const addAfter = (
   now: number,
 ): 'added' | 'waiting' | 'ignored' => {
   if (state.shuttingDown) return 'ignored';
+  state.metrics?.retry();
   if (!(delayMs > 0)) {
     add(state, key);
     return 'added';

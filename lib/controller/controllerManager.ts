@@ -8,6 +8,7 @@ import {
   EMPTY,
   endWith,
   filter,
+  finalize,
   fromEvent,
   ignoreElements,
   map,
@@ -40,6 +41,9 @@ import type { ListerWatcher } from '../listwatch/ListerWatcher.js';
 import { httpError, isListerWatcherError } from '../listwatch/ListerWatcherError.js';
 import type { KubeConfigLike } from '../listwatch/kubeRequest.js';
 import { failed } from '../internal/failed.js';
+import { errorFields } from '../logging/errorFields.js';
+import type { Logger } from '../logging/Logger.js';
+import type { MetricsProvider } from '../metrics/MetricsProvider.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 import { holdUntil } from '../operators/holdUntil.js';
 import type { LeaderState } from './leaderElection.js';
@@ -138,16 +142,25 @@ export type ManagerEvent =
 
 /**
  * Where a manager's informers get their objects: the API server of a kubeconfig (the default),
- * or any ListerWatcher per selector (tests, other sources).
+ * or any ListerWatcher per selector (tests, other sources). With `metrics`, every informer
+ * (named after its selector) and every controller (named after itself; a sharded one's queues
+ * `name-shard-N`) reports its metrics there; with `logger`, they and the manager log there.
  *
  * @category controller
  * @since 0.1.0
  */
 export type ManagerConfig =
-  | { readonly kubeConfig: KubeConfigLike; readonly scheduler?: SchedulerLike }
+  | {
+      readonly kubeConfig: KubeConfigLike;
+      readonly scheduler?: SchedulerLike;
+      readonly metrics?: MetricsProvider;
+      readonly logger?: Logger;
+    }
   | {
       readonly listerWatcher: <T extends KubeObject>(selector: Selector<T>) => ListerWatcher<T>;
       readonly scheduler?: SchedulerLike;
+      readonly metrics?: MetricsProvider;
+      readonly logger?: Logger;
     };
 
 /**
@@ -280,6 +293,10 @@ const gated = <T>(on$: Observable<boolean>, stop$: Observable<unknown>, work: ()
  * 5. On stop (see {@link RunOptions}) observers and reports end at once, controllers stop taking
  *    keys and drain; when they are done the stream completes and every watch has been closed.
  *
+ * Observability: `metrics` and `logger` of {@link ManagerConfig} reach every informer (named after
+ * its selector; its own `informer` config may override) and controller (named after itself); the
+ * manager logs its start, stop and failed observers.
+ *
  * @example
  * ```ts
  * import { KubeConfig } from '@kubernetes/client-node';
@@ -304,6 +321,8 @@ const gated = <T>(on$: Observable<boolean>, stop$: Observable<unknown>, work: ()
  */
 export const controllerManager = (config: ManagerConfig): ControllerManager => {
   const scheduler = config.scheduler ?? asyncScheduler;
+  const { metrics, logger } = config;
+  const observability = { ...(metrics === undefined ? {} : { metrics }), ...(logger === undefined ? {} : { logger }) };
   const selectors = new Map<string, Registered>();
   const observers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
   const controllers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
@@ -353,7 +372,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
     const r = registered(selector as Selector<KubeObject> | string);
     if (r.informer === undefined) {
       const spec = r.selector.spec;
-      r.informer = sharedIndexInformer(listerWatcherOf(r.selector), { scheduler, ...spec.informer });
+      r.informer = sharedIndexInformer(listerWatcherOf(r.selector), { scheduler, name: r.selector.name, ...observability, ...spec.informer });
     }
     used.add(r.selector.name);
     return r.informer as unknown as SharedIndexInformer<T>;
@@ -402,7 +421,13 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
         ).pipe(
           filter((key) => shard === undefined || shardOf(key, shard.count) === shard.index),
           holdUntil(waitForCacheSync(own, ...triggers.map((tr) => tr.informer))),
-          reconcileWith(spec.reconcile, { ...spec.config, scheduler, shutdown$: stop$ }),
+          reconcileWith(spec.reconcile, {
+            name: shard === undefined ? spec.name : `${spec.name}-shard-${shard.index}`,
+            ...observability,
+            ...spec.config,
+            scheduler,
+            shutdown$: stop$,
+          }),
           map((event): ManagerEvent => ({ _tag: 'Reconcile', controller: spec.name, event })),
         );
       const { shards } = spec;
@@ -427,17 +452,32 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           stops.push(options.signal.aborted ? of(true) : fromEvent(options.signal, 'abort'));
         }
         if (options.handleSignals === true) stops.push(fromEvent(process, 'SIGTERM'), fromEvent(process, 'SIGINT'));
-        const stop$ = merge(...stops).pipe(take(1), share());
+        const stop$ = merge(...stops).pipe(
+          take(1),
+          tap(() => logger?.log('info', 'manager stopping', {})),
+          share(),
+        );
         if (observers.length + controllers.length === 0) return EMPTY;
         const controllers$ = merge(...controllers.map((start) => start(stop$)));
         const { leader$ } = options;
-        return merge(
+        logger?.log('info', 'manager starting', { selectors: used.size, observers: observers.length, controllers: controllers.length });
+        const events$ = merge(
           reports(stop$),
           ...observers.map((start) => start(stop$)),
           leader$ === undefined
             ? controllers$
             : gated(leader$.pipe(map((s) => s._tag === 'Leading')), stop$, () => controllers$),
         );
+        return logger === undefined
+          ? events$
+          : events$.pipe(
+              tap((e) => {
+                if (e._tag === 'ObserverFailed') logger.log('error', 'observer failed', { observer: e.observer, ...errorFields(e.error) });
+              }),
+              finalize(() => {
+                logger.log('info', 'manager stopped', {});
+              }),
+            );
       }),
   };
 };

@@ -12,6 +12,8 @@ import {
 } from 'rxjs';
 
 import { whileTrue } from '../operators/whileTrue.js';
+import { errorFields } from '../logging/errorFields.js';
+import type { LogFields, Logger, LogLevel } from '../logging/Logger.js';
 import { type Lease, type LeaseClient, microTime } from './leaseClient.js';
 
 /**
@@ -79,6 +81,12 @@ export interface LeaderElectionConfig {
    * uses this to hand shards over.)
    */
   readonly shouldLead?: () => boolean;
+  /**
+   * Where leadership changes are logged (`info` when acquired or given up, `warn` when lost, a
+   * failed renew at `warn`, a failed acquire attempt at `debug`), with the Lease
+   * (`namespace/name`) and identity. Default: nothing logged.
+   */
+  readonly logger?: Logger;
 }
 
 const leading: LeaderState = { _tag: 'Leading' };
@@ -185,6 +193,7 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
     releaseOnCancel = true,
     random = Math.random,
     shouldLead = () => true,
+    logger,
   } = config;
   validate(leaseDurationMs, renewDeadlineMs, retryPeriodMs);
   const leaseDurationSeconds = Math.ceil(leaseDurationMs / 1000);
@@ -198,6 +207,9 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
     let attemptSub: Subscription | undefined;
     let nextSub: Subscription | undefined;
     let deadlineSub: Subscription | undefined;
+    const log = (level: LogLevel, message: string, fields: LogFields = {}): void => {
+      logger?.log(level, message, { lease: `${namespace}/${name}`, identity, ...fields });
+    };
 
     const observe = (lease: Lease, at: number): void => {
       if (observed?.lease.metadata.resourceVersion !== lease.metadata.resourceVersion) observed = { lease, at };
@@ -265,7 +277,11 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
             );
       return attempt.pipe(
         timeout({ first: renewDeadlineMs, scheduler }),
-        catchError(() => of(false)),
+        catchError((e: unknown) => {
+          if (isLeading) log('warn', 'lease renew failed', errorFields(e));
+          else log('debug', 'lease acquire attempt failed', errorFields(e));
+          return of(false);
+        }),
       );
     };
 
@@ -293,7 +309,8 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
       });
     };
 
-    const stopLeading = (): void => {
+    const stopLeading = (reason: 'renew deadline passed' | 'held by another candidate' | 'should not lead'): void => {
+      log(reason === 'should not lead' ? 'info' : 'warn', 'stopped leading', { reason });
       isLeading = false;
       deadlineSub?.unsubscribe();
       deadlineSub = undefined;
@@ -310,7 +327,7 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
       deadlineSub = scheduler.schedule(() => {
         deadlineSub = undefined;
         if (!isLeading) return;
-        stopLeading();
+        stopLeading('renew deadline passed');
         if (inFlight) {
           attemptSub?.unsubscribe();
           inFlight = false;
@@ -323,7 +340,7 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
       const now = scheduler.now();
       const want = shouldLead();
       if (!want && isLeading) {
-        stopLeading();
+        stopLeading('should not lead');
         release();
       }
       inFlight = true;
@@ -331,10 +348,11 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
         inFlight = false;
         if (subscriber.closed) return;
         if (ok && now + renewDeadlineMs > scheduler.now()) {
+          if (!isLeading) log('info', 'became leader');
           isLeading = true;
           armDeadline(now + renewDeadlineMs);
         } else if (isLeading && heldByOther(scheduler.now())) {
-          stopLeading();
+          stopLeading('held by another candidate');
         }
         emit();
         scheduleNext();

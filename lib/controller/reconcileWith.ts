@@ -9,6 +9,11 @@ import {
   Subscription,
 } from 'rxjs';
 
+import { type Logger } from '../logging/Logger.js';
+import { logReconcileEvents } from '../logging/reconcileLogs.js';
+import type { ControllerMetricsProvider } from '../metrics/MetricsProvider.js';
+import { createQueueMetrics } from '../metrics/queueMetrics.js';
+import { reconcileMetrics } from '../metrics/reconcileMetrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rateLimiter.js';
 import { done as doneResult, type ReconcileResult } from './ReconcileResult.js';
 import {
@@ -98,6 +103,15 @@ export interface ReconcileConfig {
   readonly shutdown$?: Observable<unknown>;
   /** How long running reconciles may take to finish after shutdown (default 30 000). */
   readonly drainTimeoutMs?: number;
+  /** The controller's (and its queue's) name in metrics and logs (default `'controller'`). */
+  readonly name?: string;
+  /**
+   * The work queue's metrics (client-go's, see {@link WorkQueueMetricsProvider}) and the reconcile
+   * metrics (controller-runtime's, see {@link reconcileMetrics}). Default: nothing measured.
+   */
+  readonly metrics?: ControllerMetricsProvider;
+  /** Where failures (`error`) and aborts (`warn`) are logged ({@link reconcileEventLog}). Default: nothing logged. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -221,6 +235,12 @@ interface Run {
  * 7. Unsubscribing tears everything down: the source, `shutdown$`, the timers, and every running
  *    reconcile (signal aborted, Observable unsubscribed). No event is emitted.
  *
+ * Observability: with `metrics`, the queue reports client-go's work queue metrics (depth, adds,
+ * queue and work durations, unfinished work, retries: see {@link createQueueMetrics}) and the loop
+ * controller-runtime's reconcile metrics ({@link reconcileMetrics}), all labelled with `name`;
+ * with `logger`, failures and aborts are logged ({@link logReconcileEvents}). Without either,
+ * nothing is measured or logged.
+ *
  * Notes:
  * - A Promise-returning reconciler works, but its result arrives on the microtask queue, outside
  *   of `TestScheduler`'s virtual time: use Observables (e.g. `timer(d, scheduler)`) in marble tests.
@@ -259,15 +279,16 @@ export const reconcileWith = (
   reconciler: Reconciler,
   config: ReconcileConfig = {},
 ): OperatorFunction<string, ReconcileEvent> => {
-  const { concurrency = 1, scheduler = asyncScheduler, shutdown$, drainTimeoutMs = 30_000 } = config;
+  const { concurrency = 1, scheduler = asyncScheduler, shutdown$, drainTimeoutMs = 30_000, name = 'controller', metrics, logger } = config;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new TypeError(`concurrency must be an integer >= 1, got ${concurrency}`);
   }
   if (!(drainTimeoutMs >= 0)) throw new TypeError(`drainTimeoutMs must be >= 0, got ${drainTimeoutMs}`);
-  return (source) =>
+  const loop: OperatorFunction<string, ReconcileEvent> = (source) =>
     new Observable<ReconcileEvent>((subscriber) => {
       const rateLimiter = config.rateLimiter ?? defaultControllerRateLimiter();
-      const state = createWorkQueueState();
+      const queueMetrics = metrics === undefined ? undefined : createQueueMetrics(metrics, name, scheduler);
+      const state = createWorkQueueState(queueMetrics);
       const running = new Map<string, Run>();
       const teardown = new Subscription();
       let failed = false;
@@ -490,6 +511,10 @@ export const reconcileWith = (
         wakeUp?.unsubscribe();
         deadline?.unsubscribe();
         abortAll();
+        queueMetrics?.dispose();
       };
     });
+  const measured: OperatorFunction<string, ReconcileEvent> =
+    metrics === undefined ? loop : (source) => loop(source).pipe(reconcileMetrics(metrics, name));
+  return logger === undefined ? measured : (source) => measured(source).pipe(logReconcileEvents(logger, name));
 };

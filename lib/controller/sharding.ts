@@ -111,7 +111,7 @@ export const assignShards = (members: Iterable<string>, shardCount: number): Rea
 export interface ShardingConfig
   extends Pick<
     LeaderElectionConfig,
-    'client' | 'namespace' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'scheduler' | 'releaseOnCancel' | 'random'
+    'client' | 'namespace' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'scheduler' | 'releaseOnCancel' | 'random' | 'logger'
   > {
   /** Prefix of the Leases: shard `i` is `${name}-shard-${i}`, membership is `${name}-members`. */
   readonly name: string;
@@ -254,6 +254,7 @@ export const sharding = (config: ShardingConfig): Observable<ReadonlySet<number>
     scheduler = asyncScheduler,
     releaseOnCancel = true,
     random = Math.random,
+    logger,
   } = config;
   if (!Number.isInteger(shardCount) || shardCount < 1) {
     throw new TypeError(`sharding: shardCount must be a positive integer (got ${shardCount})`);
@@ -271,6 +272,7 @@ export const sharding = (config: ShardingConfig): Observable<ReadonlySet<number>
       releaseOnCancel,
       random,
       shouldLead,
+      ...(logger === undefined ? {} : { logger }),
     });
   // validate the timing now, not at subscription
   electionFor(0, () => false);

@@ -21,6 +21,8 @@ import {
 
 import { deltaFifo, type FifoInput, type FifoOutput } from '../fifo/deltaFifo.js';
 import type { ListerWatcher } from '../listwatch/ListerWatcher.js';
+import { logInformer } from '../logging/informerLogs.js';
+import type { Logger } from '../logging/Logger.js';
 import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 import { listThenWatch, type ReflectorConfig } from '../reflector/listThenWatch.js';
@@ -55,6 +57,8 @@ export interface SharedIndexInformerConfig<T> extends ReflectorConfig {
   readonly lingerMs?: number;
   /** `key` (DeltaFIFO, per-key coalescing; default) or `global` (RealFIFO, arrival order). */
   readonly order?: 'key' | 'global';
+  /** Where status changes (`debug`/`info`) and problems (`warn`) are logged, by `name` ({@link logInformer}). Default: nothing logged. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -204,6 +208,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
     lingerMs = 0,
     order = 'key',
     scheduler = asyncScheduler,
+    logger,
     ...reflectorConfig
   } = config;
 
@@ -216,6 +221,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
   const nextResyncAt = new BehaviorSubject(Number.POSITIVE_INFINITY);
   let lastSyncRV = '';
   let lastError: ReflectorError | undefined;
+  if (logger !== undefined) logInformer(logger, reflectorConfig.name ?? 'informer', { status$: status, problems$: problems });
 
   /**
    * Recomputes the resync deadline from the subscribers' own due times. A subscriber arriving or

@@ -33,6 +33,8 @@ import {
 } from '../listwatch/ListerWatcherError.js';
 import { type KubeObject, resourceVersionOf } from '../meta/KubeObject.js';
 import { metaNamespaceKeyFunc } from '../meta/keyFunc.js';
+import { reflectorMetrics } from '../metrics/reflectorMetrics.js';
+import type { ReflectorMetricsProvider } from '../metrics/ReflectorMetricsProvider.js';
 import { type BackoffConfig, type BackoffState, initialBackoffState, nextBackoff } from './backoff.js';
 import type { ReflectorError } from './ReflectorError.js';
 import type { ListCause, NextStep, ReflectorEvent } from './ReflectorEvent.js';
@@ -76,6 +78,10 @@ export interface ReflectorConfig {
   readonly random?: () => number;
   /** Scheduler of every timer (backoff, idle watchdog) and of the clock. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /** The reflector's name in metrics and logs (client-go `ReflectorOptions.Name`). Default `'reflector'`. */
+  readonly name?: string;
+  /** Where the reflector's metrics go ({@link reflectorMetrics}). Default: nothing measured. */
+  readonly metrics?: ReflectorMetricsProvider;
 }
 
 interface Settings {
@@ -1006,7 +1012,7 @@ export const listThenWatch = <T extends KubeObject>(
   config: ReflectorConfig = {},
 ): Observable<ReflectorEvent<T>> => {
   const settings = settingsOf(config);
-  return new Observable<ReflectorEvent<T>>((subscriber) => {
+  const events$ = new Observable<ReflectorEvent<T>>((subscriber) => {
     let pending: ReflectorTransition | undefined = transition(initialReflectorState, { _tag: 'List', cause: 'Initial' });
     let current: Subscription | undefined;
     let looping = false;
@@ -1053,4 +1059,6 @@ export const listThenWatch = <T extends KubeObject>(
       current?.unsubscribe();
     };
   });
+  const { metrics } = config;
+  return metrics === undefined ? events$ : events$.pipe(reflectorMetrics(metrics, config.name ?? 'reflector', settings.scheduler));
 };

@@ -31,7 +31,7 @@ interface PackResult {
 /** Top-level entries of the repository that are not part of the package's source tree. */
 const notCopied = new Set(['node_modules', '.git', 'dist', 'coverage', '.cache']);
 /** Peer and dev packages the consumer project borrows from the repository's node_modules. */
-const borrowed = ['rxjs', 'fp-ts', 'io-ts', '@kubernetes/client-node', '@types/node'];
+const borrowed = ['rxjs', 'fp-ts', 'io-ts', '@kubernetes/client-node', '@types/node', 'prom-client'];
 
 let tmp: string;
 let stage: string;
@@ -93,6 +93,8 @@ describe('the tarball (npm pack)', () => {
         'dist/index.d.ts',
         'dist/testing/index.js',
         'dist/testing/index.d.ts',
+        'dist/prometheus/index.js',
+        'dist/prometheus/index.d.ts',
         'dist/cli/main.js',
         'docs/README.md',
         'README.md',
@@ -141,6 +143,26 @@ sub.unsubscribe();
     expect(stdout.trim()).toBe('default/a');
   });
 
+  it('kube-rx/prometheus serves prom-client metrics under client-go names, and kube-rx alone does not load prom-client', async () => {
+    writeFileSync(
+      join(consumer, 'prometheus.mjs'),
+      `import { createRequire } from 'node:module';
+import { of } from 'rxjs';
+const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('prom-client'));
+const { done, reconcileWith } = await import('kube-rx');
+if (loaded()) throw new Error('kube-rx loaded prom-client');
+const { prometheusMetrics } = await import('kube-rx/prometheus');
+const { Registry } = await import('prom-client');
+const registry = new Registry();
+await new Promise((resolve) => of('default/a').pipe(reconcileWith(() => of(done), { name: 'c', metrics: prometheusMetrics({ registry }) })).subscribe({ complete: resolve }));
+const text = await registry.metrics();
+console.log(text.split('\\n').filter((l) => l.startsWith('workqueue_adds_total') || l.startsWith('controller_runtime_reconcile_total{controller="c",result="success"}')).join(';'));
+`,
+    );
+    const { stdout } = await run(process.execPath, ['prometheus.mjs'], { cwd: consumer, timeout: 30_000 });
+    expect(stdout.trim()).toBe('workqueue_adds_total{name="c"} 1;controller_runtime_reconcile_total{controller="c",result="success"} 1');
+  });
+
   it('keeps internal modules private (exports map)', async () => {
     writeFileSync(join(consumer, 'internal.mjs'), `await import('kube-rx/internal/failed.js');\n`);
     await expect(run(process.execPath, ['internal.mjs'], { cwd: consumer, timeout: 30_000 })).rejects.toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
@@ -157,6 +179,7 @@ sub.unsubscribe();
       `import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { type KubeObject, type ReconcileEvent, type ResourceEvent, type SharedIndexInformer, done, ownKeys, reconcileWith, sharedIndexInformer } from 'kube-rx';
 import { type EmbeddedApiServer, type TestConfigMap, configMap, fakeListerWatcher, listPage } from 'kube-rx/testing';
+import { prometheusMetrics, type PrometheusMetricsOptions } from 'kube-rx/prometheus';
 import { of, NEVER } from 'rxjs';
 
 const informer: SharedIndexInformer<TestConfigMap> = sharedIndexInformer(
@@ -170,6 +193,8 @@ const results: Observable<ReconcileEvent> = events$.pipe(
 );
 export const synced: Promise<boolean> = firstValueFrom(informer.synced$);
 export const obj: KubeObject | undefined = informer.store.get('default/a');
+const promOptions: PrometheusMetricsOptions = { prefix: 'app_' };
+export const metered = sharedIndexInformer(fakeListerWatcher<TestConfigMap>({}), { name: 'cms', metrics: prometheusMetrics(promOptions) });
 export type Server = EmbeddedApiServer;
 export { results };
 `,

@@ -1,0 +1,111 @@
+import { merge, type Observable, skip, type Subscription } from 'rxjs';
+
+import type { InformerProblem, InformerStatus } from '../informer/InformerStatus.js';
+import { decodeFailureFields, reflectorErrorFields } from './errorFields.js';
+import { type LogEntry, type Logger, writeLog } from './Logger.js';
+
+/**
+ * The log line of an informer's status change: first list, stop and watch (re)starts at `debug`;
+ * synced, relists (after a 410 or an error) and backoffs at `info`.
+ *
+ * Maps to client-go's reflector and informer log lines ("Listing and watching", "Caches are
+ * synced", "Watch close", backoff messages).
+ *
+ * ```
+ * Listing{Initial} ──► debug 'informer listing'       Synced{count} ──► info 'informer synced'
+ * Listing{Expired} ──► info  'informer relisting'     BackingOff    ──► info 'informer backing off'
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { informerStatusLog } from 'kube-rx';
+ * informerStatusLog('cms', { _tag: 'Synced', count: 3 }); // { level: 'info', message: 'informer synced', fields: { informer: 'cms', count: 3 } }
+ * ```
+ * @category logging
+ * @since 0.2.0
+ */
+export const informerStatusLog = (informer: string, status: InformerStatus): LogEntry => {
+  switch (status._tag) {
+    case 'Stopped':
+      return { level: 'debug', message: 'informer stopped', fields: { informer } };
+    case 'Listing':
+      return {
+        level: status.cause === 'Initial' ? 'debug' : 'info',
+        message: status.cause === 'Initial' ? 'informer listing' : 'informer relisting',
+        fields: { informer, cause: status.cause, resourceVersion: status.resourceVersion },
+      };
+    case 'Synced':
+      return { level: 'info', message: 'informer synced', fields: { informer, count: status.count } };
+    case 'Watching':
+      return { level: 'debug', message: 'informer watching', fields: { informer, resourceVersion: status.resourceVersion, synced: status.synced } };
+    case 'BackingOff':
+      return {
+        level: 'info',
+        message: 'informer backing off',
+        fields: {
+          informer,
+          delayMs: status.delayMs,
+          attempt: status.attempt,
+          next: status.next,
+          ...(status.error === undefined ? {} : { reflectorError: status.error._tag }),
+        },
+      };
+  }
+};
+
+/**
+ * The log line of a problem an informer recovered from, at `warn`: a reflector failure with its
+ * fields ({@link reflectorErrorFields}) and what happens next, or an object that did not decode
+ * ({@link decodeFailureFields}: key, resourceVersion, first error; never the raw input).
+ *
+ * Maps to client-go's `DefaultWatchErrorHandler` warnings and its decode-failure log lines.
+ *
+ * @example
+ * ```ts
+ * import { informerProblemLog } from 'kube-rx';
+ * informerProblemLog('cms', { _tag: 'ReflectorError', error: { _tag: 'VeryShortWatch', resourceVersion: '9' }, next: 'list' }).level; // 'warn'
+ * ```
+ * @category logging
+ * @since 0.2.0
+ */
+export const informerProblemLog = (informer: string, problem: InformerProblem): LogEntry =>
+  problem._tag === 'ReflectorError'
+    ? { level: 'warn', message: 'informer error', fields: { informer, next: problem.next, ...reflectorErrorFields(problem.error) } }
+    : { level: 'warn', message: 'informer could not decode an object', fields: { informer, ...decodeFailureFields(problem) } };
+
+/**
+ * Logs an informer's status changes ({@link informerStatusLog}) and problems
+ * ({@link informerProblemLog}) to `logger` until the returned subscription is closed. The current
+ * status, which `status$` replays, is not logged: only changes after it. Subscribing does not
+ * start the informer. {@link sharedIndexInformer} does this itself when given a `logger`.
+ *
+ * Maps to the logging client-go's reflector and shared informer do through klog.
+ *
+ * ```
+ * status$:   W──────L──S──W        (W replayed: not logged)
+ * logged:    ───────L──S──W
+ * ```
+ *
+ * @param logger - where to write.
+ * @param informer - the informer's name (the `informer` field).
+ * @param source - the informer (or anything with its `status$` and `problems$`).
+ *
+ * @example
+ * ```ts
+ * import { consoleLogger, logInformer, sharedIndexInformer, type KubeObject } from 'kube-rx';
+ * import { fakeListerWatcher } from 'kube-rx/testing';
+ * const informer = sharedIndexInformer(fakeListerWatcher<KubeObject>({}));
+ * const logging = logInformer(consoleLogger(), 'cms', informer);
+ * logging.unsubscribe();
+ * ```
+ * @category logging
+ * @since 0.2.0
+ */
+export const logInformer = (
+  logger: Logger,
+  informer: string,
+  source: { readonly status$: Observable<InformerStatus>; readonly problems$: Observable<InformerProblem> },
+): Subscription =>
+  merge(source.status$.pipe(skip(1)), source.problems$).subscribe((e) => {
+    writeLog(logger, e._tag === 'ReflectorError' || e._tag === 'DecodeFailure' ? informerProblemLog(informer, e) : informerStatusLog(informer, e));
+  });

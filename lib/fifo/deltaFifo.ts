@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 
 import type { KubeObject } from '../meta/KubeObject.js';
 import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
@@ -111,6 +111,17 @@ export interface DeltaFifoConfig<T> {
   readonly initialDemand?: number;
   /** `'key'` (default): per-key coalescing, client-go DeltaFIFO. `'global'`: arrival order, RealFIFO (F7). */
   readonly order?: FifoOrder;
+  /**
+   * At most this many entries are emitted in one synchronous run; the rest follow in later runs
+   * on `scheduler` (delay 0), so that a Replace of 50k objects does not hold the event loop for
+   * its whole fan-out (issue 5). While such a run is pending, the pass-through events (`Listing`,
+   * `Watching`, `Error`, ...) wait behind the queued entries, so they keep their order relative
+   * to the Replace. Default: no limit (everything at once).
+   * @since 0.2.0
+   */
+  readonly batchSize?: number;
+  /** Where the runs after a full batch are scheduled. Default `asyncScheduler`. @since 0.2.0 */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -147,9 +158,18 @@ export interface DeltaFifoConfig<T> {
  *    while one is running (the consumer pushed input or granted demand synchronously from inside
  *    an emission) returns at once: the running loop sees the new state.
  * 4. After a drain, if the source has completed and the queue is empty, complete.
+ *    With `batchSize`: a drain that has emitted `batchSize` entries stops and schedules the
+ *    next drain on `scheduler`; until that run has emptied the queue, pass-through events are
+ *    held and emitted, in order, once the queue is empty.
  * 5. A demand value runs step 3. An error of the source, of `demand`, of `keyFunc` or of
  *    `transform` is forwarded at once; pending entries are dropped.
- * 6. Unsubscribing unsubscribes from the source and from `demand`.
+ * 6. Unsubscribing unsubscribes from the source, from `demand` and cancels a scheduled drain.
+ *
+ * With `batchSize: 2` (one frame per scheduled run):
+ * ```
+ * source:  --R(a,b,c,d,e)W-------
+ * output:  --(ab)(cd)(eSW)-------   S: Synced, W: Watching, held until the queue is empty
+ * ```
  *
  * ## Recovery
  * The operator fails only when its source or `demand` fails or a user function throws. Retry
@@ -179,25 +199,50 @@ export const deltaFifo =
         demand,
         initialDemand = 1,
         order = 'key',
+        batchSize = Number.POSITIVE_INFINITY,
+        scheduler = asyncScheduler,
       } = config;
       const state = createFifoState<T>(order);
       const tx = transform ?? ((obj: T): T => obj);
       let credit = demand === undefined ? Number.POSITIVE_INFINITY : initialDemand;
       let draining = false;
       let sourceDone = false;
+      /** The drain scheduled after a full batch, while it has not run. */
+      let resume: Subscription | undefined;
+      /** Pass-through events waiting for the queue to empty (only while a batched drain is unfinished). */
+      let held: FifoOutput<T>[] = [];
 
       const emitSyncedIfReady = (): void => {
         if (takeSynced(state)) subscriber.next({ _tag: 'Synced' });
       };
 
+      const releaseHeld = (): void => {
+        while (held.length > 0 && !subscriber.closed) {
+          const out = held;
+          held = [];
+          for (const e of out) subscriber.next(e);
+        }
+      };
+
       const drain = (): void => {
         if (draining) return;
         draining = true;
+        let emitted = 0;
         try {
           while (!subscriber.closed && credit > 0) {
+            if (emitted >= batchSize) {
+              if (queueLength(state) > 0 && resume === undefined) {
+                resume = scheduler.schedule(() => {
+                  resume = undefined;
+                  drain();
+                });
+              }
+              break;
+            }
             const popped = pop(state);
             if (popped === undefined) break;
             credit -= 1;
+            emitted += 1;
             // field by field, not spread: once per event, and a spread copy is several times slower
             subscriber.next({ _tag: 'Deltas', key: popped.key, deltas: popped.deltas, isInInitialList: popped.isInInitialList });
             emitSyncedIfReady();
@@ -205,7 +250,10 @@ export const deltaFifo =
         } finally {
           draining = false;
         }
-        if (sourceDone && queueLength(state) === 0) subscriber.complete();
+        if (queueLength(state) === 0) {
+          releaseHeld();
+          if (sourceDone) subscriber.complete();
+        }
       };
 
       const onInput = (input: FifoInput<T>): void => {
@@ -232,7 +280,8 @@ export const deltaFifo =
             resync(state, knownObjects);
             break;
           default:
-            subscriber.next(input);
+            if (resume !== undefined || held.length > 0) held.push(input);
+            else subscriber.next(input);
             return;
         }
         // Synced follows the pop that completes the initial population; straight after an input
@@ -276,5 +325,6 @@ export const deltaFifo =
       );
       return (): void => {
         for (const s of subscriptions) s.unsubscribe();
+        resume?.unsubscribe();
       };
     });

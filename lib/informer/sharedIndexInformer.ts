@@ -56,6 +56,14 @@ export interface SharedIndexInformerConfig<T> extends ReflectorConfig {
   readonly lingerMs?: number;
   /** `key` (DeltaFIFO, per-key coalescing; default) or `global` (RealFIFO, arrival order). */
   readonly order?: 'key' | 'global';
+  /**
+   * At most this many objects are stored and emitted in one synchronous run after a (re)list;
+   * the rest follow in later runs on `scheduler`, so that syncing 50k objects does not block the
+   * event loop for the whole fan-out. `synced$` still turns true only after the last one, and
+   * status changes keep their order. Default 1000; `Infinity` = all at once.
+   * @since 0.2.0
+   */
+  readonly batchSize?: number;
 }
 
 /**
@@ -112,6 +120,9 @@ interface Listener {
 }
 
 const RESYNC: FifoInput<never> = { _tag: 'Resync' };
+
+/** Objects per synchronous run after a list: a few milliseconds of store writes and events. */
+const DEFAULT_BATCH_SIZE = 1000;
 
 /**
  * The store-and-notify step: applies each popped entry to the store and emits its events, and
@@ -204,6 +215,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
     lingerMs = 0,
     order = 'key',
     scheduler = asyncScheduler,
+    batchSize = DEFAULT_BATCH_SIZE,
     ...reflectorConfig
   } = config;
 
@@ -285,7 +297,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
       }),
     );
     return merge(reflector$, resync$).pipe(
-      deltaFifo<T>({ keyFunc, knownObjects: store.view, order, ...(transform === undefined ? {} : { transform }) }),
+      deltaFifo<T>({ keyFunc, knownObjects: store.view, order, batchSize, scheduler, ...(transform === undefined ? {} : { transform }) }),
       handleFifoOutput(store, onOther),
       finalize(() => {
         store.replace([]);

@@ -429,4 +429,123 @@ describe('deltaFifo', () => {
       { numRuns: 300 },
     );
   });
+
+  describe('batchSize (issue 5: a big Replace does not block the event loop)', () => {
+    const tagOf = (o: Out): string => (o._tag === 'Deltas' ? o.key.slice(3) : o._tag);
+    const watching: In = { _tag: 'Watching', resourceVersion: '100' };
+    const setup = (config: DeltaFifoConfig<CM> = {}) => {
+      const rx = newScheduler();
+      const input = new Subject<In>();
+      const seen: string[] = [];
+      const completed = { value: false };
+      const sub = input.pipe(deltaFifo({ batchSize: 2, scheduler: rx, ...config })).subscribe({
+        next: (o) => seen.push(tagOf(o)),
+        complete: () => {
+          completed.value = true;
+        },
+      });
+      return { rx, input, seen, completed, sub };
+    };
+
+    it('emits at most batchSize entries per run and the rest in later runs on the scheduler', () => {
+      const { rx, input, seen } = setup();
+      input.next(replaced(cm('a'), cm('b'), cm('c'), cm('d'), cm('e')));
+      expect(seen).toEqual(['a', 'b']);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'Synced']);
+    });
+
+    it('holds pass-through events behind the unfinished Replace, so Synced still comes first', () => {
+      const { rx, input, seen } = setup();
+      input.next({ _tag: 'Listing', resourceVersion: '0', cause: 'Initial' });
+      input.next(replaced(cm('a'), cm('b'), cm('c')));
+      input.next(watching);
+      expect(seen).toEqual(['Listing', 'a', 'b']);
+      rx.flush();
+      expect(seen).toEqual(['Listing', 'a', 'b', 'c', 'Synced', 'Watching']);
+      // once the queue is empty, pass-through events go out at once again
+      input.next({ _tag: 'Bookmark', resourceVersion: '101' });
+      expect(seen.at(-1)).toBe('Bookmark');
+    });
+
+    it('queues data arriving meanwhile behind the listed entries, each run still bounded', () => {
+      const { rx, input, seen } = setup();
+      input.next(replaced(cm('a'), cm('b'), cm('c'), cm('d'), cm('e')));
+      input.next(watching);
+      input.next(modified(cm('f', '2')));
+      // the Modified input drains one more batch at once
+      expect(seen).toEqual(['a', 'b', 'c', 'd']);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'Synced', 'f', 'Watching']);
+    });
+
+    it('completes after the last run, held events first', () => {
+      const { rx, input, seen, completed } = setup();
+      input.next(replaced(cm('a'), cm('b'), cm('c'), cm('d'), cm('e')));
+      input.next(watching);
+      input.complete();
+      expect(seen).toEqual(['a', 'b', 'c', 'd']);
+      expect(completed.value).toBe(false);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'Synced', 'Watching']);
+      expect(completed.value).toBe(true);
+    });
+
+    it('cancels the scheduled run on unsubscribe', () => {
+      const { rx, input, seen, sub } = setup();
+      input.next(replaced(cm('a'), cm('b'), cm('c')));
+      expect(rx.actions).toHaveLength(1);
+      sub.unsubscribe();
+      expect(rx.actions).toHaveLength(0);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b']);
+    });
+
+    it('with demand: credit and batches both bound a run', () => {
+      const demand = new Subject<number>();
+      const { rx, input, seen } = setup({ demand, initialDemand: 0 });
+      input.next(replaced(cm('a'), cm('b'), cm('c')));
+      expect(seen).toEqual([]);
+      demand.next(3);
+      expect(seen).toEqual(['a', 'b']);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b', 'c', 'Synced']);
+    });
+
+    it('delivers the same entries in the same order as without batches (any Replace, any batch size)', () => {
+      fc.assert(
+        fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 40 }), { maxLength: 30 }), fc.integer({ min: 1, max: 7 }), (ids, batchSize) => {
+          const items = ids.map((i) => cm(`o${i}`));
+          const collect = (config: DeltaFifoConfig<CM>): Out[] => {
+            const rx = newScheduler();
+            const input = new Subject<In>();
+            const got: Out[] = [];
+            input.pipe(deltaFifo({ scheduler: rx, ...config })).subscribe((o) => got.push(o));
+            input.next({ _tag: 'Replace', items, resourceVersion: '1' });
+            input.next(watching);
+            input.next(modified(cm('o1', '2')));
+            rx.flush();
+            return got;
+          };
+          /** Every key's deltas in order (a key still queued may take the later update into its entry). */
+          const perKey = (outs: Out[]): Map<string, Delta<CM>[]> => {
+            const m = new Map<string, Delta<CM>[]>();
+            for (const o of outs) if (o._tag === 'Deltas') m.set(o.key, [...(m.get(o.key) ?? []), ...o.deltas]);
+            return m;
+          };
+          const keys = (outs: Out[]): string[] => outs.flatMap((o) => (o._tag === 'Deltas' ? [o.key] : []));
+          const plain = collect({});
+          const batched = collect({ batchSize });
+          expect(perKey(batched)).toEqual(perKey(plain));
+          // the listed entries come out in list order, first
+          expect(keys(batched).slice(0, items.length)).toEqual(keys(plain).slice(0, items.length));
+          // Synced once, after every listed entry; Watching after Synced
+          const synced = batched.findIndex((o) => o._tag === 'Synced');
+          expect(batched.filter((o) => o._tag === 'Synced')).toHaveLength(1);
+          expect(keys(batched.slice(0, synced))).toHaveLength(items.length);
+          expect(batched.findIndex((o) => o._tag === 'Watching')).toBeGreaterThan(synced);
+        }),
+      );
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { config as rxConfig, map, timer } from 'rxjs';
 import { newTestScheduler } from '../helpers/marbles.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import type { InformerProblem, InformerStatus } from '../../lib/informer/InformerStatus.js';
 import type { ResourceEvent } from '../../lib/informer/ResourceEvent.js';
@@ -114,6 +114,47 @@ describe('sharedIndexInformer', () => {
         x: s({ _tag: 'Stopped' }),
       });
     });
+  });
+
+  it('delivers a big list in batches on the scheduler, with synced$ and status$ in the same order', () => {
+    const rx = newScheduler();
+    const d1 = configMap('d', '1');
+    const e1 = configMap('e', '1');
+    // the runs the FIFO schedules after a full batch: delay 0 at the list's frame
+    const runs: number[] = [];
+    const schedule = rx.schedule.bind(rx);
+    vi.spyOn(rx, 'schedule').mockImplementation((work, delay, state) => {
+      if ((delay ?? 0) === 0 && rx.now() === 2) runs.push(rx.now());
+      return schedule(work, delay, state);
+    });
+    rx.run(({ cold, expectObservable }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('--(p|)', { p: listPage('10', [a1, b1, c1, d1, e1]) })],
+        watches: [cold<never>('-')],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0, batchSize: 2 });
+      // how many batch runs are still scheduled when each event goes out
+      const sub = informer.events$.subscribe();
+      rx.schedule(() => {
+        sub.unsubscribe();
+      }, 10);
+      expectObservable(informer.events$, '^ 5ms !').toBe('--(abcde)', {
+        a: add(a1),
+        b: add(b1),
+        c: add(c1),
+        d: add(d1),
+        e: add(e1),
+      });
+      expectObservable(informer.synced$, '^ 5ms !').toBe('f-t', { f: false, t: true });
+      const s = (x: InformerStatus): InformerStatus => x;
+      expectObservable(informer.status$, '^ 5ms !').toBe('l-(sw)', {
+        l: s({ _tag: 'Listing', resourceVersion: '0', cause: 'Initial' }),
+        s: s({ _tag: 'Synced', count: 5 }),
+        w: s({ _tag: 'Watching', resourceVersion: '10', synced: true }),
+      });
+    });
+    // a, b in the list's own run, then (c, d) and (e) in two scheduled runs
+    expect(runs).toHaveLength(2);
   });
 
   it('replays the store to a late subscriber, then live events, with no gap and no duplicate', () => {

@@ -114,9 +114,10 @@ export interface DeltaFifoConfig<T> {
   /**
    * At most this many entries are emitted in one synchronous run; the rest follow in later runs
    * on `scheduler` (delay 0), so that a Replace of 50k objects does not hold the event loop for
-   * its whole fan-out (issue 5). While such a run is pending, the pass-through events (`Listing`,
-   * `Watching`, `Error`, ...) wait behind the queued entries, so they keep their order relative
-   * to the Replace. Default: no limit (everything at once).
+   * its whole fan-out (issue 5). Inputs arriving meanwhile wait, in order, until the queue is
+   * empty, so the output is exactly the one without batches (same entries, same coalescing, same
+   * `isInInitialList`, `Synced` and pass-through events in the same places), only spread over
+   * several runs. Default: no limit (everything at once).
    * @since 0.2.0
    */
   readonly batchSize?: number;
@@ -159,16 +160,16 @@ export interface DeltaFifoConfig<T> {
  *    an emission) returns at once: the running loop sees the new state.
  * 4. After a drain, if the source has completed and the queue is empty, complete.
  *    With `batchSize`: a drain that has emitted `batchSize` entries stops and schedules the
- *    next drain on `scheduler`; until that run has emptied the queue, pass-through events are
- *    held and emitted, in order, once the queue is empty.
+ *    next drain on `scheduler`. Until a drain empties the queue, new inputs are held; then they
+ *    are applied in order (step 2), up to one that starts another batched drain.
  * 5. A demand value runs step 3. An error of the source, of `demand`, of `keyFunc` or of
  *    `transform` is forwarded at once; pending entries are dropped.
  * 6. Unsubscribing unsubscribes from the source, from `demand` and cancels a scheduled drain.
  *
  * With `batchSize: 2` (one frame per scheduled run):
  * ```
- * source:  --R(a,b,c,d,e)W-------
- * output:  --(ab)(cd)(eSW)-------   S: Synced, W: Watching, held until the queue is empty
+ * source:  --R(a,b,c,d,e)W-M(f)--
+ * output:  --(ab)(cd)(eSWf)------   S: Synced; W and M(f) held until the queue is empty
  * ```
  *
  * ## Recovery
@@ -209,19 +210,13 @@ export const deltaFifo =
       let sourceDone = false;
       /** The drain scheduled after a full batch, while it has not run. */
       let resume: Subscription | undefined;
-      /** Pass-through events waiting for the queue to empty (only while a batched drain is unfinished). */
-      let held: FifoOutput<T>[] = [];
+      /** Inputs that arrived while a batched drain was unfinished, applied in order once it is done (from `heldFrom`). */
+      let held: FifoInput<T>[] = [];
+      let heldFrom = 0;
+      let releasing = false;
 
       const emitSyncedIfReady = (): void => {
         if (takeSynced(state)) subscriber.next({ _tag: 'Synced' });
-      };
-
-      const releaseHeld = (): void => {
-        while (held.length > 0 && !subscriber.closed) {
-          const out = held;
-          held = [];
-          for (const e of out) subscriber.next(e);
-        }
       };
 
       const drain = (): void => {
@@ -250,13 +245,34 @@ export const deltaFifo =
         } finally {
           draining = false;
         }
-        if (queueLength(state) === 0) {
+        if (queueLength(state) === 0 && resume === undefined) {
           releaseHeld();
-          if (sourceDone) subscriber.complete();
+          if (sourceDone && held.length === 0 && queueLength(state) === 0) subscriber.complete();
         }
       };
 
-      const onInput = (input: FifoInput<T>): void => {
+      /** Applies the inputs held during a batched drain, in order, until one starts another. */
+      const releaseHeld = (): void => {
+        if (releasing) return;
+        releasing = true;
+        try {
+          while (heldFrom < held.length && resume === undefined && !subscriber.closed) {
+            const input = held[heldFrom] as FifoInput<T>;
+            heldFrom += 1;
+            apply(input);
+          }
+        } catch (err: unknown) {
+          subscriber.error(err);
+        } finally {
+          releasing = false;
+          if (heldFrom === held.length) {
+            held = [];
+            heldFrom = 0;
+          }
+        }
+      };
+
+      const apply = (input: FifoInput<T>): void => {
         switch (input._tag) {
           case 'Replace':
             replace(state, input.items.map(tx), keyFunc, knownObjects);
@@ -280,14 +296,20 @@ export const deltaFifo =
             resync(state, knownObjects);
             break;
           default:
-            if (resume !== undefined || held.length > 0) held.push(input);
-            else subscriber.next(input);
+            subscriber.next(input);
             return;
         }
         // Synced follows the pop that completes the initial population; straight after an input
         // only when nothing is queued (an empty first Replace).
         if (queueLength(state) === 0) emitSyncedIfReady();
         drain();
+      };
+
+      // While a batched drain is unfinished, inputs wait (in order) instead of joining the queue:
+      // the output is then exactly the unbatched one, only spread over several runs.
+      const onInput = (input: FifoInput<T>): void => {
+        if (resume !== undefined || heldFrom < held.length) held.push(input);
+        else apply(input);
       };
 
       const subscriptions: Subscription[] = [];

@@ -95,7 +95,7 @@ const latencyScenario = (rate: number, events: number): Scenario => ({
 const scenarios: Scenario[] = quick
   ? [
       syncScenario(10_000), watchScenario(1_000, 15_000, 'list', []), watchScenario(10_000, 15_000, 'page', [16]),
-      relistScenario(10_000), latencyScenario(2_000, 4_000),
+      relistScenario(5_000), latencyScenario(2_000, 3_000),
     ]
   : [
       syncScenario(10_000), syncScenario(50_000),

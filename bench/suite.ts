@@ -5,6 +5,8 @@
  * - The server (bench/suite/server.ts) runs in its own child process, objects pre-serialised.
  * - Every contender run is a fresh child process (bench/suite/contender.ts), runs are
  *   interleaved (A B C A B C …) over several repetitions, and medians are reported.
+ * - Scenarios: initial sync, watch throughput, relist after a 410 (peak heap over the steady
+ *   cache), and latency at fixed event rates (send time to subscriber, p50/p99).
  * - Writes bench/results/suite.json (suite-quick.json with --quick), a Markdown report
  *   (suite.md / suite-quick.md) and SVG plots, then runs bench/perEventCost.ts.
  *
@@ -39,9 +41,10 @@ interface Variant {
   readonly listMode: ListMode;
   readonly subscribers: number;
 }
+type Kind = 'sync' | 'watch' | 'relist' | 'latency';
 interface Scenario {
   readonly id: string;
-  readonly kind: 'sync' | 'watch';
+  readonly kind: Kind;
   readonly title: string;
   readonly server: ServerConfig;
   readonly variants: readonly Variant[];
@@ -71,13 +74,35 @@ const watchScenario = (cache: number, events: number, listMode: ListMode, fanout
   ],
 });
 
+// relist after a 410: every contender lists in pages, the cache is measured, then relisted
+const relistScenario = (n: number): Scenario => ({
+  id: `relist-${k(n)}`,
+  kind: 'relist',
+  title: `relist of ${k(n)} pods after a watch 410`,
+  server: { ...server(n, 0), expireFirstWatch: true },
+  variants: [v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page')],
+});
+// open loop: the server paces the events and stamps their send time
+const latencyScenario = (rate: number, events: number): Scenario => ({
+  id: `latency-${k(rate)}`,
+  kind: 'latency',
+  title: `${k(events)} events at ${k(rate)} events/s into a 1k cache`,
+  server: { ...server(1_000, events), rate },
+  variants: [v('raw', 'list'), v('kube-rx', 'list'), v('client-node', 'list')],
+});
+
 // the 100k cache is listed in pages: a whole 100k LIST (~570 MB) is longer than V8's longest string
 const scenarios: Scenario[] = quick
-  ? [syncScenario(10_000), watchScenario(1_000, 15_000, 'list', []), watchScenario(10_000, 15_000, 'page', [16])]
+  ? [
+      syncScenario(10_000), watchScenario(1_000, 15_000, 'list', []), watchScenario(10_000, 15_000, 'page', [16]),
+      relistScenario(5_000), latencyScenario(2_000, 3_000),
+    ]
   : [
       syncScenario(10_000), syncScenario(50_000),
       watchScenario(1_000, 100_000, 'list', []), watchScenario(10_000, 100_000, 'page', [4, 16]),
       watchScenario(100_000, 100_000, 'page', []),
+      relistScenario(10_000), relistScenario(50_000),
+      latencyScenario(1_000, 10_000), latencyScenario(5_000, 20_000), latencyScenario(10_000, 20_000),
     ];
 
 // ---------------------------------------------------------------------------------------------
@@ -99,6 +124,7 @@ const startServer = (config: ServerConfig): Promise<{ child: ChildProcess; ready
 const failed = (error: string): RunResult => ({
   ok: false, error, syncMs: NaN, watchMs: NaN, eventsPerSec: NaN, syncCpuMsPer1k: NaN, watchCpuMsPer1k: NaN, syncGcMs: NaN,
   watchGcMs: NaN, heapBytesPerObject: NaN, cached: 0, peakRssMb: NaN, eldP99Ms: NaN, eldMaxMs: NaN, deliveries: 0,
+  relistPeakRatio: NaN, relistMs: NaN, latencyP50Ms: NaN, latencyP99Ms: NaN,
 });
 
 const runOnce = (config: RunConfig, timeoutMs: number): Promise<RunResult> =>
@@ -136,7 +162,7 @@ const median = (xs: readonly number[]): number => {
 
 const METRICS = [
   'syncMs', 'eventsPerSec', 'syncCpuMsPer1k', 'watchCpuMsPer1k', 'syncGcMs', 'watchGcMs',
-  'heapBytesPerObject', 'peakRssMb', 'eldP99Ms', 'eldMaxMs',
+  'heapBytesPerObject', 'peakRssMb', 'eldP99Ms', 'eldMaxMs', 'relistPeakRatio', 'relistMs', 'latencyP50Ms', 'latencyP99Ms',
 ] as const;
 type Metric = (typeof METRICS)[number];
 type Medians = Record<Metric, number>;
@@ -149,7 +175,7 @@ interface VariantResult extends Variant {
 }
 interface ScenarioResult {
   readonly id: string;
-  readonly kind: 'sync' | 'watch';
+  readonly kind: Kind;
   readonly title: string;
   readonly server: ServerConfig & ServerReady;
   readonly variants: VariantResult[];
@@ -167,18 +193,24 @@ for (const sc of scenarios.filter((s) => flags.only === undefined || s.id.starts
       const config: RunConfig = {
         contender: vr.contender, port: ready.port, objects: sc.server.objects, events: sc.server.events,
         listMode: vr.listMode, pageSize: 500, subscribers: vr.subscribers,
+        ...(sc.kind === 'relist' ? { relist: true } : {}), ...(sc.kind === 'latency' ? { latency: true } : {}),
       };
       // client-node 1.4 aborts each watch after 30 s (research/performance.md §1): the watch phases
       // here stay under about 10 s, and a run whose watch outlives 30 s fails with its error event
       const res = await runOnce(config, 120_000);
       if (!res.ok) vr.errors.push(res.error ?? 'failed');
       vr.samples.push(res);
-      process.stdout.write(`  rep ${r + 1} ${vr.id.padEnd(22)} ${res.ok ? `sync ${res.syncMs.toFixed(0)} ms${sc.kind === 'watch' ? `, ${res.eventsPerSec.toFixed(0)} ev/s` : ''}` : `FAILED: ${res.error ?? ''}`}\n`);
+      const detail =
+        sc.kind === 'watch' ? `, ${res.eventsPerSec.toFixed(0)} ev/s`
+        : sc.kind === 'relist' ? `, relist peak ${(res.relistPeakRatio ?? NaN).toFixed(2)} × steady`
+        : sc.kind === 'latency' ? `, latency p50 ${(res.latencyP50Ms ?? NaN).toFixed(2)} ms p99 ${(res.latencyP99Ms ?? NaN).toFixed(2)} ms`
+        : '';
+      process.stdout.write(`  rep ${r + 1} ${vr.id.padEnd(22)} ${res.ok ? `sync ${res.syncMs.toFixed(0)} ms${detail}` : `FAILED: ${res.error ?? ''}`}\n`);
     }
   }
   for (const vr of vrs) {
     const ok = vr.samples.filter((s) => s.ok);
-    vr.medians = Object.fromEntries(METRICS.map((m) => [m, median(ok.map((s) => s[m]))])) as Medians;
+    vr.medians = Object.fromEntries(METRICS.map((m) => [m, median(ok.map((s) => s[m] ?? NaN))])) as Medians;
   }
   child.kill();
   results.push({ id: sc.id, kind: sc.kind, title: sc.title, server: { ...sc.server, ...ready }, variants: vrs });
@@ -226,6 +258,10 @@ for (const sc of results.filter((s) => s.kind === 'watch')) {
   const ratio = med(sc, `kube-rx/${mode}`, 'eventsPerSec') / med(sc, `raw/${mode}`, 'eventsPerSec');
   if (Number.isFinite(ratio)) targets.push({ target: 'watch throughput / raw', scenario: sc.id, value: ratio, limit: '>= 0.9', met: ratio >= 0.9 });
 }
+for (const sc of results.filter((s) => s.kind === 'relist')) {
+  const peak = med(sc, 'kube-rx/page', 'relistPeakRatio');
+  if (Number.isFinite(peak)) targets.push({ target: 'relist peak heap / steady cache', scenario: sc.id, value: peak, limit: '<= 2', met: peak <= 2 });
+}
 
 const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
@@ -236,7 +272,7 @@ const table = (head: string[], rows: string[][]): string =>
 const md: string[] = [];
 md.push(`Mode: ${quick ? 'quick' : 'full'}, ${reps} interleaved repetitions, medians. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${new Date().toISOString()}; load average before ${load0.map(f2).join(' ')}, after ${loadavg().map(f2).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
 for (const sc of results) {
-  md.push(`\n#### ${sc.id}: ${sc.title} (LIST ${(sc.server.listBytes / 2 ** 20).toFixed(0)} MiB${sc.kind === 'watch' ? `, events ${(sc.server.eventBytes / 2 ** 20).toFixed(0)} MiB` : ''})\n`);
+  md.push(`\n#### ${sc.id}: ${sc.title} (LIST ${(sc.server.listBytes / 2 ** 20).toFixed(0)} MiB${sc.kind === 'watch' || sc.kind === 'latency' ? `, events ${(sc.server.eventBytes / 2 ** 20).toFixed(0)} MiB` : ''})\n`);
   if (sc.kind === 'sync') {
     md.push(table(
       ['contender', 'list mode', 'sync ms', '× raw', 'CPU ms / 1k obj', 'GC ms', 'heap B / obj', 'peak RSS MB', 'loop delay p99 ms', 'loop delay max ms', 'failed runs'],
@@ -244,6 +280,23 @@ for (const sc of results) {
         x.contender, x.listMode, f0(x.medians.syncMs), f2(x.medians.syncMs / med(sc, `raw/${x.listMode}`, 'syncMs')),
         f1(x.medians.syncCpuMsPer1k), f0(x.medians.syncGcMs), f0(x.medians.heapBytesPerObject), f0(x.medians.peakRssMb),
         f1(x.medians.eldP99Ms), f1(x.medians.eldMaxMs), `${x.errors.length}/${x.samples.length}`,
+      ]),
+    ));
+  } else if (sc.kind === 'relist') {
+    md.push(table(
+      ['contender', 'list mode', 'peak heap / steady cache', 'relist ms', 'sync ms', 'heap B / obj', 'peak RSS MB', 'failed runs'],
+      sc.variants.map((x) => [
+        x.contender, x.listMode, f2(x.medians.relistPeakRatio), f0(x.medians.relistMs), f0(x.medians.syncMs),
+        f0(x.medians.heapBytesPerObject), f0(x.medians.peakRssMb), `${x.errors.length}/${x.samples.length}`,
+      ]),
+    ));
+  } else if (sc.kind === 'latency') {
+    md.push(table(
+      ['contender', 'rate ev/s', 'latency p50 ms', 'latency p99 ms', 'p99 × raw', 'CPU ms / 1k ev', 'GC ms (watch)', 'failed runs'],
+      sc.variants.map((x) => [
+        x.contender, String(sc.server.rate ?? ''), f2(x.medians.latencyP50Ms), f2(x.medians.latencyP99Ms),
+        f2(x.medians.latencyP99Ms / med(sc, `raw/${x.listMode}`, 'latencyP99Ms')), f1(x.medians.watchCpuMsPer1k),
+        f0(x.medians.watchGcMs), `${x.errors.length}/${x.samples.length}`,
       ]),
     ));
   } else {

@@ -4,12 +4,17 @@
  * the metrics to the parent over IPC ({@link RunResult}). Configuration: JSON in the BENCH_RUN
  * env variable ({@link RunConfig}). Must run with --expose-gc.
  *
+ * With `relist`, the server answers the first watch with an ERROR 410: the run measures the heap
+ * while the contender relists, relative to the steady cache. With `latency`, the server paces the
+ * events and stamps their send time: the run reports the delay until the subscriber sees each.
+ *
  *   raw          node:http + Buffer newline split + JSON.parse + Map (the floor)
  *   kube-rx      sharedIndexInformer over httpListerWatcher, default KubeObjectCodec (io-ts)
  *   client-node  @kubernetes/client-node 1.4 makeInformer (CoreV1Api list + Watch)
  */
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 import type * as ClientNodeModule from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod, V1PodList } from '@kubernetes/client-node';
@@ -17,6 +22,7 @@ import type * as RxModule from 'rxjs';
 
 import type * as KubeRxModule from '../../lib/index.js';
 import type { KubeObject } from '../../lib/index.js';
+import { epochMs, SENT_ANNOTATION } from './stamp.js';
 
 // Each contender loads only its own modules (client-node alone takes about a second to import),
 // before the heap baseline is taken.
@@ -35,6 +41,10 @@ export interface RunConfig {
   readonly listMode: ListMode;
   readonly pageSize: number;
   readonly subscribers: number;
+  /** The server expires the first watch (410): measure the relist (the run ends once relisted). */
+  readonly relist?: boolean;
+  /** The server paces and stamps the events: measure the delay from send to subscriber. */
+  readonly latency?: boolean;
 }
 
 export interface RunResult {
@@ -54,6 +64,13 @@ export interface RunResult {
   readonly eldMaxMs: number;
   /** Events handed to subscribers (kube-rx: all subscribers, initial ones included). */
   readonly deliveries: number;
+  /** Relist: the highest heap seen while relisting over the steady cache's heap (both over the baseline). */
+  readonly relistPeakRatio?: number;
+  /** Relist: from the steady measurement to the end of the relist. */
+  readonly relistMs?: number;
+  /** Latency: median and 99th percentile of send-to-subscriber delays, ms. */
+  readonly latencyP50Ms?: number;
+  readonly latencyP99Ms?: number;
 }
 
 const config = JSON.parse(process.env['BENCH_RUN'] ?? '{}') as RunConfig;
@@ -67,7 +84,10 @@ let deliveries = 0;
 
 interface Probe {
   synced(): void;
-  event(): void;
+  /** One watch event delivered; `object` for the latency stamp. */
+  event(object?: RawObject | KubeObject): void;
+  /** The relist after the 410 is complete (the cache holds the relisted objects). */
+  relisted(): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,7 +107,7 @@ const getBody = (url: string): Promise<Buffer> =>
   });
 
 interface RawObject {
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly resourceVersion: string; readonly annotations?: Record<string, string> };
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly resourceVersion?: string; readonly annotations?: Readonly<Record<string, string>> };
 }
 interface RawList {
   readonly metadata: { readonly resourceVersion: string; readonly continue?: string };
@@ -118,12 +138,39 @@ const rawWatch = (url: string, onEvent: (e: RawEvent) => void): void => {
   });
 };
 
+/** The raw contender's LIST: every page (or the whole list) into a new Map. */
+const rawList = async (): Promise<{ items: Map<string, RawObject>; resourceVersion: string }> => {
+  const items = new Map<string, RawObject>();
+  let rv = '';
+  let cont: string | undefined = '';
+  while (cont !== undefined) {
+    const query: string = config.listMode === 'page' ? `?limit=${config.pageSize}${cont === '' ? '' : `&continue=${cont}`}` : '';
+    const list = JSON.parse((await getBody(`${base}${path}${query}`)).toString('utf8')) as RawList;
+    for (const o of list.items) items.set(rawKey(o), o);
+    rv = list.metadata.resourceVersion;
+    cont = list.metadata.continue === undefined || list.metadata.continue === '' ? undefined : list.metadata.continue;
+  }
+  return { items, resourceVersion: rv };
+};
+
 const runRaw = async (probe: Probe): Promise<() => number> => {
-  const cache = new Map<string, RawObject>();
+  let cache = new Map<string, RawObject>();
+  const watchFrom = (resourceVersion: string): void => {
+    rawWatch(`${base}${path}?watch=true&resourceVersion=${resourceVersion}&allowWatchBookmarks=true`, onWatchEvent);
+  };
   const onWatchEvent = (e: RawEvent): void => {
     if (e.type === 'MODIFIED' || e.type === 'ADDED') cache.set(rawKey(e.object), e.object);
     else if (e.type === 'DELETED') cache.delete(rawKey(e.object));
-    probe.event();
+    else if (e.type === 'ERROR') {
+      // 410: relist into a new Map, swap it in (what a Map-based cache does), watch again
+      void rawList().then(({ items, resourceVersion }) => {
+        cache = items;
+        probe.relisted();
+        watchFrom(resourceVersion);
+      }, fail);
+      return;
+    }
+    probe.event(e.object);
   };
   if (config.listMode === 'stream') {
     let synced = false;
@@ -141,17 +188,17 @@ const runRaw = async (probe: Probe): Promise<() => number> => {
     });
     return () => cache.size;
   }
-  let rv = '';
-  let cont: string | undefined = '';
-  while (cont !== undefined) {
-    const query: string = config.listMode === 'page' ? `?limit=${config.pageSize}${cont === '' ? '' : `&continue=${cont}`}` : '';
-    const list = JSON.parse((await getBody(`${base}${path}${query}`)).toString('utf8')) as RawList;
-    for (const o of list.items) cache.set(rawKey(o), o);
-    rv = list.metadata.resourceVersion;
-    cont = list.metadata.continue === undefined || list.metadata.continue === '' ? undefined : list.metadata.continue;
-  }
+  const { items, resourceVersion } = await rawList();
+  cache = items;
   probe.synced();
-  rawWatch(`${base}${path}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`, onWatchEvent);
+  // relist: the steady cache is measured first, then the watch (and its 410) starts
+  if (config.relist === true) {
+    setTimeout(() => {
+      watchFrom(resourceVersion);
+    }, 0);
+  } else {
+    watchFrom(resourceVersion);
+  }
   return () => cache.size;
 };
 
@@ -183,10 +230,21 @@ const runKubeRx = async ([cn, { httpListerWatcher, sharedIndexInformer }, { filt
     const first = s === 0;
     informer.events$.subscribe((e) => {
       deliveries++;
-      if (first && e._tag === 'Updated' && !e.initial) probe.event();
+      if (first && e._tag === 'Updated' && !e.initial) probe.event(e.object);
     });
   }
+  // the relist after the 410 is over when the informer watches again (status order is kept)
+  let relisting = false;
+  informer.status$.subscribe((st) => {
+    if (st._tag === 'Listing' && st.cause === 'Expired') relisting = true;
+    if (st._tag === 'Watching' && relisting) {
+      relisting = false;
+      probe.relisted();
+    }
+  });
   informer.problems$.subscribe((p) => {
+    // the 410 the relist scenario provokes is expected; anything else fails the run
+    if (config.relist === true && p._tag === 'ReflectorError' && p.error._tag === 'WatchExpired') return;
     fail(new Error(`kube-rx problem: ${JSON.stringify(p).slice(0, 300)}`));
   });
   // synchronously: the bookmark of a streaming list and the first events can share a chunk
@@ -200,7 +258,18 @@ const runKubeRx = async ([cn, { httpListerWatcher, sharedIndexInformer }, { filt
 const runClientNode = async (cn: ClientNode, probe: Probe): Promise<() => number> => {
   const kc = kubeConfig(cn);
   const api = kc.makeApiClient(cn.CoreV1Api);
+  let lists = 0;
   const listFn = async (): Promise<V1PodList> => {
+    const list = await listPages();
+    // the relist: client-node applies it in the continuation of this promise, then watches
+    if (lists++ > 0) {
+      setImmediate(() => {
+        probe.relisted();
+      });
+    }
+    return list;
+  };
+  const listPages = async (): Promise<V1PodList> => {
     if (config.listMode !== 'page') return api.listPodForAllNamespaces();
     // makeInformer has no paging: a paging list function, as a user would write it
     const items: V1Pod[] = [];
@@ -216,8 +285,8 @@ const runClientNode = async (cn: ClientNode, probe: Probe): Promise<() => number
   };
   const informer = cn.makeInformer(kc, path, listFn);
   // every key of the list is new (ADD) and every watch event modifies a cached key (UPDATE)
-  informer.on('update', () => {
-    probe.event();
+  informer.on('update', (obj: V1Pod) => {
+    probe.event(obj as RawObject);
   });
   informer.on('error', (e: unknown) => {
     fail(e instanceof Error ? e : new Error(String(e)));
@@ -302,6 +371,11 @@ const main = async (): Promise<void> => {
   const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
+  let relistDone: () => void = () => undefined;
+  const relisted = new Promise<void>((resolve) => {
+    relistDone = resolve;
+  });
+  const latencies = config.latency === true ? new Float64Array(config.events) : undefined;
   const probe: Probe = {
     synced() {
       tSync = performance.now();
@@ -309,9 +383,13 @@ const main = async (): Promise<void> => {
       eld = monitor.stop();
       if (config.events === 0) finish();
     },
-    event() {
+    event(object) {
+      if (latencies !== undefined) latencies[received] = epochMs() - Number(object?.metadata.annotations?.[SENT_ANNOTATION]);
       received++;
       if (received === config.events) finish();
+    },
+    relisted() {
+      relistDone();
     },
   };
   const cpu0 = process.cpuUsage();
@@ -320,6 +398,27 @@ const main = async (): Promise<void> => {
   const size = await run(probe);
   await done;
   const tEnd = performance.now();
+  let relist: { peakRatio: number; ms: number } | undefined;
+  if (config.relist === true) {
+    // steady cache first, then the highest heap (garbage included) until the relist is applied
+    gc();
+    gc();
+    const steady = process.memoryUsage().heapUsed - heap0;
+    const tRelist = performance.now();
+    let peak = 0;
+    const sample = (): void => {
+      peak = Math.max(peak, getHeapStatistics().used_heap_size - heap0);
+    };
+    const sampler = setInterval(sample, 2);
+    await relisted;
+    sample();
+    clearInterval(sampler);
+    relist = { peakRatio: peak / steady, ms: performance.now() - tRelist };
+  }
+  const percentile = (xs: Float64Array, p: number): number => {
+    const s = Float64Array.from(xs).sort();
+    return s[Math.min(s.length - 1, Math.ceil(s.length * p) - 1)] ?? NaN;
+  };
   const cpuEnd = process.cpuUsage();
   const syncCpu = cpuMs(cpuSync ?? cpuEnd) - cpuMs(cpu0);
   const watchCpu = cpuMs(cpuEnd) - cpuMs(cpuSync ?? cpuEnd);
@@ -345,6 +444,8 @@ const main = async (): Promise<void> => {
     eldP99Ms: eld.p99,
     eldMaxMs: eld.max,
     deliveries: config.contender === 'kube-rx' ? deliveries : received,
+    ...(relist === undefined ? {} : { relistPeakRatio: relist.peakRatio, relistMs: relist.ms }),
+    ...(latencies === undefined ? {} : { latencyP50Ms: percentile(latencies, 0.5), latencyP99Ms: percentile(latencies, 0.99) }),
   };
   process.send?.(result, () => process.exit(0));
 };

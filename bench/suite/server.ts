@@ -10,19 +10,33 @@
  *                                       streaming list: ADDED per object, the BOOKMARK annotated
  *                                       k8s.io/initial-events-end, then the replay, then stays open
  *
+ * Options:
+ * - `expireFirstWatch`: the first plain WATCH of each run (every other one) gets an in-stream
+ *   `ERROR` 410 (`Expired`) after 300 ms plus 20 ms per 1k objects and ends, as an API server
+ *   answers a too old resourceVersion, so the client relists; the watch after the relist is
+ *   served normally.
+ * - `rate`: the replay is paced at that many events/s, each event stamped when written with its
+ *   send time (annotation `bench.kube-rx/sent`, see stamp.ts), for latency measurements.
+ *
  * Configuration: JSON in the BENCH_SERVER env variable ({@link ServerConfig}). Reports
  * `{ port, listBytes, eventBytes }` to the parent over IPC when listening.
  */
 import { createServer, type ServerResponse } from 'node:http';
 
 import { podAt, prng } from './podGenerator.js';
+import { SENT_ANNOTATION, STAMP_WIDTH, stamp } from './stamp.js';
 
 export interface ServerConfig {
   readonly objects: number;
   readonly events: number;
   readonly managedFields: boolean;
   readonly seed: number;
+  /** Answer the first plain WATCH with an in-stream ERROR 410 (relist scenario). */
+  readonly expireFirstWatch?: boolean;
+  /** Replay at this many events/s, each stamped with its send time (latency scenario). */
+  readonly rate?: number;
 }
+
 
 export interface ServerReady {
   readonly port: number;
@@ -56,12 +70,46 @@ const line = (type: string, object: Buffer): Buffer[] => [Buffer.from(`{"type":"
 
 const rnd = prng(config.seed ^ 0x5eed);
 const replayParts: Buffer[] = [];
+/** With `rate`: where each event ends in `replay`, and where its send-time placeholder is. */
+const eventEnds: number[] = [];
+const stampAt: number[] = [];
+const placeholder = '0'.repeat(STAMP_WIDTH);
+let replayLength = 0;
 for (let j = 0; j < config.events; j++) {
   const k = Math.floor(rnd() * config.objects);
-  replayParts.push(...line('MODIFIED', Buffer.from(JSON.stringify(podAt(gen, k, config.objects + j + 1)))));
+  const pod = podAt(gen, k, config.objects + j + 1) as { metadata: { annotations: Record<string, string> } };
+  if (config.rate !== undefined) pod.metadata.annotations[SENT_ANNOTATION] = placeholder;
+  const parts = line('MODIFIED', Buffer.from(JSON.stringify(pod)));
+  const bytes = Buffer.concat(parts);
+  if (config.rate !== undefined) stampAt.push(replayLength + bytes.indexOf(`"${SENT_ANNOTATION}":"${placeholder}"`) + SENT_ANNOTATION.length + 4);
+  replayParts.push(bytes);
+  replayLength += bytes.length;
+  eventEnds.push(replayLength);
 }
 const replay = Buffer.concat(replayParts);
 replayParts.length = 0;
+
+/** Writes the replay at `rate` events/s, stamping each event's copy with the time it is written. */
+const pacedReplay = (res: ServerResponse, rate: number): void => {
+  const t0 = performance.now();
+  let next = 0;
+  const tick = (): void => {
+    if (res.destroyed) return;
+    const due = Math.min(config.events, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
+    if (due > next) {
+      const from = next === 0 ? 0 : (eventEnds[next - 1] ?? 0);
+      const chunk = Buffer.from(replay.subarray(from, eventEnds[due - 1]));
+      const now = stamp();
+      for (let j = next; j < due; j++) chunk.write(now, (stampAt[j] ?? 0) - from, 'latin1');
+      next = due;
+      res.write(chunk);
+    }
+    if (next < config.events) setTimeout(tick, 1);
+  };
+  tick();
+};
+/** Whether the last plain watch was expired (relist scenario). */
+let expired = false;
 
 let streamBody: Buffer | undefined;
 const initialEvents = (): Buffer => {
@@ -112,7 +160,21 @@ const server = createServer((req, res) => {
   if (q.get('watch') === 'true' || q.get('watch') === '1') {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders(); // an empty replay must still answer (client-node waits for the head)
-    const bufs = q.get('sendInitialEvents') === 'true' ? [initialEvents(), replay] : [replay];
+    const streaming = q.get('sendInitialEvents') === 'true';
+    // every other watch: each run (a fresh contender) gets its first watch expired, and the
+    // watch after its relist served
+    if (!streaming && config.expireFirstWatch === true) expired = !expired;
+    if (!streaming && config.expireFirstWatch === true && expired) {
+      const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version', reason: 'Expired', code: 410 };
+      // late enough for the contender to measure its steady cache first (two full GCs)
+      setTimeout(() => res.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`), 300 + config.objects / 50);
+      return;
+    }
+    if (config.rate !== undefined && !streaming) {
+      pacedReplay(res, config.rate);
+      return;
+    }
+    const bufs = streaming ? [initialEvents(), replay] : [replay];
     // the watch stays open after the replay: the contender ends it by exiting
     writeAll(res, bufs, () => undefined);
     return;

@@ -374,22 +374,27 @@ export const replace = <T>(
   keyFunc: KeyFunc<T>,
   knownObjects?: Store<T>,
 ): void => {
-  const listed = new Set<string>();
+  // Only keys pending before this list can be pending and unlisted afterwards; with nothing
+  // pending (the usual case: the informer's FIFO is drained at once) no set of listed keys is
+  // needed. Every listed key is pending after step 1, so `items.has` also answers "listed" below.
+  const listed = state.items.size > 0 ? new Set<string>() : undefined;
   for (const item of items) {
     const key = keyFunc(item);
-    listed.add(key);
+    listed?.add(key);
     queueAction(state, 'Replaced', item, key);
   }
-  // Snapshot of the pending keys: queueing deletions below only touches existing keys.
-  for (const [key, pending] of [...state.items]) {
-    if (listed.has(key)) continue;
-    const obj = newestObject(pending);
-    if (obj === undefined) continue;
-    queueAction(state, 'Deleted', { _tag: 'DeletedFinalStateUnknown', key, obj }, key);
+  if (listed !== undefined && state.items.size > listed.size) {
+    // Snapshot of the pending keys: queueing deletions below only touches existing keys.
+    for (const [key, pending] of [...state.items]) {
+      if (listed.has(key)) continue;
+      const obj = newestObject(pending);
+      if (obj === undefined) continue;
+      queueAction(state, 'Deleted', { _tag: 'DeletedFinalStateUnknown', key, obj }, key);
+    }
   }
   if (knownObjects !== undefined) {
     for (const key of knownObjects.listKeys()) {
-      if (listed.has(key) || state.items.has(key)) continue;
+      if (state.items.has(key)) continue;
       const obj = knownObjects.get(key);
       if (obj === undefined) continue;
       queueAction(state, 'Deleted', { _tag: 'DeletedFinalStateUnknown', key, obj }, key);

@@ -20,7 +20,7 @@ import {
 } from 'rxjs';
 
 import { deltaFifo, type FifoInput, type FifoOutput } from '../fifo/deltaFifo.js';
-import type { ListerWatcher } from '../listwatch/ListerWatcher.js';
+import type { ListerWatcher, WatchEvent } from '../listwatch/ListerWatcher.js';
 import { logInformer } from '../logging/informerLogs.js';
 import type { Logger } from '../logging/Logger.js';
 import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
@@ -28,7 +28,7 @@ import type { KubeObject } from '../meta/KubeObject.js';
 import { listThenWatch, type ReflectorConfig } from '../reflector/listThenWatch.js';
 import type { ReflectorError } from '../reflector/ReflectorError.js';
 import { createIndexer } from '../store/createIndexer.js';
-import type { Indexer, Indexers, IndexerWriter } from '../store/Store.js';
+import type { Indexer, Indexers, IndexerWriter, Store } from '../store/Store.js';
 import type { InformerProblem, InformerStatus } from './InformerStatus.js';
 import { processDeltas } from './processDeltas.js';
 import type { ResourceEvent } from './ResourceEvent.js';
@@ -59,6 +59,14 @@ export interface SharedIndexInformerConfig<T> extends ReflectorConfig {
   readonly order?: 'key' | 'global';
   /** Where status changes (`debug`/`info`) and problems (`warn`) are logged, by `name` ({@link logInformer}). Default: nothing logged. */
   readonly logger?: Logger;
+  /**
+   * At most this many objects are stored and emitted in one synchronous run after a (re)list;
+   * the rest follow in later runs on `scheduler`, so that syncing 50k objects does not block the
+   * event loop for the whole fan-out. `synced$` still turns true only after the last one, and
+   * status changes keep their order. Default 1000; `Infinity` = all at once.
+   * @since 0.2.0
+   */
+  readonly batchSize?: number;
 }
 
 /**
@@ -115,6 +123,51 @@ interface Listener {
 }
 
 const RESYNC: FifoInput<never> = { _tag: 'Resync' };
+
+/** Objects per synchronous run after a list: a few milliseconds of store writes and events. */
+const DEFAULT_BATCH_SIZE = 1000;
+
+/**
+ * The ListerWatcher the reflector gets: in a LIST page, and in the initial events of a streaming
+ * list, an object that the store already holds at the same resourceVersion is replaced by the
+ * stored object (same key and resourceVersion: the API server's same object). The fresh copy is
+ * dropped as soon as its page is decoded, so a relist keeps one copy of every unchanged object
+ * instead of two until its Replace is applied (issue 5: relist peak memory), and subscribers
+ * keep the references they already have. Nothing changes on the first list (the store is
+ * empty) nor for objects without a resourceVersion. Not used with a `transform` (the store holds
+ * transformed objects, which the FIFO would transform again).
+ */
+const reusingStoredObjects = <T extends KubeObject>(
+  lw: ListerWatcher<T>,
+  store: Store<T>,
+  keyFunc: KeyFunc<T>,
+): ListerWatcher<T> => {
+  const stored = (obj: T): T => {
+    const rv = obj.metadata.resourceVersion;
+    if (rv === undefined || rv === '') return obj;
+    let old: T | undefined;
+    try {
+      old = store.get(keyFunc(obj));
+    } catch {
+      return obj; // the FIFO calls keyFunc again and reports the error as it always does
+    }
+    return old !== undefined && old.metadata.resourceVersion === rv ? old : obj;
+  };
+  return {
+    list: (options) =>
+      lw.list(options).pipe(map((page) => (store.size === 0 ? page : { ...page, items: page.items.map(stored) }))),
+    watch: (options) => {
+      if (options.sendInitialEvents !== true) return lw.watch(options);
+      let initial = true;
+      return lw.watch(options).pipe(
+        map((e): WatchEvent<T> => {
+          if (e._tag === 'Bookmark' && e.initialEventsEnd) initial = false;
+          return initial && e._tag === 'Added' && store.size > 0 ? { _tag: 'Added', object: stored(e.object) } : e;
+        }),
+      );
+    },
+  };
+};
 
 /**
  * The store-and-notify step: applies each popped entry to the store and emits its events, and
@@ -209,6 +262,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
     order = 'key',
     scheduler = asyncScheduler,
     logger,
+    batchSize = DEFAULT_BATCH_SIZE,
     ...reflectorConfig
   } = config;
 
@@ -299,7 +353,8 @@ export const sharedIndexInformer = <T extends KubeObject>(
       }),
       map(() => RESYNC as FifoInput<T>),
     );
-    const reflector$ = listThenWatch(lw, { ...reflectorConfig, scheduler }).pipe(
+    const source = transform === undefined ? reusingStoredObjects(lw, store.view, keyFunc) : lw;
+    const reflector$ = listThenWatch(source, { ...reflectorConfig, scheduler }).pipe(
       tap((e) => {
         if (e._tag === 'Replace' || e._tag === 'Bookmark' || e._tag === 'Added' || e._tag === 'Modified' || e._tag === 'Deleted') {
           if (e.resourceVersion !== '') lastSyncRV = e.resourceVersion;
@@ -307,7 +362,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
       }),
     );
     return merge(reflector$, resync$).pipe(
-      deltaFifo<T>({ keyFunc, knownObjects: store.view, order, ...(transform === undefined ? {} : { transform }) }),
+      deltaFifo<T>({ keyFunc, knownObjects: store.view, order, batchSize, scheduler, ...(transform === undefined ? {} : { transform }) }),
       handleFifoOutput(store, onOther),
       finalize(() => {
         store.replace([]);

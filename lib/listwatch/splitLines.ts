@@ -67,6 +67,12 @@ const decodeLine = (line: Buffer): string | undefined => {
   return end === 0 ? undefined : line.toString('utf8', 0, end);
 };
 
+/** `decodeLine(buf.subarray(start, end))` without allocating the view (the common case: nothing pending). */
+const decodeRange = (buf: Buffer, start: number, end: number): string | undefined => {
+  const stop = end > start && buf[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
+  return stop === start ? undefined : buf.toString('utf8', start, stop);
+};
+
 /**
  * Splits a stream of byte chunks into its `\n`-separated lines, UTF-8 decoded: the NDJSON framing
  * of a Kubernetes watch (one JSON event per line). A line may span many chunks and one chunk may
@@ -145,7 +151,7 @@ export const splitLines =
               tooLong(length);
               return;
             }
-            const text = decodeLine(takePending(buf.subarray(start, nl)));
+            const text = pending.length === 0 ? decodeRange(buf, start, nl) : decodeLine(takePending(buf.subarray(start, nl)));
             if (text !== undefined) subscriber.next(text);
             if (subscriber.closed) return;
             start = nl + 1;

@@ -141,6 +141,8 @@ export const createIndexer = <T extends KubeObject>(config: IndexerConfig<T> = {
   let items = new Map<string, T>();
   const entries = new Map<string, IndexEntry<T>>();
   for (const [name, fn] of funcs) entries.set(name, { fn, index: new Map() });
+  /** `entries`' values, in the same order, for the per-write loops (no iterator per write). */
+  let entryList: ReadonlyArray<IndexEntry<T>> = [...entries.values()];
   let indexersSnapshot: Indexers<T> = Object.freeze(Object.fromEntries(funcs));
 
   const entryOf = (indexName: string): IndexEntry<T> => {
@@ -158,23 +160,32 @@ export const createIndexer = <T extends KubeObject>(config: IndexerConfig<T> = {
     return out;
   };
 
-  const valuesOf = (obj: T | undefined): Array<ReadonlyArray<string>> | undefined => {
-    if (obj === undefined) return undefined;
+  /** Every index's values for `obj` (all computed before anything is written: a throwing index function changes nothing). */
+  const valuesOf = (obj: T): Array<ReadonlyArray<string>> => {
     const out: Array<ReadonlyArray<string>> = [];
-    for (const entry of entries.values()) out.push(entry.fn(obj));
+    for (const entry of entryList) out.push(entry.fn(obj));
     return out;
   };
 
-  const reindex = (key: string, before: T | undefined, after: T | undefined): (() => void) => {
-    const beforeValues = valuesOf(before);
-    const afterValues = valuesOf(after);
-    return () => {
-      let i = 0;
-      for (const entry of entries.values()) {
-        updateIndex(entry.index, key, beforeValues?.[i], afterValues?.[i]);
-        i++;
-      }
-    };
+  /** Writes `obj` (or removes the key) and moves the key between index values. O(index values). */
+  const write = (key: string, before: T | undefined, after: T | undefined): void => {
+    if (entryList.length === 1) {
+      // the usual case (only the namespace index): no arrays of arrays
+      const entry = entryList[0] as IndexEntry<T>;
+      const was = before === undefined ? undefined : entry.fn(before);
+      const is = after === undefined ? undefined : entry.fn(after);
+      if (after === undefined) items.delete(key);
+      else items.set(key, after);
+      updateIndex(entry.index, key, was, is);
+      return;
+    }
+    const beforeValues = before === undefined ? undefined : valuesOf(before);
+    const afterValues = after === undefined ? undefined : valuesOf(after);
+    if (after === undefined) items.delete(key);
+    else items.set(key, after);
+    for (let i = 0; i < entryList.length; i++) {
+      updateIndex((entryList[i] as IndexEntry<T>).index, key, beforeValues?.[i], afterValues?.[i]);
+    }
   };
 
   const byIndex = (indexName: string, indexedValue: string): ReadonlyArray<T> => {
@@ -220,17 +231,13 @@ export const createIndexer = <T extends KubeObject>(config: IndexerConfig<T> = {
 
   const upsert = (obj: T): void => {
     const key = keyFunc(obj);
-    const apply = reindex(key, items.get(key), obj);
-    items.set(key, obj);
-    apply();
+    write(key, items.get(key), obj);
   };
 
   const remove = (key: string): void => {
     const old = items.get(key);
     if (old === undefined) return;
-    const apply = reindex(key, old, undefined);
-    items.delete(key);
-    apply();
+    write(key, old, undefined);
   };
 
   const replace = (objs: ReadonlyArray<T>): void => {
@@ -239,6 +246,7 @@ export const createIndexer = <T extends KubeObject>(config: IndexerConfig<T> = {
     const rebuilt = Array.from(entries, ([name, { fn }]) => [name, { fn, index: buildIndex(fn, nextItems) }] as const);
     items = nextItems;
     for (const [name, entry] of rebuilt) entries.set(name, entry);
+    entryList = [...entries.values()];
   };
 
   const addIndexers = (more: Indexers<T>): void => {
@@ -251,6 +259,7 @@ export const createIndexer = <T extends KubeObject>(config: IndexerConfig<T> = {
       entries.set(name, entry);
       funcs.set(name, entry.fn);
     }
+    entryList = [...entries.values()];
     indexersSnapshot = Object.freeze(Object.fromEntries(funcs));
   };
 

@@ -429,4 +429,127 @@ describe('deltaFifo', () => {
       { numRuns: 300 },
     );
   });
+
+  describe('batchSize (issue 5: a big Replace does not block the event loop)', () => {
+    const tagOf = (o: Out): string => (o._tag === 'Deltas' ? o.key.slice(3) : o._tag);
+    const watching: In = { _tag: 'Watching', resourceVersion: '100' };
+    const setup = (config: DeltaFifoConfig<CM> = {}) => {
+      const rx = newScheduler();
+      const input = new Subject<In>();
+      const seen: string[] = [];
+      const completed = { value: false };
+      const sub = input.pipe(deltaFifo({ batchSize: 2, scheduler: rx, ...config })).subscribe({
+        next: (o) => seen.push(tagOf(o)),
+        complete: () => {
+          completed.value = true;
+        },
+      });
+      return { rx, input, seen, completed, sub };
+    };
+
+    it('emits at most batchSize entries per run and the rest in later runs on the scheduler', () => {
+      const { rx, input, seen } = setup();
+      input.next(replaced(cm('a'), cm('b'), cm('c'), cm('d'), cm('e')));
+      expect(seen).toEqual(['a', 'b']);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'Synced']);
+    });
+
+    it('holds pass-through events behind the unfinished Replace, so Synced still comes first', () => {
+      const { rx, input, seen } = setup();
+      input.next({ _tag: 'Listing', resourceVersion: '0', cause: 'Initial' });
+      input.next(replaced(cm('a'), cm('b'), cm('c')));
+      input.next(watching);
+      expect(seen).toEqual(['Listing', 'a', 'b']);
+      rx.flush();
+      expect(seen).toEqual(['Listing', 'a', 'b', 'c', 'Synced', 'Watching']);
+      // once the queue is empty, pass-through events go out at once again
+      input.next({ _tag: 'Bookmark', resourceVersion: '101' });
+      expect(seen.at(-1)).toBe('Bookmark');
+    });
+
+    it('holds data arriving meanwhile too, so nothing coalesces into the listed entries', () => {
+      const { rx, input, seen } = setup();
+      input.next(replaced(cm('a'), cm('b'), cm('c'), cm('d'), cm('e')));
+      input.next(watching);
+      input.next(modified(cm('a', '2')));
+      expect(seen).toEqual(['a', 'b']);
+      rx.flush();
+      // a's update is its own entry after Synced, not folded into a's initial entry
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'Synced', 'Watching', 'a']);
+    });
+
+    it('completes after the last run, held events first', () => {
+      const { rx, input, seen, completed } = setup();
+      input.next(replaced(cm('a'), cm('b'), cm('c'), cm('d'), cm('e')));
+      input.next(watching);
+      input.complete();
+      expect(seen).toEqual(['a', 'b', 'c', 'd']);
+      expect(completed.value).toBe(false);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'Synced', 'Watching']);
+      expect(completed.value).toBe(true);
+    });
+
+    it('cancels the scheduled run on unsubscribe', () => {
+      const { rx, input, seen, sub } = setup();
+      input.next(replaced(cm('a'), cm('b'), cm('c')));
+      expect(rx.actions).toHaveLength(1);
+      sub.unsubscribe();
+      expect(rx.actions).toHaveLength(0);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b']);
+    });
+
+    it('with demand: credit and batches both bound a run', () => {
+      const demand = new Subject<number>();
+      const { rx, input, seen } = setup({ demand, initialDemand: 0 });
+      input.next(replaced(cm('a'), cm('b'), cm('c')));
+      expect(seen).toEqual([]);
+      demand.next(3);
+      expect(seen).toEqual(['a', 'b']);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b', 'c', 'Synced']);
+    });
+
+    it('emits exactly what it emits without batches (any inputs, any batch size)', () => {
+      const inputArb: fc.Arbitrary<In> = fc.oneof(
+        fc.uniqueArray(fc.integer({ min: 0, max: 20 }), { maxLength: 12 }).map((ids) => replaced(...ids.map((i) => cm(`o${i}`)))),
+        fc.integer({ min: 0, max: 20 }).map((i) => modified(cm(`o${i}`, '2'))),
+        fc.integer({ min: 0, max: 20 }).map((i) => added(cm(`o${i}`, '3'))),
+        fc.integer({ min: 0, max: 20 }).map((i) => deleted(cm(`o${i}`, '4'))),
+        fc.constant(watching),
+        fc.constant(RESYNC),
+      );
+      fc.assert(
+        fc.property(fc.array(fc.tuple(inputArb, fc.boolean()), { maxLength: 12 }), fc.integer({ min: 1, max: 5 }), (inputs, batchSize) => {
+          const collect = (config: DeltaFifoConfig<CM>): Out[] => {
+            const rx = newScheduler();
+            const m = new Map<string, CM>();
+            const input = new Subject<In>();
+            const got: Out[] = [];
+            // the consumer keeps the store, as the informer does
+            input.pipe(deltaFifo({ scheduler: rx, knownObjects: mapStore(m), ...config })).subscribe((o) => {
+              got.push(o);
+              if (o._tag !== 'Deltas') return;
+              for (const d of o.deltas) {
+                if (d.type === 'Deleted') m.delete(o.key);
+                else m.set(o.key, d.object);
+              }
+            });
+            // a true flag lets the scheduler run (time passes) before the input
+            for (const [i, wait] of inputs) {
+              if (wait) rx.flush();
+              input.next(i);
+            }
+            input.complete();
+            rx.flush();
+            return got;
+          };
+          // exactly the unbatched output, only spread over several runs
+          expect(collect({ batchSize })).toEqual(collect({}));
+        }),
+      );
+    });
+  });
 });

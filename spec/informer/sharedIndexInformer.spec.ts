@@ -1,11 +1,13 @@
 import { config as rxConfig, map, timer } from 'rxjs';
 import { newTestScheduler } from '../helpers/marbles.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import type { InformerProblem, InformerStatus } from '../../lib/informer/InformerStatus.js';
 import type { ResourceEvent } from '../../lib/informer/ResourceEvent.js';
 import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
 import {
+  added,
+  bookmark,
   configMap,
   deleted,
   errorEvent,
@@ -116,6 +118,47 @@ describe('sharedIndexInformer', () => {
     });
   });
 
+  it('delivers a big list in batches on the scheduler, with synced$ and status$ in the same order', () => {
+    const rx = newScheduler();
+    const d1 = configMap('d', '1');
+    const e1 = configMap('e', '1');
+    // the runs the FIFO schedules after a full batch: delay 0 at the list's frame
+    const runs: number[] = [];
+    const schedule = rx.schedule.bind(rx);
+    vi.spyOn(rx, 'schedule').mockImplementation((work, delay, state) => {
+      if ((delay ?? 0) === 0 && rx.now() === 2) runs.push(rx.now());
+      return schedule(work, delay, state);
+    });
+    rx.run(({ cold, expectObservable }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('--(p|)', { p: listPage('10', [a1, b1, c1, d1, e1]) })],
+        watches: [cold<never>('-')],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0, batchSize: 2 });
+      // how many batch runs are still scheduled when each event goes out
+      const sub = informer.events$.subscribe();
+      rx.schedule(() => {
+        sub.unsubscribe();
+      }, 10);
+      expectObservable(informer.events$, '^ 5ms !').toBe('--(abcde)', {
+        a: add(a1),
+        b: add(b1),
+        c: add(c1),
+        d: add(d1),
+        e: add(e1),
+      });
+      expectObservable(informer.synced$, '^ 5ms !').toBe('f-t', { f: false, t: true });
+      const s = (x: InformerStatus): InformerStatus => x;
+      expectObservable(informer.status$, '^ 5ms !').toBe('l-(sw)', {
+        l: s({ _tag: 'Listing', resourceVersion: '0', cause: 'Initial' }),
+        s: s({ _tag: 'Synced', count: 5 }),
+        w: s({ _tag: 'Watching', resourceVersion: '10', synced: true }),
+      });
+    });
+    // a, b in the list's own run, then (c, d) and (e) in two scheduled runs
+    expect(runs).toHaveLength(2);
+  });
+
   it('replays the store to a late subscriber, then live events, with no gap and no duplicate', () => {
     const rx = newScheduler();
     rx.run(({ cold, expectObservable }) => {
@@ -200,6 +243,79 @@ describe('sharedIndexInformer', () => {
         d: del(b1, true),
       });
     });
+  });
+
+  it('a relist keeps the stored object when the listed one has the same resourceVersion (one copy in memory)', () => {
+    const rx = newScheduler();
+    const a1Again = configMap('a', '1'); // equal to a1, another object, as a fresh LIST decodes it
+    const b2 = configMap('b', '2');
+    const stored: Array<{ a: unknown; b: unknown }> = [];
+    rx.run(({ cold, expectObservable }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) }), cold('-(p|)', { p: listPage('20', [a1Again, b2]) })],
+        watches: [cold('--e', { e: errorEvent(410) }), cold<never>('-')],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0 });
+      const relistAt = 1 + 2 + 800 + 1;
+      // the unchanged a is a Sync (not delivered without a resync period), the changed b an update
+      expectObservable(informer.events$, `^ ${relistAt + 5}ms !`).toBe(`-(ab) ${relistAt - 5}ms u`, {
+        a: add(a1),
+        b: add(b1),
+        u: upd(b1, b2),
+      });
+      rx.schedule(() => {
+        stored.push({ a: informer.store.get('default/a'), b: informer.store.get('default/b') });
+      }, relistAt + 1);
+    });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.a).toBe(a1);
+    expect(stored[0]?.b).toBe(b2);
+  });
+
+  it('a streaming relist keeps the stored object too (initial events at the same resourceVersion)', () => {
+    const rx = newScheduler();
+    const stored: unknown[] = [];
+    rx.run(({ cold }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        watches: [
+          cold('-a-k--e', { a: added(a1), k: bookmark('10', true), e: errorEvent(410) }),
+          cold('-a-k', { a: added(configMap('a', '1')), k: bookmark('20', true) }),
+        ],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0, initialList: 'stream' });
+      const sub = informer.events$.subscribe();
+      const relistedAt = 6 + 800 + 3;
+      rx.schedule(() => {
+        stored.push(informer.store.get('default/a'));
+        sub.unsubscribe();
+      }, relistedAt + 1);
+    });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toBe(a1);
+  });
+
+  it('with a transform, a relist stores the freshly listed (transformed) objects', () => {
+    const rx = newScheduler();
+    const stored: unknown[] = [];
+    rx.run(({ cold }) => {
+      const lw = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('-(p|)', { p: listPage('10', [a1]) }), cold('-(p|)', { p: listPage('20', [configMap('a', '1')]) })],
+        watches: [cold('--e', { e: errorEvent(410) }), cold<never>('-')],
+      });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0, transform: (o) => ({ ...o }) });
+      const sub = informer.events$.subscribe();
+      const relistAt = 1 + 2 + 800 + 1;
+      rx.schedule(() => {
+        stored.push(informer.store.get('default/a'));
+      }, 2);
+      rx.schedule(() => {
+        stored.push(informer.store.get('default/a'));
+        sub.unsubscribe();
+      }, relistAt + 1);
+    });
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toEqual(stored[0]);
+    expect(stored[1]).not.toBe(stored[0]);
   });
 
   it('sends Sync events only to subscribers whose resync period has elapsed', () => {

@@ -1,0 +1,130 @@
+/**
+ * Microbenchmark of the watch hot path without HTTP: a pre-serialised watch stream of ~5.6 KB Pods
+ * (bench/suite/podGenerator.ts, managedFields on), cut in 64 KiB chunks as the suite's server
+ * writes them, goes through each contender, side by side in one run, interleaved over the
+ * repetitions, medians reported:
+ *
+ *   raw       Buffer newline split + JSON.parse + Map.set (the suite's raw contender, the floor)
+ *   decode    the same split, decodeWatchLine(KubeObjectCodec) instead of JSON.parse
+ *   informer  splitLines -> decodeWatchLines -> sharedIndexInformer -> 1 subscriber (kube-rx's
+ *             whole watch path but the socket)
+ *
+ * `npx tsx --expose-gc bench/hotPath.ts [--events N] [--cache N] [--reps N] [--only NAME]`.
+ * For a CPU profile of one stage: `node --import tsx --expose-gc --cpu-prof bench/hotPath.ts --only informer`.
+ */
+import { parseArgs } from 'node:util';
+
+import { filter, firstValueFrom, of, Subject } from 'rxjs';
+
+import { sharedIndexInformer } from '../lib/informer/sharedIndexInformer.js';
+import { decodeWatchLine, decodeWatchLines } from '../lib/listwatch/decodeWatchLine.js';
+import type { ListPage } from '../lib/listwatch/ListerWatcher.js';
+import { type KubeObject, KubeObjectCodec } from '../lib/meta/KubeObject.js';
+import { metaNamespaceKeyFunc } from '../lib/meta/keyFunc.js';
+import { splitLines } from '../lib/listwatch/splitLines.js';
+import { fakeListerWatcher } from '../lib/testing/fakeListerWatcher.js';
+import { podAt, prng } from './suite/podGenerator.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '20000' },
+    cache: { type: 'string', default: '1000' },
+    reps: { type: 'string', default: '5' },
+    only: { type: 'string' },
+  },
+});
+const events = Number(values.events);
+const cacheSize = Number(values.cache);
+const reps = Number(values.reps);
+const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => undefined);
+
+const gen = { seed: 5, managedFields: true, namespaces: 100 };
+const initial: KubeObject[] = Array.from({ length: cacheSize }, (_, i) => podAt(gen, i, i + 1) as unknown as KubeObject);
+const rnd = prng(7);
+const stream = Buffer.from(
+  Array.from({ length: events }, (_, j) => {
+    const k = Math.floor(rnd() * cacheSize);
+    return `{"type":"MODIFIED","object":${JSON.stringify(podAt(gen, k, cacheSize + j + 1))}}\n`;
+  }).join(''),
+);
+const CHUNK = 64 * 1024;
+const chunks: Buffer[] = [];
+for (let off = 0; off < stream.length; off += CHUNK) chunks.push(Buffer.from(stream.subarray(off, off + CHUNK)));
+
+/** The raw contender's framing (bench/suite/contender.ts): concat the rest, indexOf(10), toString. */
+const rawSplit = (onLine: (line: string) => void): void => {
+  let rest: Buffer | undefined;
+  for (const chunk of chunks) {
+    const buf = rest === undefined ? chunk : Buffer.concat([rest, chunk]);
+    let start = 0;
+    for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+      if (nl > start) onLine(buf.toString('utf8', start, nl));
+      start = nl + 1;
+    }
+    rest = start < buf.length ? buf.subarray(start) : undefined;
+  }
+};
+
+/** ns per line of `run`. */
+const time = (run: () => void): number => {
+  gc();
+  const t0 = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - t0) / events;
+};
+
+const raw = (): number => {
+  const m = new Map<string, KubeObject>();
+  for (const o of initial) m.set(metaNamespaceKeyFunc(o), o);
+  return time(() => {
+    rawSplit((line) => {
+      const e = JSON.parse(line) as { type: string; object: KubeObject };
+      m.set(metaNamespaceKeyFunc(e.object), e.object);
+    });
+  });
+};
+
+const decode = (): number => {
+  const m = new Map<string, KubeObject>();
+  for (const o of initial) m.set(metaNamespaceKeyFunc(o), o);
+  return time(() => {
+    rawSplit((line) => {
+      const e = decodeWatchLine(KubeObjectCodec, line);
+      if (e._tag !== 'Modified') throw new Error(`unexpected ${e._tag}`);
+      m.set(metaNamespaceKeyFunc(e.object), e.object);
+    });
+  });
+};
+
+const informer = async (): Promise<number> => {
+  const feed = new Subject<Buffer>();
+  const page: ListPage<KubeObject> = { resourceVersion: String(cacheSize), items: initial, invalid: [] };
+  const lw = fakeListerWatcher<KubeObject>({
+    lists: [of(page)],
+    watches: [feed.pipe(splitLines(), decodeWatchLines(KubeObjectCodec))],
+  });
+  const inf = sharedIndexInformer(lw);
+  let count = 0;
+  const sub = inf.events$.subscribe(() => count++);
+  // a list of more than 1000 objects is delivered in batches on the scheduler
+  await firstValueFrom(inf.synced$.pipe(filter(Boolean)));
+  const ns = time(() => {
+    for (const chunk of chunks) feed.next(chunk);
+  });
+  sub.unsubscribe();
+  if (count !== cacheSize + events) throw new Error(`informer delivered ${count}`);
+  return ns;
+};
+
+const contenders = { raw, decode, informer } as const;
+const names = (Object.keys(contenders) as Array<keyof typeof contenders>).filter((n) => values.only === undefined || n === values.only);
+const samples = new Map<string, number[]>(names.map((n) => [n, []]));
+for (let r = 0; r < reps; r++) for (const n of names) samples.get(n)?.push(await contenders[n]());
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const floor = median(samples.get('raw') ?? []);
+console.table(
+  names.map((n) => {
+    const m = median(samples.get(n) ?? []);
+    return { stage: n, 'ns/event': Math.round(m), 'over raw': Number.isFinite(floor) ? Math.round(m - floor) : '', '× raw speed': Number.isFinite(floor) ? (floor / m).toFixed(3) : '' };
+  }),
+);

@@ -29,7 +29,7 @@ import { shardOf } from 'kube-rx';
 
 import { WIDGET_RESOURCE, widgetCrd } from '../../examples/widgetController.js';
 import { type ReconcileLogLine } from '../../examples/support.js';
-import { type Kube, startKube } from './harness.js';
+import { eventually, type Kube, startKube } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const LABEL = 'kube-rx.io/secret';
@@ -41,21 +41,6 @@ const timingArgs = ['--lease-duration-ms', String(LEASE_MS), '--renew-deadline-m
 
 const unique = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
-
-/** Polls `probe` (an API read) until it returns true; rejects after `ms` with `what` and the last error. */
-const eventually = async (what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}${last === undefined ? '' : ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})`}`);
-    await new Promise<void>((resolve) => setTimeout(resolve, 100));
-  }
-};
 
 interface Running {
   readonly identity: string;

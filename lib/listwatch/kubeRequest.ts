@@ -216,7 +216,7 @@ const decodeStatus = (body: Buffer): Status | undefined => {
  * The reason of a status code when the body is no `metav1.Status` (a proxy's page, an empty
  * body), as client-go's `apierrors.NewGenericServerResponse` names it.
  */
-const REASON_OF_CODE: Readonly<Record<number, string>> = {
+export const REASON_OF_CODE: Readonly<Record<number, string>> = {
   400: 'BadRequest',
   401: 'Unauthorized',
   403: 'Forbidden',

@@ -82,8 +82,13 @@ const withFastPath = <CS extends [t.Mixed, t.Mixed, ...t.Mixed[]], A>(
     codec.types,
   );
 
-/** The io-ts definition of {@link ObjectMetaCodec}. */
-const ObjectMetaIoTs = t.intersection([
+/**
+ * The plain io-ts definition of {@link ObjectMetaCodec}, without the fast path: what builds the
+ * errors of a refused object, and the oracle the fast path is property-tested against. Internal
+ * (not exported from the package).
+ * @internal
+ */
+export const ObjectMetaIoTs = t.intersection([
   t.type({ name: t.string }),
   t.partial({
     namespace: t.string,

@@ -1,8 +1,6 @@
 import { TLSSocket } from 'node:tls';
-
 import { firstValueFrom, lastValueFrom, type Observable, type Subscription, toArray } from 'rxjs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-
+import { describe, expect, it, vi } from 'vitest';
 import {
   type ApiResource,
   type KubeObject,
@@ -13,33 +11,11 @@ import {
 } from '../../lib/index.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import { parseRetryAfter } from '../../lib/listwatch/kubeRequest.js';
-import {
-  cm,
-  type Exchange,
-  httpServer,
-  httpsServer,
-  json,
-  kubeConfigFor,
-  line,
-  startWatch,
-  status,
-  tls,
-  TOKEN,
-  type TestServer,
-} from './testServer.js';
+import { closedAfterEach, cm, configMaps, type Exchange, httpServer, httpsServer, json, kubeConfigFor, line, startWatch, status, tls, TOKEN } from './testServer.js';
 
-const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const deployments: ApiResource = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true };
 
-const servers: TestServer[] = [];
-const track = async (p: Promise<TestServer>): Promise<TestServer> => {
-  const s = await p;
-  servers.push(s);
-  return s;
-};
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const track = closedAfterEach();
 
 /** Values of an Observable as they arrive, and how it ended. */
 interface Recording<A> {

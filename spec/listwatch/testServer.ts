@@ -6,6 +6,11 @@ import { createServer as createTlsServer, type ServerOptions } from 'node:https'
 import type { AddressInfo } from 'node:net';
 
 import { KubeConfig } from '@kubernetes/client-node';
+import { lastValueFrom, type Observable } from 'rxjs';
+import { afterEach } from 'vitest';
+
+import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
+import type { ListerWatcherError } from '../../lib/listwatch/ListerWatcherError.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
 
@@ -157,3 +162,40 @@ export const line = (type: string, object: unknown): string => `${JSON.stringify
 export const cm = (name: string, rv: string, ns = 'default'): { metadata: Record<string, string> } => ({
   metadata: { name, namespace: ns, resourceVersion: rv },
 });
+
+/** The core ConfigMap resource, as discovery would resolve it. */
+export const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+
+/** Anything a test starts and must close. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * Registers an `afterEach` (in the calling spec file) that closes every server handed to the
+ * returned `track`; `track` gives back what it was given (a server, or a promise of one).
+ */
+export const closedAfterEach = (): { <S extends Closable>(s: Promise<S>): Promise<S>; <S extends Closable>(s: S): S } => {
+  const open: Closable[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  function track<S extends Closable>(s: Promise<S>): Promise<S>;
+  function track<S extends Closable>(s: S): S;
+  function track<S extends Closable>(s: S | Promise<S>): S | Promise<S> {
+    if (s instanceof Promise) return s.then((x) => track(x));
+    open.push(s);
+    return s;
+  }
+  return track;
+};
+
+/** The error `o` ends with (typed as the ListerWatcher's by default); rejects when it completes. */
+export const errorOf = async <E = ListerWatcherError>(o: Observable<unknown>): Promise<E> => {
+  try {
+    await lastValueFrom(o);
+  } catch (e: unknown) {
+    return e as E;
+  }
+  throw new Error('expected an error');
+};

@@ -1,38 +1,17 @@
 // Oversized input is bounded by a configurable limit with a clear, typed error, over real HTTP;
 // nothing is lost: the reflector recovers per its rules once the answer fits.
-import { filter, firstValueFrom, lastValueFrom, type Observable, take, tap, timeout, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { filter, firstValueFrom, lastValueFrom, take, tap, timeout, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 
 import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
-import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { resolveResource } from '../../lib/listwatch/discovery.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
-import type { ListerWatcherError } from '../../lib/listwatch/ListerWatcherError.js';
 import { BODY_TOO_LARGE } from '../../lib/listwatch/kubeRequest.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../lib/listwatch/splitLines.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
-import { cm, type Exchange, httpServer, json, kubeConfigFor, line, startWatch, status, type TestServer } from '../listwatch/testServer.js';
+import { closedAfterEach, cm, configMaps, errorOf, type Exchange, httpServer, json, kubeConfigFor, line, startWatch, status } from '../listwatch/testServer.js';
 
-const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-
-const servers: TestServer[] = [];
-const track = async (p: Promise<TestServer>): Promise<TestServer> => {
-  const s = await p;
-  servers.push(s);
-  return s;
-};
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-const errorOf = async <A>(o: Observable<A>): Promise<ListerWatcherError> => {
-  try {
-    await lastValueFrom(o);
-  } catch (e: unknown) {
-    return e as ListerWatcherError;
-  }
-  throw new Error('expected an error');
-};
+const track = closedAfterEach();
 
 const bigList = (n: number): unknown => ({
   kind: 'ConfigMapList',

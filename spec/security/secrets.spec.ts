@@ -2,21 +2,18 @@
 // certificates) never appear in an error, its cause, its JSON or inspect rendering, or in an
 // informer's status$ / problems$ values.
 import { KubeConfig } from '@kubernetes/client-node';
-import { firstValueFrom, lastValueFrom, type Observable, take, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 
 import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
 import type { InformerProblem, InformerStatus } from '../../lib/informer/InformerStatus.js';
-import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { resolveResource } from '../../lib/listwatch/discovery.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import { isForbidden, isUnauthorized, type ListerWatcherError } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
-import { type Exchange, httpServer, httpsServer, json, kubeConfigFor, status, tls, type TestServer } from '../listwatch/testServer.js';
+import { closedAfterEach, configMaps, errorOf, type Exchange, httpServer, httpsServer, json, kubeConfigFor, status, type TestServer, tls } from '../listwatch/testServer.js';
 import { expectNoSecrets, pemPieces, renderAll } from './leaks.js';
-
-const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 
 const ADMIN = 'admin-token-a8f3e1c7d9b24f6e';
 const NOBODY = 'forbidden-token-5c2e9a7b1d3f48e0';
@@ -27,14 +24,7 @@ const KEY_MATERIAL = [...pemPieces(tls.clientKey), ...pemPieces(tls.serverKey)];
 const CERT_MATERIAL = pemPieces(tls.clientCert);
 const ALL_SECRETS = [ADMIN, NOBODY, WRONG, PASSWORD, EXEC_TOKEN, Buffer.from(`alice:${PASSWORD}`).toString('base64'), ...KEY_MATERIAL, ...CERT_MATERIAL];
 
-const servers: Array<{ close(): Promise<void> }> = [];
-const track = <S extends { close(): Promise<void> }>(s: S): S => {
-  servers.push(s);
-  return s;
-};
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const track = closedAfterEach();
 
 const embedded = async (): Promise<EmbeddedApiServer> =>
   track(await startApiServer({ tokens: { [ADMIN]: 'admin', [NOBODY]: 'forbidden' } }));
@@ -52,14 +42,6 @@ const kubeConfigWith = (server: EmbeddedApiServer, user: Record<string, unknown>
 };
 
 /** How a ListerWatcher Observable ended: its error (it must not complete). */
-const errorOf = async <A>(o: Observable<A>): Promise<unknown> => {
-  try {
-    await lastValueFrom(o);
-  } catch (e: unknown) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
 
 /** Runs an informer until it reported `n` problems; returns everything status$ and problems$ said. */
 const observeInformer = async (kubeConfig: KubeConfig, n = 3): Promise<{ problems: InformerProblem[]; statuses: InformerStatus[] }> => {
@@ -128,7 +110,7 @@ describe('secrets never leak', () => {
     const kc = kubeConfigWith(server, { certData: tls.clientCert.toString('base64'), keyData: tls.serverKey.toString('base64') });
     const error = await errorOf(httpListerWatcher({ kubeConfig: kc, resource: configMaps }).list({}));
     expect(error).toMatchObject({ _tag: 'TransportError', code: 'ERR_OSSL_X509_KEY_VALUES_MISMATCH' });
-    expect((error as ListerWatcherError).message).toMatch(/client certificate or key of the kubeconfig/);
+    expect((error).message).toMatch(/client certificate or key of the kubeconfig/);
     expectNoSecrets([error], ALL_SECRETS);
   });
 
@@ -138,7 +120,7 @@ describe('secrets never leak', () => {
     const exec = { command: process.execPath, args: ['-e', `process.stdout.write(${JSON.stringify(output)})`], apiVersion: 'client.authentication.k8s.io/v1' };
     const error = await errorOf(httpListerWatcher({ kubeConfig: kubeConfigWith(server, { exec }), resource: configMaps }).list({}));
     expect(error).toMatchObject({ _tag: 'TransportError', code: 'EKUBECONFIG' });
-    expect((error as ListerWatcherError).message).toMatch(/credential plugin printed something that is not JSON/);
+    expect((error).message).toMatch(/credential plugin printed something that is not JSON/);
     expectNoSecrets([error], ALL_SECRETS);
   });
 
@@ -163,7 +145,7 @@ describe('secrets never leak', () => {
       const watchError = await errorOf(lw.watch({ resourceVersion: '1', allowWatchBookmarks: true }));
       for (const e of [listError, watchError]) {
         expect(e).toMatchObject({ _tag: 'HttpError', code });
-        expect((e as ListerWatcherError).message).toContain('rejected credentials: Bearer [REDACTED]');
+        expect((e).message).toContain('rejected credentials: Bearer [REDACTED]');
       }
       expectNoSecrets([listError, watchError], ALL_SECRETS);
     });
@@ -178,7 +160,7 @@ describe('secrets never leak', () => {
         currentContext: 'c',
       });
       const error = await errorOf(httpListerWatcher({ kubeConfig: kc, resource: configMaps }).list({}));
-      expect((error as ListerWatcherError).message).toContain('rejected credentials: Basic [REDACTED]');
+      expect((error).message).toContain('rejected credentials: Basic [REDACTED]');
       expectNoSecrets([error], ALL_SECRETS);
     });
 
@@ -194,7 +176,7 @@ describe('secrets never leak', () => {
         currentContext: 'c',
       });
       const error = await errorOf(httpListerWatcher({ kubeConfig: kc, resource: configMaps }).list({}));
-      expect((error as ListerWatcherError).message).toContain('Bearer [REDACTED]');
+      expect((error).message).toContain('Bearer [REDACTED]');
       expectNoSecrets([error], ALL_SECRETS);
     });
   });

@@ -1,36 +1,16 @@
 // TLS verification is on by default; a failure says why and how to fix it; turning verification
 // off (insecure-skip-tls-verify, or plain http:) is loud: one process warning per server.
 import { KubeConfig } from '@kubernetes/client-node';
-import { lastValueFrom, type Observable } from 'rxjs';
+import { lastValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
-import type { ListerWatcherError } from '../../lib/listwatch/ListerWatcherError.js';
 import { INSECURE_TLS_WARNING } from '../../lib/listwatch/transportSecurity.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
-import { httpServer, httpsServer, json, kubeConfigFor, tls, TOKEN } from '../listwatch/testServer.js';
+import { closedAfterEach, configMaps, errorOf, httpServer, httpsServer, json, kubeConfigFor, tls, TOKEN } from '../listwatch/testServer.js';
 import { expectNoSecrets } from './leaks.js';
 
-const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-
-const servers: Array<{ close(): Promise<void> }> = [];
-const track = <S extends { close(): Promise<void> }>(s: S): S => {
-  servers.push(s);
-  return s;
-};
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-const errorOf = async <A>(o: Observable<A>): Promise<ListerWatcherError> => {
-  try {
-    await lastValueFrom(o);
-  } catch (e: unknown) {
-    return e as ListerWatcherError;
-  }
-  throw new Error('expected an error');
-};
+const track = closedAfterEach();
 
 /** The embedded server's kubeconfig with its cluster entry changed. */
 const kubeConfigOf = (server: EmbeddedApiServer, cluster: Record<string, unknown>): KubeConfig => {

@@ -1,22 +1,12 @@
 import type { Status } from '../../codec/Status.js';
+import { REASON_OF_CODE } from '../../listwatch/kubeRequest.js';
 
-/** The `reason` kube-apiserver puts in a `Status` for each HTTP code it answers with. */
-const REASONS: Readonly<Record<number, string>> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  409: 'Conflict',
-  410: 'Expired',
-  413: 'RequestEntityTooLarge',
-  415: 'UnsupportedMediaType',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
+/**
+ * The `reason` kube-apiserver puts in a `Status` for each HTTP code it answers with: the names
+ * client-go gives bare status codes, except that the server's `410` says `Expired` (an expired
+ * resourceVersion or continue token).
+ */
+const REASONS: Readonly<Record<number, string>> = { ...REASON_OF_CODE, 410: 'Expired' };
 
 /**
  * The `reason` of a failure `Status` for an HTTP code, as kube-apiserver's `apierrors` constructors

@@ -37,6 +37,7 @@ import {
   sharedIndexInformer,
 } from 'kube-rx';
 
+import { prng } from '../../bench/suite/podGenerator.js';
 import { checkInvariants, recordEvents, type Write } from '../helpers/informerInvariants.js';
 import { until } from '../helpers/until.js';
 import { eventually, type Kube, startKube, startTcpProxy } from './harness.js';
@@ -53,18 +54,6 @@ const MAX_LIVE_PER_WORKER = 12;
 /** The delay before a write refused by the server (or by a closed port) is sent again. */
 const RETRY_MS = 100;
 const CONFIGMAPS: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-
-/** mulberry32: a small seeded PRNG with values in [0, 1). */
-const seeded = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const kubeConfigFrom = (file: string): KubeConfig => {
   const kc = new KubeConfig();
@@ -287,7 +276,7 @@ const startTraffic = (kube: Kube, kubeConfig: KubeConfig, namespace: string): Tr
   };
 
   const writer = async (id: number): Promise<void> => {
-    const random = seeded(SEED * 1_000 + id);
+    const random = prng(SEED * 1_000 + id);
     const live: { name: string; resourceVersion: string }[] = [];
     let created = 0;
     let seq = 0;

@@ -34,12 +34,15 @@ const quick = flags.quick;
 const reps = flags.reps === undefined ? (quick ? 3 : 5) : Number(flags.reps);
 const suffix = quick ? '-quick' : '';
 const resultsDir = new URL('./results/', import.meta.url);
-const execArgv = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192'];
+// the loopback server is plain http: the one-time KUBE_RX_INSECURE_TLS warning would print in every run
+const execArgv = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', '--disable-warning=KUBE_RX_INSECURE_TLS'];
 
 interface Variant {
   readonly contender: Contender;
   readonly listMode: ListMode;
   readonly subscribers: number;
+  /** kube-rx only: the cache indexed by namespace and by the `app` label. */
+  readonly indexes: boolean;
 }
 type Kind = 'sync' | 'watch' | 'relist' | 'latency';
 interface Scenario {
@@ -48,21 +51,26 @@ interface Scenario {
   readonly title: string;
   readonly server: ServerConfig;
   readonly variants: readonly Variant[];
+  /** Fewer repetitions than the suite's (a scenario whose runs take long). */
+  readonly maxReps?: number;
 }
 
-const v = (contender: Contender, listMode: ListMode, subscribers = 1): Variant => ({ contender, listMode, subscribers });
-const variantId = (x: Variant): string => `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}`;
+const v = (contender: Contender, listMode: ListMode, subscribers = 1, indexes = false): Variant => ({ contender, listMode, subscribers, indexes });
+const variantId = (x: Variant): string => `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}${x.indexes ? '/idx' : ''}`;
+const contenderLabel = (x: Variant): string => `${x.contender}${x.indexes ? ' + 2 indexes' : ''}`;
 const syncVariants = [
   v('raw', 'list'), v('kube-rx', 'list'), v('client-node', 'list'),
-  v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page'),
+  v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page'), v('kube-rx', 'page', 1, true),
   v('raw', 'stream'), v('kube-rx', 'stream'),
 ];
 const server = (objects: number, events: number): ServerConfig => ({ objects, events, managedFields: true, seed: 5 });
 const k = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
 
-const syncScenario = (n: number): Scenario => ({
+const syncScenario = (n: number, maxReps?: number): Scenario => ({
   id: `sync-${k(n)}`, kind: 'sync', title: `initial sync of ${k(n)} pods`, server: server(n, 0), variants: syncVariants,
+  ...(maxReps === undefined ? {} : { maxReps }),
 });
+// fan-out: `fanout` subscribers each, and the last one again with 2 indexes
 const watchScenario = (cache: number, events: number, listMode: ListMode, fanout: readonly number[]): Scenario => ({
   id: `watch-${k(cache)}`,
   kind: 'watch',
@@ -71,6 +79,7 @@ const watchScenario = (cache: number, events: number, listMode: ListMode, fanout
   variants: [
     v('raw', listMode), v('kube-rx', listMode), v('client-node', listMode),
     ...fanout.map((n) => v('kube-rx', listMode, n)),
+    ...fanout.slice(-1).map((n) => v('kube-rx', listMode, n, true)),
   ],
 });
 
@@ -91,14 +100,15 @@ const latencyScenario = (rate: number, events: number): Scenario => ({
   variants: [v('raw', 'list'), v('kube-rx', 'list'), v('client-node', 'list')],
 });
 
-// the 100k cache is listed in pages: a whole 100k LIST (~570 MB) is longer than V8's longest string
+// the 100k cache is listed in pages (a whole LIST of 100k is covered by sync-150k). At 150k a whole
+// LIST (~820 MiB) is longer than V8's longest string: raw and client-node fail with RangeError
 const scenarios: Scenario[] = quick
   ? [
       syncScenario(10_000), watchScenario(1_000, 15_000, 'list', []), watchScenario(10_000, 15_000, 'page', [16]),
       relistScenario(5_000), latencyScenario(2_000, 3_000),
     ]
   : [
-      syncScenario(10_000), syncScenario(50_000),
+      syncScenario(10_000), syncScenario(50_000), syncScenario(150_000, 3),
       watchScenario(1_000, 100_000, 'list', []), watchScenario(10_000, 100_000, 'page', [4, 16]),
       watchScenario(100_000, 100_000, 'page', []),
       relistScenario(10_000), relistScenario(50_000),
@@ -188,11 +198,11 @@ for (const sc of scenarios.filter((s) => flags.only === undefined || s.id.starts
   const { child, ready } = await startServer(sc.server);
   console.log(`${sc.id}: ${sc.title} (LIST ${(ready.listBytes / 2 ** 20).toFixed(0)} MiB, events ${(ready.eventBytes / 2 ** 20).toFixed(0)} MiB, built in ${ready.buildMs.toFixed(0)} ms)`);
   const vrs: VariantResult[] = sc.variants.map((x) => ({ ...x, id: variantId(x), samples: [], medians: {} as Medians, errors: [] }));
-  for (let r = 0; r < reps; r++) {
+  for (let r = 0; r < Math.min(reps, sc.maxReps ?? reps); r++) {
     for (const vr of vrs) {
       const config: RunConfig = {
         contender: vr.contender, port: ready.port, objects: sc.server.objects, events: sc.server.events,
-        listMode: vr.listMode, pageSize: 500, subscribers: vr.subscribers,
+        listMode: vr.listMode, pageSize: 500, subscribers: vr.subscribers, ...(vr.indexes ? { indexes: true } : {}),
         ...(sc.kind === 'relist' ? { relist: true } : {}), ...(sc.kind === 'latency' ? { latency: true } : {}),
       };
       // client-node 1.4 aborts each watch after 30 s (research/performance.md §1): the watch phases
@@ -232,7 +242,8 @@ interface Target {
 }
 const targets: Target[] = [];
 const syncs = results.filter((s) => s.kind === 'sync');
-const biggestSync = syncs.at(-1);
+// the issue's event-loop target is for 50k; the largest sync short of it otherwise (--quick)
+const loopSync = syncs.find((s) => s.id === 'sync-50k') ?? syncs.filter((s) => s.server.objects <= 50_000).at(-1);
 for (const sc of syncs) {
   for (const mode of ['list', 'page', 'stream'] as const) {
     const ratio = med(sc, `kube-rx/${mode}`, 'syncMs') / med(sc, `raw/${mode}`, 'syncMs');
@@ -247,10 +258,19 @@ for (const sc of syncs) {
     if (Number.isFinite(ratio)) targets.push({ target: 'heap per object / raw Map', scenario: `${sc.id} ${mode}`, value: ratio, limit: '<= 1.1', met: ratio <= 1.1 });
   }
 }
-if (biggestSync !== undefined) {
+for (const sc of syncs) {
+  const perIndex = (med(sc, 'kube-rx/page/idx', 'heapBytesPerObject') - med(sc, 'kube-rx/page', 'heapBytesPerObject')) / 2;
+  if (Number.isFinite(perIndex)) targets.push({ target: 'heap per object per extra index (B)', scenario: `${sc.id} page`, value: perIndex, limit: '<= 1024', met: perIndex <= 1024 });
+  // the whole LIST must decode at any size: no RangeError, no failed run
+  const whole = find(sc, 'kube-rx/list');
+  if (sc.server.objects >= 150_000 && whole !== undefined) {
+    targets.push({ target: 'whole-LIST runs without an error', scenario: `${sc.id} list`, value: whole.samples.length - whole.errors.length, limit: `= ${whole.samples.length}`, met: whole.errors.length === 0 && whole.samples.length > 0 });
+  }
+}
+if (loopSync !== undefined) {
   for (const mode of ['list', 'page', 'stream'] as const) {
-    const p99 = med(biggestSync, `kube-rx/${mode}`, 'eldP99Ms');
-    if (Number.isFinite(p99)) targets.push({ target: 'event-loop delay p99 while syncing (ms)', scenario: `${biggestSync.id} ${mode}`, value: p99, limit: '< 50', met: p99 < 50 });
+    const p99 = med(loopSync, `kube-rx/${mode}`, 'eldP99Ms');
+    if (Number.isFinite(p99)) targets.push({ target: 'event-loop delay p99 while syncing (ms)', scenario: `${loopSync.id} ${mode}`, value: p99, limit: '< 50', met: p99 < 50 });
   }
 }
 for (const sc of results.filter((s) => s.kind === 'watch')) {
@@ -277,7 +297,7 @@ for (const sc of results) {
     md.push(table(
       ['contender', 'list mode', 'sync ms', '× raw', 'CPU ms / 1k obj', 'GC ms', 'heap B / obj', 'peak RSS MB', 'loop delay p99 ms', 'loop delay max ms', 'failed runs'],
       sc.variants.map((x) => [
-        x.contender, x.listMode, f0(x.medians.syncMs), f2(x.medians.syncMs / med(sc, `raw/${x.listMode}`, 'syncMs')),
+        contenderLabel(x), x.listMode, f0(x.medians.syncMs), f2(x.medians.syncMs / med(sc, `raw/${x.listMode}`, 'syncMs')),
         f1(x.medians.syncCpuMsPer1k), f0(x.medians.syncGcMs), f0(x.medians.heapBytesPerObject), f0(x.medians.peakRssMb),
         f1(x.medians.eldP99Ms), f1(x.medians.eldMaxMs), `${x.errors.length}/${x.samples.length}`,
       ]),
@@ -303,7 +323,7 @@ for (const sc of results) {
     md.push(table(
       ['contender', 'subscribers', 'events/s', '× raw', 'CPU ms / 1k ev', 'GC ms (watch)', 'heap B / obj', 'peak RSS MB', 'sync ms', 'failed runs'],
       sc.variants.map((x) => [
-        x.contender, String(x.subscribers), f0(x.medians.eventsPerSec), f2(x.medians.eventsPerSec / med(sc, `raw/${x.listMode}`, 'eventsPerSec')),
+        contenderLabel(x), String(x.subscribers), f0(x.medians.eventsPerSec), f2(x.medians.eventsPerSec / med(sc, `raw/${x.listMode}`, 'eventsPerSec')),
         f1(x.medians.watchCpuMsPer1k), f0(x.medians.watchGcMs), f0(x.medians.heapBytesPerObject), f0(x.medians.peakRssMb),
         f0(x.medians.syncMs), `${x.errors.length}/${x.samples.length}`,
       ]),

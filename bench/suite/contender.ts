@@ -45,6 +45,8 @@ export interface RunConfig {
   readonly relist?: boolean;
   /** The server paces and stamps the events: measure the delay from send to subscriber. */
   readonly latency?: boolean;
+  /** kube-rx only: index the cache by namespace and by the `app` label (2 indexes). */
+  readonly indexes?: boolean;
 }
 
 export interface RunResult {
@@ -217,7 +219,10 @@ const kubeConfig = (cn: ClientNode): KubeConfig => {
   return kc;
 };
 
-const runKubeRx = async ([cn, { httpListerWatcher, sharedIndexInformer }, { filter, firstValueFrom, take }]: [ClientNode, KubeRx, Rx], probe: Probe): Promise<() => number> => {
+const runKubeRx = async (
+  [cn, { httpListerWatcher, labelIndexFunc, metaNamespaceIndexFunc, NamespaceIndex, sharedIndexInformer }, { filter, firstValueFrom, take }]: [ClientNode, KubeRx, Rx],
+  probe: Probe,
+): Promise<() => number> => {
   const lw = httpListerWatcher<KubeObject>({
     kubeConfig: kubeConfig(cn),
     resource: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
@@ -225,6 +230,7 @@ const runKubeRx = async ([cn, { httpListerWatcher, sharedIndexInformer }, { filt
   const informer = sharedIndexInformer(lw, {
     pageSize: config.listMode === 'page' ? config.pageSize : 0,
     initialList: config.listMode === 'stream' ? 'stream' : 'list',
+    ...(config.indexes === true ? { indexers: { [NamespaceIndex]: metaNamespaceIndexFunc, app: labelIndexFunc('app') } } : {}),
   });
   for (let s = 0; s < config.subscribers; s++) {
     const first = s === 0;

@@ -15,8 +15,11 @@ const ListEnvelopeCodec = t.type({
   items: t.union([t.array(t.unknown), t.null]),
 });
 
-/** `decodeObject`, with a codec that throws (a buggy custom type) reported as a failure. */
-const safeDecode = <T>(codec: t.Decoder<unknown, T>, raw: unknown): Either<DecodeFailure, T> => {
+/**
+ * Decodes one element of a list's `items` with `codec` (`decodeObject` with source `list`); a
+ * codec that throws (a buggy custom type) is reported as a failure of that item.
+ */
+export const decodeListItem = <T>(codec: t.Decoder<unknown, T>, raw: unknown): Either<DecodeFailure, T> => {
   try {
     return decodeObject(codec, raw, 'list');
   } catch (e: unknown) {
@@ -60,7 +63,7 @@ export const decodeListBody = <T>(codec: t.Decoder<unknown, T>, body: unknown): 
   const invalid: DecodeFailure[] = [];
   if (rawItems !== null) {
     for (const raw of rawItems) {
-      const decoded = safeDecode(codec, raw);
+      const decoded = decodeListItem(codec, raw);
       if (isRight(decoded)) items.push(decoded.right);
       else invalid.push(decoded.left);
     }
@@ -72,36 +75,4 @@ export const decodeListBody = <T>(codec: t.Decoder<unknown, T>, body: unknown): 
     items,
     invalid,
   });
-};
-
-/**
- * Decodes the raw bytes of one LIST response body into a {@link ListPage}: UTF-8, `JSON.parse`,
- * then {@link decodeListBody}. Never throws: bytes that are not JSON give `Left` with a
- * `DecodeFailure` carrying the parser's message, and so does a body that is not a list.
- *
- * Maps to client-go's `runtime.Decode` of a LIST response (`rest.Result.Into`).
- *
- * ```
- * '{"metadata":{"resourceVersion":"5"},"items":[]}'  -> Right({ resourceVersion: '5', items: [], invalid: [] })
- * '{"items": ['                                       -> Left(DecodeFailure: JSON syntax error)
- * ```
- *
- * @example
- * ```ts
- * import { decodeListBytes, KubeObjectCodec } from 'kube-rx';
- * decodeListBytes(KubeObjectCodec, Buffer.from('{"metadata":{},"items":null}'));
- * // Right({ resourceVersion: '', items: [], invalid: [] })
- * ```
- * @category listwatch
- * @since 0.2.0
- */
-export const decodeListBytes = <T>(codec: t.Decoder<unknown, T>, body: Uint8Array): Either<DecodeFailure, ListPage<T>> => {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e: unknown) {
-    return left(decodeFailure('list', text, [`the body is not JSON: ${e instanceof Error ? e.message : String(e)}`]));
-  }
-  return decodeListBody(codec, json);
 };

@@ -1,25 +1,14 @@
-import { constants } from 'node:buffer';
-
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { catchError, concatMap, Observable, of } from 'rxjs';
+import { catchError, Observable } from 'rxjs';
 
 import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
 import { type ApiResource, collectionPath } from './ApiResource.js';
-import { decodeListBytes } from './decodeListBody.js';
 import { decodeWatchLines } from './decodeWatchLine.js';
 import type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
-import { httpError, type ListerWatcherError, transportError } from './ListerWatcherError.js';
-import {
-  BODY_TOO_LARGE,
-  httpErrorOf,
-  isSuccessStatus,
-  type KubeConfigLike,
-  kubeGet,
-  type KubeRequest,
-  type KubeResponse,
-  kubeStream,
-} from './kubeRequest.js';
+import { httpError, transportError } from './ListerWatcherError.js';
+import { BODY_TOO_LARGE, type KubeConfigLike, type KubeRequest, kubeStream } from './kubeRequest.js';
+import { listBodyDecoder } from './listBodyDecoder.js';
 import { DEFAULT_MAX_LINE_BYTES, type LineTooLong, splitLines } from './splitLines.js';
 
 /**
@@ -79,12 +68,12 @@ export interface HttpListerWatcherConfig<T> {
    */
   readonly maxLineBytes?: number;
   /**
-   * Largest accepted LIST response (one page) in bytes; a larger one is not buffered whole: the
-   * request is destroyed and the list errors with `TransportError` `EBODYTOOLARGE`, whose message
-   * suggests a smaller page size. Lists, unlike objects, have no server-side bound (a LIST at
-   * resourceVersion 0 served from the watch cache may even ignore `limit`). Default, and maximum:
-   * the longest string V8 can hold (`buffer.constants.MAX_STRING_LENGTH`, about 512 MiB on 64-bit),
-   * since a longer body could not be decoded at all.
+   * Largest accepted LIST response (one page) in bytes; past it the request is destroyed and the
+   * list errors with `TransportError` `EBODYTOOLARGE`, whose message suggests a smaller page size.
+   * Lists, unlike objects, have no server-side bound (a LIST at resourceVersion 0 served from the
+   * watch cache may even ignore `limit`). The body is decoded as it streams in, item by item
+   * ({@link listBodyDecoder}), so no limit follows from V8's longest string; each item is bounded
+   * by `maxLineBytes`. Default: no limit, as in client-go (the objects are cached anyway).
    */
   readonly maxListBytes?: number;
   /** `User-Agent` header. Default `kube-rx`. */
@@ -95,9 +84,6 @@ const DEFAULT_IDLE_MS = 330_000;
 
 /** Code of the `TransportError` a watch errors with when one line exceeds `maxLineBytes`. */
 const LINE_TOO_LONG = 'ELINETOOLONG';
-
-/** The largest LIST body that can be decoded: `Buffer.toString` refuses longer strings. */
-const MAX_LIST_BYTES = constants.MAX_STRING_LENGTH;
 
 const isLineTooLong = (e: unknown): e is LineTooLong =>
   typeof e === 'object' && e !== null && '_tag' in e && e._tag === 'LineTooLong';
@@ -147,41 +133,56 @@ const failed = <A>(error: unknown): Observable<A> =>
     subscriber.error(error);
   });
 
-/** A LIST response: 2xx → parse and decode the page; else → `HttpError`. */
-const pageOf = <T>(
+/**
+ * One LIST request, decoded as its body streams in ({@link listBodyDecoder}): a 2xx answer emits
+ * its page and completes; another status errors with the `HttpError` of `kubeStream`; a body that
+ * is no list errors with an `HttpError` `InvalidBody`; a body over `maxListBytes`, or one item
+ * over `maxItemBytes`, destroys the request and errors with `TransportError` `EBODYTOOLARGE`.
+ */
+const listRequest = <T>(
   request: KubeRequest,
   codec: t.Decoder<unknown, T>,
-  response: KubeResponse,
-): Observable<ListPage<T>> => {
-  if (!isSuccessStatus(response.statusCode)) return failed(httpErrorOf(request, response));
-  // cannot meet a string too long for V8: the body is at most MAX_LIST_BYTES
-  const page = decodeListBytes(codec, response.body);
-  if (isLeft(page)) {
-    return failed(
-      httpError(request.verb, request.resource, response.statusCode, {
-        reason: 'InvalidBody',
-        message: `${request.verb} ${request.resource}: the response is not a list: ${page.left.errors.join('; ')}`,
-      }),
-    );
-  }
-  return of(page.right);
-};
-
-/** A LIST body over `maxListBytes`: the same `TransportError`, with what to do about it. */
-const listTooLarge =
-  (request: KubeRequest, maxListBytes: number) =>
-  (e: unknown): Observable<never> =>
-    failed(
-      typeof e === 'object' && e !== null && (e as Partial<ListerWatcherError>).code === BODY_TOO_LARGE
-        ? transportError(
-            'list',
-            request.resource,
-            `list ${request.resource}: the response is larger than maxListBytes (${maxListBytes} bytes), so it was not read: ` +
+  maxListBytes: number,
+  maxItemBytes: number,
+): Observable<ListPage<T>> =>
+  new Observable<ListPage<T>>((subscriber) => {
+    const decoder = listBodyDecoder(codec, { maxItemBytes });
+    const tooLarge = (what: string): void => {
+      subscriber.error(transportError('list', request.resource, `list ${request.resource}: ${what}`, BODY_TOO_LARGE));
+    };
+    const bounded = Number.isFinite(maxListBytes) ? { ...request, maxBodyBytes: maxListBytes } : request;
+    return kubeStream(bounded).subscribe({
+      next: (chunk) => {
+        if (!decoder.write(chunk)) {
+          tooLarge(`an object of the response is larger than maxLineBytes (${maxItemBytes} bytes; ${decoder.oversized() ?? 0} seen), so it was not read`);
+        }
+      },
+      error: (e: unknown) => {
+        if (typeof e === 'object' && e !== null && (e as { code?: unknown }).code === BODY_TOO_LARGE) {
+          tooLarge(
+            `the response is larger than maxListBytes (${maxListBytes} bytes), so it was not read: ` +
               "ask for smaller pages (the reflector's pageSize, default 500), use initialList: 'stream', or raise maxListBytes",
-            BODY_TOO_LARGE,
-          )
-        : e,
-    );
+          );
+        } else {
+          subscriber.error(e);
+        }
+      },
+      complete: () => {
+        const page = decoder.end();
+        if (isLeft(page)) {
+          subscriber.error(
+            httpError(request.verb, request.resource, 200, {
+              reason: 'InvalidBody',
+              message: `${request.verb} ${request.resource}: the response is not a list: ${page.left.errors.join('; ')}`,
+            }),
+          );
+          return;
+        }
+        subscriber.next(page.right);
+        subscriber.complete();
+      },
+    });
+  });
 
 /**
  * A {@link ListerWatcher} over HTTP for any resource: LIST pages and WATCH streams straight from
@@ -251,7 +252,7 @@ const listTooLarge =
 export const httpListerWatcher = <T extends KubeObject>(config: HttpListerWatcherConfig<T>): ListerWatcher<T> => {
   const { kubeConfig, resource, namespace, labelSelector, fieldSelector, watchIdleTimeoutMs, userAgent } = config;
   const maxLineBytes = config.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const maxListBytes = Math.min(config.maxListBytes ?? MAX_LIST_BYTES, MAX_LIST_BYTES);
+  const maxListBytes = config.maxListBytes ?? Number.POSITIVE_INFINITY;
   // KubeObjectCodec decodes to KubeObject; T defaults to it when no codec is given.
   const codec = config.codec ?? (KubeObjectCodec as unknown as t.Decoder<unknown, T>);
   const label = resourceLabel(resource);
@@ -275,10 +276,7 @@ export const httpListerWatcher = <T extends KubeObject>(config: HttpListerWatche
   return {
     list: (options: ListOptions): Observable<ListPage<T>> => {
       const request = requestFor('list', listQuery(options, labelSelector, fieldSelector), watchIdleTimeoutMs ?? DEFAULT_IDLE_MS);
-      return kubeGet({ ...request, maxBodyBytes: maxListBytes }).pipe(
-        catchError(listTooLarge(request, maxListBytes)),
-        concatMap((response) => pageOf(request, codec, response)),
-      );
+      return listRequest(request, codec, maxListBytes, maxLineBytes);
     },
     watch: (options: WatchOptions): Observable<WatchEvent<T>> => {
       const idle =

@@ -1,5 +1,6 @@
 export { type ApiResource, collectionPath } from './ApiResource.js';
-export { decodeListBody, decodeListBytes } from './decodeListBody.js';
+export { decodeListBody } from './decodeListBody.js';
+export { decodeListBytes, type ListBodyDecoder, listBodyDecoder, type ListBodyDecoderOptions } from './listBodyDecoder.js';
 export { type ResolveResourceConfig, type ResolveResourceError, resolveResource } from './discovery.js';
 export { httpListerWatcher, type HttpListerWatcherConfig } from './httpListerWatcher.js';
 export {

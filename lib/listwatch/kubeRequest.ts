@@ -81,7 +81,7 @@ export interface KubeRequest {
    */
   readonly operation?: string;
   /**
-   * Largest accepted response body in bytes ({@link kubeGet} only): a `Content-Length` over it,
+   * Largest accepted response body in bytes ({@link kubeGet} and {@link kubeStream}): a `Content-Length` over it,
    * or as many bytes received, destroys the request and errors with a `TransportError` with code
    * `'EBODYTOOLARGE'`. Absent: no limit.
    */
@@ -331,6 +331,11 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
   const alive = (): void => {
     watchdog?.refresh();
   };
+  const { maxBodyBytes } = request;
+  let received = 0;
+  const tooLarge = (seen: string): void => {
+    failWith(fail(request, `the response body exceeds maxBodyBytes (${maxBodyBytes ?? 0} bytes; ${seen})`, BODY_TOO_LARGE));
+  };
 
   const cluster = request.kubeConfig.getCurrentCluster();
   let url: URL | undefined;
@@ -376,6 +381,8 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
       alive();
       res.on('data', (chunk: Buffer) => {
         alive();
+        received += chunk.length;
+        if (maxBodyBytes !== undefined && received > maxBodyBytes) tooLarge(`${received} received`);
         if (!finished && !closed) on.data(chunk);
       });
       res.on('end', () => {
@@ -390,6 +397,8 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
       res.on('close', () => {
         failWith(fail(request, 'connection closed before the response ended', 'ECONNRESET'));
       });
+      const declared = Number(res.headers['content-length']);
+      if (maxBodyBytes !== undefined && declared > maxBodyBytes) tooLarge(`Content-Length ${declared}`);
       if (!finished && !closed) on.response(res);
     });
     req.end(payload);
@@ -451,24 +460,12 @@ const isSuccess = (statusCode: number): boolean => statusCode >= 200 && statusCo
 export const kubeGet = (request: KubeRequest): Observable<KubeResponse> =>
   new Observable<KubeResponse>((subscriber) => {
     const chunks: Buffer[] = [];
-    let received = 0;
     let head: IncomingMessage | undefined;
-    const { maxBodyBytes } = request;
-    const tooLarge = (seen: string): void => {
-      subscriber.error(fail(request, `the response body exceeds maxBodyBytes (${maxBodyBytes ?? 0} bytes; ${seen})`, BODY_TOO_LARGE));
-    };
     return open(request, {
       response: (res) => {
         head = res;
-        const declared = Number(res.headers['content-length']);
-        if (maxBodyBytes !== undefined && declared > maxBodyBytes) tooLarge(`Content-Length ${declared}`);
       },
       data: (chunk) => {
-        received += chunk.length;
-        if (maxBodyBytes !== undefined && received > maxBodyBytes) {
-          tooLarge(`${received} received`);
-          return;
-        }
         chunks.push(chunk);
       },
       end: (secrets) => {

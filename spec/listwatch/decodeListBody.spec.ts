@@ -4,7 +4,8 @@ import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
 
 import { KubeObjectCodec } from '../../lib/meta/KubeObject.js';
-import { decodeListBody, decodeListBytes } from '../../lib/listwatch/decodeListBody.js';
+import { decodeListBody } from '../../lib/listwatch/decodeListBody.js';
+import { decodeListBytes } from '../../lib/listwatch/listBodyDecoder.js';
 
 const WidgetCodec = t.intersection([KubeObjectCodec, t.type({ spec: t.type({ size: t.number }) })]);
 

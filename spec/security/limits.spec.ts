@@ -86,6 +86,36 @@ describe('LIST bodies are bounded by maxListBytes', () => {
   });
 });
 
+describe('LIST items are bounded by maxLineBytes, as watch lines are', () => {
+  it('an item over the limit destroys the request: EBODYTOOLARGE with the limit and the size seen', async () => {
+    const server = await track(httpServer());
+    const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, maxLineBytes: 300 });
+    const error$ = errorOf(lw.list({}));
+    const { res, closed } = await server.next();
+    startWatch(res);
+    res.write(`{"kind":"ConfigMapList","metadata":{"resourceVersion":"5"},"items":[${JSON.stringify(cm('small', '2'))},`);
+    res.write(JSON.stringify({ metadata: { name: 'big', namespace: 'default', resourceVersion: '3', annotations: { a: 'x'.repeat(400) } } }));
+    const error = await error$;
+    expect(error).toMatchObject({ _tag: 'TransportError', verb: 'list', resource: 'configmaps', code: BODY_TOO_LARGE });
+    expect(error.message).toMatch(/^list configmaps: an object of the response is larger than maxLineBytes \(300 bytes; \d+ seen\), so it was not read$/);
+    await closed;
+  });
+
+  it('a LIST larger than any one item limit, trickled in small chunks, decodes whole', async () => {
+    const server = await track(httpServer());
+    const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, maxLineBytes: 300 });
+    const page$ = lastValueFrom(lw.list({}));
+    const { res } = await server.next();
+    startWatch(res);
+    const body = Buffer.from(JSON.stringify(bigList(40)));
+    for (let i = 0; i < body.length; i += 97) res.write(body.subarray(i, i + 97));
+    res.end();
+    const page = await page$;
+    expect(page.resourceVersion).toBe('50');
+    expect(page.items.map((o) => o.metadata.name)).toEqual(Array.from({ length: 40 }, (_, i) => `item-${String(i).padStart(4, '0')}`));
+  });
+});
+
 describe('watch lines are bounded by maxLineBytes', () => {
   it('defaults to 16 MiB, about 10 times the largest object etcd stores', () => {
     expect(DEFAULT_MAX_LINE_BYTES).toBe(16 * 1024 * 1024);

@@ -1,0 +1,330 @@
+import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+
+import type { DecodeFailure } from '../codec/DecodeFailure.js';
+import { decodeFailure } from '../codec/decodeObject.js';
+import { decodeListBody, decodeListItem } from './decodeListBody.js';
+import type { ListPage } from './ListerWatcher.js';
+
+/**
+ * An incremental decoder of one LIST response body, fed chunk by chunk as the bytes arrive.
+ *
+ * Maps to client-go's LIST decoding (`runtime.Decode` of a `*List`), streamed.
+ */
+export interface ListBodyDecoder<T> {
+  /**
+   * Feeds the next chunk of the body (any boundaries). Returns `false`, and ignores the rest,
+   * once one item is larger than `maxItemBytes`; see {@link ListBodyDecoder.oversized}.
+   */
+  write(chunk: Uint8Array): boolean;
+  /** The size the oversized item had reached when `write` gave up; `undefined` while none is. */
+  oversized(): number | undefined;
+  /** The whole body has arrived: the page, or why the body is no list (not JSON, no `items`). */
+  end(): Either<DecodeFailure, ListPage<T>>;
+}
+
+/** Settings of {@link listBodyDecoder}. */
+export interface ListBodyDecoderOptions {
+  /** Largest accepted item (one object of `items`) in bytes. Default: no limit. */
+  readonly maxItemBytes?: number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+const textOf = (pieces: ReadonlyArray<Uint8Array>): string => {
+  const only = pieces.length === 1 ? pieces[0] : undefined;
+  const bytes = only ?? Buffer.concat(pieces);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+};
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Decodes a LIST response body as it streams in, one item at a time: the bytes of each element of
+ * the top-level `items` array are cut out as soon as they are complete, parsed and decoded with
+ * `codec`; the rest of the body (the envelope: `kind`, `apiVersion`, `metadata`) is parsed at the
+ * end. The result is exactly {@link decodeListBytes}'s on the whole body (the same page, the same
+ * `Left` for a body that is not JSON or not a list), but
+ * - no string of the whole body is ever built, so a LIST longer than V8's longest string (about
+ *   512 MiB: 100k Pods) decodes, where `JSON.parse` of the body throws `RangeError`;
+ * - the parsing is spread over the chunks as they arrive, instead of one `JSON.parse` that blocks
+ *   the event loop for seconds on a big list;
+ * - memory holds the decoded objects and one chunk, not also the whole body and its string.
+ *
+ * The scanner tracks only strings, nesting and the top-level `items` key; every byte it does not
+ * cut out as an item goes to the envelope, so whatever it does not recognise (an escaped key, a
+ * body that is no object) is still decoded whole, with the same outcome.
+ *
+ * Maps to client-go's LIST decoding (`runtime.Decode` of a `*List`, `meta.ExtractList`), streamed
+ * as client-go's own JSON decoder cannot.
+ *
+ * ```
+ * write('{"metadata":{"resourceVersion":"7"},"items":[{"metadata":{"na')  -> true (nothing complete yet)
+ * write('me":"a"}},{"metadata":{"name":"b"}}]}')                          -> true (a, b decoded)
+ * end()  -> Right({ resourceVersion: '7', items: [a, b], invalid: [] })
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { KubeObjectCodec, listBodyDecoder } from 'kube-rx';
+ * const decoder = listBodyDecoder(KubeObjectCodec);
+ * decoder.write(Buffer.from('{"metadata":{"resourceVersion":"7"},"items":[{"metadata":'));
+ * decoder.write(Buffer.from('{"name":"a"}}]}'));
+ * decoder.end(); // Right({ resourceVersion: '7', items: [{ metadata: { name: 'a' } }], invalid: [] })
+ * ```
+ * @category listwatch
+ * @since 0.2.0
+ */
+export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBodyDecoderOptions = {}): ListBodyDecoder<T> => {
+  const maxItemBytes = options.maxItemBytes ?? Number.POSITIVE_INFINITY;
+  let depth = 0;
+  let inString = false;
+  /** Bytes to skip at the start of the next chunk (the escaped byte after a `\` that ended a chunk). */
+  let skip = 0;
+  /** Depth 1 is an object whose next string is a key. */
+  let expectKey = false;
+  let keyStart = -1;
+  let keyPrefix = '';
+  let lastKeyIsItems = false;
+  /** After `"items":` at depth 1, until its value starts. */
+  let itemsValueNext = false;
+  /** Inside the top-level `items` array (depth 2 is its level). */
+  let inItems = false;
+  let itemOpen = false;
+  let itemStart = 0;
+  let itemPieces: Uint8Array[] = [];
+  let itemBytes = 0;
+  /** The last structural byte of the items array was `,` (an element must follow). */
+  let afterComma = false;
+  let envelope: Uint8Array[] = [];
+  let streamed = false;
+  let items: T[] = [];
+  let invalid: DecodeFailure[] = [];
+  let failure: DecodeFailure | undefined;
+  let oversized: number | undefined;
+
+  const fail = (raw: string, message: string): void => {
+    failure ??= decodeFailure('list', raw, [`the body is not JSON: ${message}`]);
+  };
+
+  /** Parses and decodes the item that ends at `end`; false when it is not JSON (the body fails). */
+  const finishItem = (chunk: Uint8Array, end: number): boolean => {
+    itemOpen = false;
+    itemPieces.push(chunk.subarray(itemStart, end));
+    const pieces = itemPieces;
+    itemPieces = [];
+    itemBytes = 0;
+    let text: string;
+    try {
+      text = textOf(pieces);
+    } catch (e: unknown) {
+      fail('', messageOf(e));
+      return false;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e: unknown) {
+      fail(text, messageOf(e));
+      return false;
+    }
+    const decoded = decodeListItem(codec, raw);
+    if (isLeft(decoded)) invalid.push(decoded.left);
+    else items.push(decoded.right);
+    return true;
+  };
+
+  const write = (chunk: Uint8Array): boolean => {
+    if (oversized !== undefined) return false;
+    if (failure !== undefined) return true;
+    const n = chunk.length;
+    let i = skip;
+    skip = 0;
+    let segStart = 0;
+    if (keyStart >= 0) keyStart = 0;
+    while (i < n) {
+      if (inString) {
+        // the tight loop: most bytes of a Kubernetes object are inside strings
+        let c = chunk[i];
+        while (c !== QUOTE) {
+          if (c === BACKSLASH) i += 2;
+          else i += 1;
+          if (i >= n) break;
+          c = chunk[i];
+        }
+        if (i >= n) {
+          skip = i - n;
+          break;
+        }
+        inString = false;
+        if (keyStart >= 0) {
+          const key = keyPrefix + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1', keyStart, i);
+          keyStart = -1;
+          keyPrefix = '';
+          lastKeyIsItems = key === 'items';
+          if (lastKeyIsItems) {
+            // a repeated key wins, as in JSON.parse
+            streamed = false;
+            items = [];
+            invalid = [];
+          }
+        }
+        i += 1;
+        continue;
+      }
+      const c = chunk[i] as number;
+      if (inItems && depth === 2) {
+        if (c === COMMA) {
+          if (!itemOpen) {
+            fail('', 'an empty element in the items array');
+            return true;
+          }
+          if (!finishItem(chunk, i)) return true;
+          afterComma = true;
+          i += 1;
+          continue;
+        }
+        if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
+          if (itemOpen) {
+            if (!finishItem(chunk, i)) return true;
+          } else if (afterComma) {
+            fail('', 'a trailing comma in the items array');
+            return true;
+          }
+          // the envelope resumes with the array's closing bracket
+          inItems = false;
+          segStart = i;
+          depth = 1;
+          i += 1;
+          continue;
+        }
+        if (!itemOpen && !isJsonSpace(c)) {
+          itemOpen = true;
+          itemStart = i;
+          afterComma = false;
+        }
+      }
+      switch (c) {
+        case QUOTE:
+          inString = true;
+          if (depth === 1 && expectKey) {
+            expectKey = false;
+            keyStart = i + 1;
+          }
+          break;
+        case OPEN_BRACE:
+        case OPEN_BRACKET:
+          if (depth === 0) {
+            expectKey = c === OPEN_BRACE;
+          } else if (depth === 1 && itemsValueNext && c === OPEN_BRACKET) {
+            itemsValueNext = false;
+            envelope.push(chunk.subarray(segStart, i + 1));
+            inItems = true;
+            streamed = true;
+            afterComma = false;
+            depth = 2;
+            i += 1;
+            continue;
+          }
+          itemsValueNext = false;
+          depth += 1;
+          break;
+        case CLOSE_BRACE:
+        case CLOSE_BRACKET:
+          depth -= 1;
+          break;
+        case COMMA:
+          if (depth === 1) expectKey = true;
+          break;
+        case COLON:
+          if (depth === 1 && lastKeyIsItems) {
+            lastKeyIsItems = false;
+            itemsValueNext = true;
+          }
+          break;
+        default:
+          if (depth === 1 && !isJsonSpace(c)) itemsValueNext = false;
+      }
+      i += 1;
+    }
+    if (keyStart >= 0) {
+      keyPrefix += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1', keyStart, n);
+      if (keyPrefix.length > 5) {
+        keyStart = -1;
+        keyPrefix = '';
+        lastKeyIsItems = false;
+      }
+    }
+    if (inItems) {
+      if (itemOpen) {
+        itemPieces.push(chunk.subarray(itemStart, n));
+        itemBytes += n - itemStart;
+        itemStart = 0;
+        if (itemBytes > maxItemBytes) {
+          oversized = itemBytes;
+          itemPieces = [];
+          return false;
+        }
+      }
+    } else if (segStart < n) {
+      envelope.push(chunk.subarray(segStart, n));
+    }
+    return true;
+  };
+
+  const end = (): Either<DecodeFailure, ListPage<T>> => {
+    if (failure !== undefined) return left(failure);
+    let text = '';
+    let json: unknown;
+    try {
+      text = textOf(envelope);
+      json = JSON.parse(text);
+    } catch (e: unknown) {
+      return left(decodeFailure('list', text, [`the body is not JSON: ${messageOf(e)}`]));
+    } finally {
+      envelope = [];
+    }
+    const page = decodeListBody(codec, json);
+    if (isLeft(page) || !streamed) return page;
+    return right({ ...page.right, items, invalid });
+  };
+
+  return { write, oversized: () => oversized, end };
+};
+
+/**
+ * Decodes the raw bytes of one LIST response body into a {@link ListPage}, as
+ * `JSON.parse` then {@link decodeListBody} would (it is {@link listBodyDecoder} fed one chunk, so
+ * a body longer than V8's longest string decodes too). Never throws: bytes that are not JSON give `Left` with a
+ * `DecodeFailure` carrying the parser's message, and so does a body that is not a list.
+ *
+ * Maps to client-go's `runtime.Decode` of a LIST response (`rest.Result.Into`).
+ *
+ * ```
+ * '{"metadata":{"resourceVersion":"5"},"items":[]}'  -> Right({ resourceVersion: '5', items: [], invalid: [] })
+ * '{"items": ['                                       -> Left(DecodeFailure: JSON syntax error)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { decodeListBytes, KubeObjectCodec } from 'kube-rx';
+ * decodeListBytes(KubeObjectCodec, Buffer.from('{"metadata":{},"items":null}'));
+ * // Right({ resourceVersion: '', items: [], invalid: [] })
+ * ```
+ * @category listwatch
+ * @since 0.2.0
+ */
+export const decodeListBytes = <T>(codec: t.Decoder<unknown, T>, body: Uint8Array): Either<DecodeFailure, ListPage<T>> => {
+  const decoder = listBodyDecoder(codec);
+  decoder.write(body);
+  return decoder.end();
+};

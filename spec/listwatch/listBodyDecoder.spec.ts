@@ -1,0 +1,146 @@
+// The streaming LIST decoder against its oracle: JSON.parse of the whole body, then decodeListBody.
+import { type Either, isLeft, isRight, left } from 'fp-ts/lib/Either.js';
+import fc from 'fast-check';
+import * as t from 'io-ts';
+import { describe, expect, it } from 'vitest';
+
+import type { DecodeFailure } from '../../lib/codec/DecodeFailure.js';
+import { decodeListBody } from '../../lib/listwatch/decodeListBody.js';
+import type { ListPage } from '../../lib/listwatch/ListerWatcher.js';
+import { listBodyDecoder } from '../../lib/listwatch/listBodyDecoder.js';
+import { KubeObjectCodec } from '../../lib/meta/KubeObject.js';
+
+const WidgetCodec = t.intersection([KubeObjectCodec, t.type({ spec: t.type({ size: t.number }) })]);
+type Widget = t.TypeOf<typeof WidgetCodec>;
+
+/** What the streaming decoder must equal: the whole body as one string, parsed, then decoded. */
+const oracle = (bytes: Uint8Array): Either<unknown, ListPage<Widget>> => {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (e: unknown) {
+    return left(e);
+  }
+  return decodeListBody(WidgetCodec, json);
+};
+
+/** `bytes` cut at `cuts` (positions, any order, duplicates allowed) and fed chunk by chunk. */
+const streamed = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Either<DecodeFailure, ListPage<Widget>> => {
+  const decoder = listBodyDecoder(WidgetCodec);
+  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  let from = 0;
+  for (const to of [...at, bytes.length]) {
+    expect(decoder.write(bytes.subarray(from, to))).toBe(true);
+    from = to;
+  }
+  return decoder.end();
+};
+
+const expectSame = (bytes: Uint8Array, cuts: ReadonlyArray<number>): void => {
+  const want = oracle(bytes);
+  const got = streamed(bytes, cuts);
+  expect(isLeft(got)).toBe(isLeft(want));
+  if (isLeft(got)) expect(got.left).toMatchObject({ _tag: 'DecodeFailure', source: 'list' });
+  else expect(got).toEqual(want);
+};
+
+const widget = fc
+  .record({ name: fc.string({ maxLength: 8 }), rv: fc.nat({ max: 999 }), size: fc.oneof(fc.nat(), fc.string({ maxLength: 3 })) })
+  .map(({ name, rv, size }) => ({ metadata: { name, namespace: 'n"s\\', resourceVersion: String(rv) }, spec: { size } }));
+const item = fc.oneof(widget, widget, fc.jsonValue({ maxDepth: 3 }));
+/** Envelope fields around `items`, in any order, `items` possibly repeated, null or no array. */
+const field = fc.oneof(
+  fc.array(item, { maxLength: 6 }).map((items) => ['items', items] as const),
+  fc.constant(['items', null] as const),
+  fc.constant(['metadata', { resourceVersion: '42', continue: 'c,"]}' }] as const),
+  fc.constant(['kind', 'items'] as const),
+  fc.tuple(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })),
+);
+const spaces = fc.constantFrom('', ' ', '\n', '\t', ' \r\n ');
+/** A body written by hand, so keys repeat and whitespace sits anywhere JSON allows it. */
+const body = fc.tuple(fc.array(fc.tuple(field, spaces, spaces), { maxLength: 5 }), spaces).map(([fields, outer]) => {
+  const members = fields.map(([[key, value], s1, s2]) => `${s1}${JSON.stringify(key)}${s2}:${s1}${JSON.stringify(value, null, s2 === '' ? undefined : 1)}${s2}`);
+  return Buffer.from(`${outer}{${members.join(',')}}${outer}`);
+});
+const cuts = fc.array(fc.nat(), { maxLength: 12 });
+
+describe('listBodyDecoder', () => {
+  it('decodes items as they complete, across chunk boundaries inside strings, escapes and keys', () => {
+    const decoder = listBodyDecoder(WidgetCodec);
+    const text =
+      '{"kind":"WidgetList","metadata":{"resourceVersion":"7"},"items":[{"metadata":{"name":"a\\"b"},"spec":{"size":1}},{"metadata":{"name":"c"},"spec":{"size":"x"}}]}';
+    for (const piece of text.match(/.{1,3}/gs) ?? []) decoder.write(Buffer.from(piece));
+    const page = decoder.end();
+    if (!isRight(page)) throw new Error('expected Right');
+    expect(page.right.resourceVersion).toBe('7');
+    expect(page.right.items.map((w) => w.metadata.name)).toEqual(['a"b']);
+    expect(page.right.invalid).toHaveLength(1);
+    expect(page).toEqual(oracle(Buffer.from(text)));
+  });
+
+  it('a repeated items key wins, as with JSON.parse; an escaped items key is still read', () => {
+    const w = JSON.stringify({ metadata: { name: 'w' }, spec: { size: 1 } });
+    expectSame(Buffer.from(`{"items":[${w},${w}],"metadata":{},"items":[${w}]}`), [5, 17]);
+    expectSame(Buffer.from(`{"items":[${w}],"items":null}`), []);
+    expectSame(Buffer.from(`{"metadata":{},"\\u0069tems":[${w}]}`), [12]);
+  });
+
+  it('refuses, as JSON.parse does, an empty element, a trailing comma, a missing comma and garbage after the body', () => {
+    for (const text of ['{"items":[,1]}', '{"items":[1,]}', '{"items":[1 2]}', '{"items":[1,,2]}', '{"items":[]} x', '{"items":[1}', '{"items":[']) {
+      const page = streamed(Buffer.from(text), [3, 11]);
+      expect(isLeft(page)).toBe(true);
+      expect(isLeft(oracle(Buffer.from(text)))).toBe(true);
+    }
+  });
+
+  it('property: any body, cut into any chunks, decodes exactly as JSON.parse then decodeListBody', () => {
+    fc.assert(
+      fc.property(body, cuts, (bytes, at) => {
+        expectSame(bytes, at);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('property: a body with one byte changed, inserted or removed agrees with JSON.parse on whether it is a list', () => {
+    fc.assert(
+      fc.property(body, fc.nat(), fc.constantFrom(...Buffer.from('{}[],:"\\ x1')), fc.integer({ min: 0, max: 2 }), cuts, (bytes, pos, byte, how, at) => {
+        const i = pos % (bytes.length + 1);
+        const b = Buffer.from([byte]);
+        const damaged =
+          how === 0
+            ? Buffer.concat([bytes.subarray(0, i), b, bytes.subarray(i + 1)])
+            : how === 1
+              ? Buffer.concat([bytes.subarray(0, i), b, bytes.subarray(i)])
+              : Buffer.concat([bytes.subarray(0, i), bytes.subarray(i + 1)]);
+        expectSame(damaged, at);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('property: arbitrary bytes in arbitrary chunks never throw and agree with JSON.parse', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), cuts, (bytes, at) => {
+        expectSame(bytes, at);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('maxItemBytes: an item larger than the limit stops the decoder, which reports the size it reached', () => {
+    const big = JSON.stringify({ metadata: { name: 'big', annotations: { a: 'x'.repeat(200) } }, spec: { size: 1 } });
+    const small = JSON.stringify({ metadata: { name: 's' }, spec: { size: 1 } });
+    const decoder = listBodyDecoder(WidgetCodec, { maxItemBytes: 100 });
+    expect(decoder.write(Buffer.from(`{"metadata":{},"items":[${small},`))).toBe(true);
+    expect(decoder.oversized()).toBeUndefined();
+    expect(decoder.write(Buffer.from(big.slice(0, 60)))).toBe(true);
+    expect(decoder.write(Buffer.from(big.slice(60)))).toBe(false);
+    expect(decoder.oversized()).toBe(big.length);
+    expect(decoder.write(Buffer.from(']}'))).toBe(false);
+    // the same items within the limit are read
+    const within = listBodyDecoder(WidgetCodec, { maxItemBytes: big.length });
+    within.write(Buffer.from(`{"metadata":{},"items":[${small},${big}]}`));
+    expect(isRight(within.end()) && within.oversized()).toBe(undefined);
+  });
+});

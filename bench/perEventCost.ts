@@ -114,4 +114,4 @@ const rows = Object.keys(contenders).map((name) => {
 });
 console.table(rows);
 const out = { node: process.version, events, reps, date: new Date().toISOString(), results };
-writeFileSync(new URL('./results/perEventCost.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+writeFileSync(new URL(`./results/perEventCost${values.quick ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(out, null, 2)}\n`);

@@ -11,7 +11,9 @@
  *   (suite.md / suite-quick.md) and SVG plots, then runs bench/perEventCost.ts.
  *
  * `npm run bench` (full) or `npm run bench -- --quick` (small sizes, under 3 minutes on 2 cores).
- * Other flags: --reps N, --only <scenario id prefix>, --no-per-event.
+ * Other flags: --reps N, --only <scenario id prefix>, --no-per-event, --node-flags="<V8/Node flags
+ * for every contender>" (e.g. "--max-semi-space-size=64"). A run with --only or --node-flags writes
+ * suite-partial.* instead, so the full results stay.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -28,14 +30,17 @@ const { values: flags } = parseArgs({
     reps: { type: 'string' },
     only: { type: 'string' },
     'no-per-event': { type: 'boolean', default: false },
+    'node-flags': { type: 'string' },
   },
 });
 const quick = flags.quick;
-const reps = flags.reps === undefined ? (quick ? 3 : 5) : Number(flags.reps);
-const suffix = quick ? '-quick' : '';
+// quick: 2 repetitions (a smoke test and a ratio check within 3 minutes on 2 cores)
+const reps = flags.reps === undefined ? (quick ? 2 : 5) : Number(flags.reps);
+const nodeFlags = flags['node-flags']?.split(' ').filter((f) => f !== '') ?? [];
+const suffix = flags.only !== undefined || nodeFlags.length > 0 ? '-partial' : quick ? '-quick' : '';
 const resultsDir = new URL('./results/', import.meta.url);
 // the loopback server is plain http: the one-time KUBE_RX_INSECURE_TLS warning would print in every run
-const execArgv = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', '--disable-warning=KUBE_RX_INSECURE_TLS'];
+const execArgv = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', '--disable-warning=KUBE_RX_INSECURE_TLS', ...nodeFlags];
 
 interface Variant {
   readonly contender: Contender;
@@ -60,7 +65,9 @@ const variantId = (x: Variant): string => `${x.contender}/${x.listMode}${x.subsc
 const contenderLabel = (x: Variant): string => `${x.contender}${x.indexes ? ' + 2 indexes' : ''}`;
 const syncVariants = [
   v('raw', 'list'), v('kube-rx', 'list'), v('client-node', 'list'),
-  v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page'), v('kube-rx', 'page', 1, true),
+  v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page'),
+  // the indexed informer: full runs only
+  ...(quick ? [] : [v('kube-rx', 'page', 1, true)]),
   v('raw', 'stream'), v('kube-rx', 'stream'),
 ];
 const server = (objects: number, events: number): ServerConfig => ({ objects, events, managedFields: true, seed: 5 });
@@ -79,7 +86,7 @@ const watchScenario = (cache: number, events: number, listMode: ListMode, fanout
   variants: [
     v('raw', listMode), v('kube-rx', listMode), v('client-node', listMode),
     ...fanout.map((n) => v('kube-rx', listMode, n)),
-    ...fanout.slice(-1).map((n) => v('kube-rx', listMode, n, true)),
+    ...(quick ? [] : fanout.slice(-1).map((n) => v('kube-rx', listMode, n, true))),
   ],
 });
 
@@ -290,7 +297,7 @@ const table = (head: string[], rows: string[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 const md: string[] = [];
-md.push(`Mode: ${quick ? 'quick' : 'full'}, ${reps} interleaved repetitions, medians. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${new Date().toISOString()}; load average before ${load0.map(f2).join(' ')}, after ${loadavg().map(f2).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
+md.push(`Mode: ${quick ? 'quick' : 'full'}${flags.only === undefined ? '' : ` (only ${flags.only})`}${nodeFlags.length === 0 ? '' : `, node flags ${nodeFlags.join(' ')}`}, ${reps} interleaved repetitions, medians. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${new Date().toISOString()}; load average before ${load0.map(f2).join(' ')}, after ${loadavg().map(f2).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
 for (const sc of results) {
   md.push(`\n#### ${sc.id}: ${sc.title} (LIST ${(sc.server.listBytes / 2 ** 20).toFixed(0)} MiB${sc.kind === 'watch' || sc.kind === 'latency' ? `, events ${(sc.server.eventBytes / 2 ** 20).toFixed(0)} MiB` : ''})\n`);
   if (sc.kind === 'sync') {

@@ -343,7 +343,8 @@ const report = `${md.join('\n')}\n`;
 console.log(`\n${report}`);
 
 const contenders: Contender[] = ['raw', 'kube-rx', 'client-node'];
-writeFileSync(new URL(`sync${suffix}.svg`, resultsDir), barChart({
+// a chart only for the kinds this run measured (a partial run may have none)
+if (syncs.length > 0) writeFileSync(new URL(`sync${suffix}.svg`, resultsDir), barChart({
   title: `Initial sync time, median of ${reps} (lower is better)`,
   unit: 'ms',
   series: contenders,
@@ -354,7 +355,7 @@ writeFileSync(new URL(`sync${suffix}.svg`, resultsDir), barChart({
   note: 'page = LIST limit=500; stream = WATCH sendInitialEvents (client-node 1.4 has none). ~5.6 KB pods with managedFields.',
 }));
 const watches = results.filter((s) => s.kind === 'watch');
-writeFileSync(new URL(`watch${suffix}.svg`, resultsDir), barChart({
+if (watches.length > 0) writeFileSync(new URL(`watch${suffix}.svg`, resultsDir), barChart({
   title: `Watch throughput, median of ${reps} (higher is better)`,
   unit: 'events/s',
   series: [...contenders, 'kube-rx ×4 subs', 'kube-rx ×16 subs'],

@@ -11,6 +11,7 @@ import { filter, firstValueFrom, type Subscription, take } from 'rxjs';
 import { sharedIndexInformer } from '../informer/sharedIndexInformer.js';
 import { resolveResource } from '../listwatch/discovery.js';
 import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
+import { messageOf } from '../internal/messageOf.js';
 import { eventLine, problemLine, stderrText, TABLE_HEADER, tableRow, warningLine, type WatchLine } from './formatEvent.js';
 
 const USAGE = `Usage: kube-rx <command> [options]
@@ -55,7 +56,7 @@ const fail = (message: string, code: number): never => {
  * The first line of an error's message only: YAML errors quote the lines around the mistake,
  * and in a kubeconfig those may hold a token or a key.
  */
-const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n', 1)[0] ?? '';
+const firstLine = (e: unknown): string => messageOf(e).split('\n', 1)[0] ?? '';
 
 /**
  * Prints every process warning (kube-rx's `KUBE_RX_INSECURE_TLS` when the kubeconfig turns TLS
@@ -189,5 +190,5 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof UsageError) fail(e.message, 2);
   // parseArgs reports unknown options and missing values as TypeErrors with a clear message
   if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) fail(e.message, 2);
-  fail(e instanceof Error ? e.message : String(e), 1);
+  fail(messageOf(e), 1);
 });

@@ -1,3 +1,4 @@
+import { messageOf } from '../internal/messageOf.js';
 import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
@@ -202,7 +203,7 @@ const decodeLease = (verb: LeaseVerb, response: KubeResponse, where: string): Ob
   try {
     json = JSON.parse(response.body.toString('utf8'));
   } catch (e: unknown) {
-    const why = `the response body is not JSON: ${e instanceof Error ? e.message : String(e)}`;
+    const why = `the response body is not JSON: ${messageOf(e)}`;
     return failWith(invalidBody(verb, response, where, why));
   }
   const decoded = LeaseCodec.decode(json);

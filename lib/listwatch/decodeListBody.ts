@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 
 import type { DecodeFailure } from '../codec/DecodeFailure.js';
 import { decodeFailure, decodeObject } from '../codec/decodeObject.js';
+import { messageOf } from '../internal/messageOf.js';
 import type { ListPage } from './ListerWatcher.js';
 
 /**
@@ -23,7 +24,7 @@ export const decodeListItem = <T>(codec: t.Decoder<unknown, T>, raw: unknown): E
   try {
     return decodeObject(codec, raw, 'list');
   } catch (e: unknown) {
-    return left(decodeFailure('list', raw, [e instanceof Error ? e.message : String(e)]));
+    return left(decodeFailure('list', raw, [messageOf(e)]));
   }
 };
 

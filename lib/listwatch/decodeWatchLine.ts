@@ -5,6 +5,7 @@ import { map, type OperatorFunction } from 'rxjs';
 import type { DecodeFailure } from '../codec/DecodeFailure.js';
 import { decodeFailure, decodeObject } from '../codec/decodeObject.js';
 import { StatusCodec } from '../codec/Status.js';
+import { messageOf } from '../internal/messageOf.js';
 import type { WatchEvent } from './ListerWatcher.js';
 
 /** The annotation that marks the bookmark ending the initial events of a streaming list. */
@@ -19,7 +20,6 @@ const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof 
 
 const invalid = <T>(failure: DecodeFailure): WatchEvent<T> => ({ _tag: 'Invalid', failure });
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Step 3 of {@link decodeWatchLine}: the envelope parsed and has a string `type`. */
 const decodeEvent = <T>(codec: t.Decoder<unknown, T>, type: string, object: unknown): WatchEvent<T> => {

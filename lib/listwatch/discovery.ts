@@ -4,6 +4,7 @@ import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { catchError, concatMap, forkJoin, from, map, mergeMap, type Observable, of, toArray } from 'rxjs';
 
 import { failed } from '../internal/failed.js';
+import { messageOf } from '../internal/messageOf.js';
 import type { ApiResource } from './ApiResource.js';
 import type { ListerWatcherError } from './ListerWatcherError.js';
 import { httpErrorOf, isSuccessStatus, type KubeConfigLike, kubeGet, type KubeRequest } from './kubeRequest.js';
@@ -275,7 +276,7 @@ export const resolveResource = (
         try {
           json = JSON.parse(response.body.toString('utf8'));
         } catch (e: unknown) {
-          const why = e instanceof Error ? e.message : String(e);
+          const why = messageOf(e);
           return failed<A>(resolveError('InvalidDiscovery', name, `discovery ${path}: the response is not JSON: ${why}`));
         }
         const decoded = codec.decode(json);

@@ -3,6 +3,7 @@ import type * as t from 'io-ts';
 import { catchError, Observable } from 'rxjs';
 
 import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
+import { failed } from '../internal/failed.js';
 import { type ApiResource, collectionPath } from './ApiResource.js';
 import { decodeWatchLines } from './decodeWatchLine.js';
 import type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
@@ -126,12 +127,6 @@ const watchQuery = (
   labelSelector: nonEmpty(labelSelector),
   fieldSelector: nonEmpty(fieldSelector),
 });
-
-/** An Observable that errors at once with `error` (a tagged `ListerWatcherError`, or whatever the source errored with). */
-const failed = <A>(error: unknown): Observable<A> =>
-  new Observable<A>((subscriber) => {
-    subscriber.error(error);
-  });
 
 /**
  * One LIST request, decoded as its body streams in ({@link listBodyDecoder}): a 2xx answer emits

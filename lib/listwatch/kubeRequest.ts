@@ -8,6 +8,7 @@ import { isRight } from 'fp-ts/lib/Either.js';
 import { Observable } from 'rxjs';
 
 import { type Status, StatusCodec } from '../codec/Status.js';
+import { messageOf } from '../internal/messageOf.js';
 import { httpError, type ListerWatcherError, type ListerWatcherVerb, transportError } from './ListerWatcherError.js';
 import { redactBody, redactor, secretsOf, tlsHint, warnIfInsecure } from './transportSecurity.js';
 
@@ -134,7 +135,6 @@ const errorCodeOf = (e: unknown): string | undefined => {
   return typeof code === 'string' ? code : undefined;
 };
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** A system or TLS error's message, with what to do about it when the code is a TLS one. */
 const systemMessage = (e: unknown): string => {

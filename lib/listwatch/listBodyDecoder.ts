@@ -3,6 +3,8 @@ import type * as t from 'io-ts';
 
 import type { DecodeFailure } from '../codec/DecodeFailure.js';
 import { decodeFailure } from '../codec/decodeObject.js';
+import { asBuffer } from '../internal/asBuffer.js';
+import { messageOf } from '../internal/messageOf.js';
 import { decodeListBody, decodeListItem } from './decodeListBody.js';
 import type { ListPage } from './ListerWatcher.js';
 
@@ -38,15 +40,15 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
+/** The top-level key whose array is streamed. */
+const ITEMS = 'items';
+
 const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
-const textOf = (pieces: ReadonlyArray<Uint8Array>): string => {
-  const only = pieces.length === 1 ? pieces[0] : undefined;
-  const bytes = only ?? Buffer.concat(pieces);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-};
+const textOf = (pieces: ReadonlyArray<Uint8Array>): string => asBuffer(pieces.length === 1 && pieces[0] !== undefined ? pieces[0] : Buffer.concat(pieces)).toString('utf8');
 
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** The failure of a body (or of one of its items) that is not JSON. */
+const notJson = (raw: string, e: unknown): DecodeFailure => decodeFailure('list', raw, [`the body is not JSON: ${messageOf(e)}`]);
 
 /**
  * Decodes a LIST response body as it streams in, one item at a time: the bytes of each element of
@@ -112,8 +114,8 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
   let failure: DecodeFailure | undefined;
   let oversized: number | undefined;
 
-  const fail = (raw: string, message: string): void => {
-    failure ??= decodeFailure('list', raw, [`the body is not JSON: ${message}`]);
+  const fail = (raw: string, e: unknown): void => {
+    failure ??= notJson(raw, e);
   };
 
   /** Parses and decodes the item that ends at `end`; false when it is not JSON (the body fails). */
@@ -127,14 +129,14 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
     try {
       text = textOf(pieces);
     } catch (e: unknown) {
-      fail('', messageOf(e));
+      fail('', e);
       return false;
     }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (e: unknown) {
-      fail(text, messageOf(e));
+      fail(text, e);
       return false;
     }
     const decoded = decodeListItem(codec, raw);
@@ -167,10 +169,10 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
         }
         inString = false;
         if (keyStart >= 0) {
-          const key = keyPrefix + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1', keyStart, i);
+          const key = keyPrefix + asBuffer(chunk).toString('latin1', keyStart, i);
           keyStart = -1;
           keyPrefix = '';
-          lastKeyIsItems = key === 'items';
+          lastKeyIsItems = key === ITEMS;
           if (lastKeyIsItems) {
             // a repeated key wins, as in JSON.parse
             streamed = false;
@@ -257,8 +259,9 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
       i += 1;
     }
     if (keyStart >= 0) {
-      keyPrefix += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1', keyStart, n);
-      if (keyPrefix.length > 5) {
+      keyPrefix += asBuffer(chunk).toString('latin1', keyStart, n);
+      // longer than `items` already: not the key
+      if (keyPrefix.length > ITEMS.length) {
         keyStart = -1;
         keyPrefix = '';
         lastKeyIsItems = false;
@@ -289,7 +292,7 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
       text = textOf(envelope);
       json = JSON.parse(text);
     } catch (e: unknown) {
-      return left(decodeFailure('list', text, [`the body is not JSON: ${messageOf(e)}`]));
+      return left(notJson(text, e));
     } finally {
       envelope = [];
     }

@@ -1,5 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 
+import { asBuffer } from '../internal/asBuffer.js';
+
 /**
  * The error of {@link splitLines} when one line grows past its limit (a runaway or hostile stream):
  * `limit` is the configured maximum, `length` the bytes seen of that line when it was refused.
@@ -58,8 +60,6 @@ const CARRIAGE_RETURN = 13;
  */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-const asBuffer = (chunk: Uint8Array): Buffer =>
-  Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 
 /** UTF-8 text of one complete line without a trailing `\r`; `undefined` when that leaves it empty. */
 const decodeLine = (line: Buffer): string | undefined => {

@@ -1,19 +1,16 @@
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { configMap } from '../../lib/testing/builders.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { until } from '../helpers/until.js';
+import { root, run } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const cliArgs = ['--import', 'tsx', 'lib/cli/main.ts'];
-const run = promisify(execFile);
 
 /** The CLI as a child process, its stdout/stderr collected line by line. */
 const startCli = (args: readonly string[]) => {

@@ -3,18 +3,14 @@
  * errors: a broken `{@link}` or a public type referring to an unexported one fails it). Rendered
  * into a temporary folder, so docs/api is left alone.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { afterAll, describe, expect, it } from 'vitest';
+import { root, run } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'kube-rx-api-'));
-const run = promisify(execFile);
 
 afterAll(() => {
   rmSync(out, { recursive: true, force: true });

@@ -7,17 +7,13 @@
  * unused locals and parameters are allowed (an example may declare what it does not use). One tsc
  * run checks them all; each block is then a test of its own, named by file and line.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, run } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = join(root, 'spec/docs/.blocks');
-const run = promisify(execFile);
 
 interface Block {
   /** The file the block comes from, relative to the repository. */

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
+import { root, run } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
 
 /** Runs a TypeScript file of the repo in a fresh Node process, as `npm start` does. */
 const runTs = (file: string, ...args: string[]) =>

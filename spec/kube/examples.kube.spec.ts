@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import {
   CoordinationV1Api,
@@ -30,8 +29,8 @@ import { shardOf } from 'kube-rx';
 import { WIDGET_RESOURCE, widgetCrd } from '../../examples/widgetController.js';
 import { type ReconcileLogLine } from '../../examples/support.js';
 import { eventually, type Kube, startKube } from './harness.js';
+import { root } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const LABEL = 'kube-rx.io/secret';
 /** Election timings of the leader-election and sharding tests (ms). */
 const LEASE_MS = 3000;

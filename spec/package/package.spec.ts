@@ -7,17 +7,13 @@
  * node_modules, .git and dist, plus a fresh build; node_modules is a link), so a stale or missing dist/ in the working tree
  * changes nothing and the repository itself is left untouched.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, run } from '../helpers/repo.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
 interface PackedFile {

@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js';
 
 import type { Status } from '../../codec/Status.js';
 import { type KubeObject, KubeObjectCodec } from '../../meta/KubeObject.js';
+import { messageOf } from '../../internal/messageOf.js';
 import { ApiStatusError, failureStatus } from './apiStatus.js';
 import { TEST_CA_PEM, TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM } from './certs.js';
 import { decodeContinueToken, encodeContinueToken } from './continueToken.js';
@@ -167,7 +168,7 @@ const readBody = async (req: IncomingMessage): Promise<E.Either<Status, unknown>
   try {
     return E.right(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
   } catch (e: unknown) {
-    return E.left(failureStatus(400, `the body of the request was in an unknown format: ${e instanceof Error ? e.message : String(e)}`));
+    return E.left(failureStatus(400, `the body of the request was in an unknown format: ${messageOf(e)}`));
   }
 };
 
@@ -581,7 +582,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) sendStatus(res, failureStatus(500, `internal error: ${e instanceof Error ? e.message : String(e)}`));
+      if (!res.headersSent) sendStatus(res, failureStatus(500, `internal error: ${messageOf(e)}`));
       else res.destroy();
     });
   };

@@ -29,6 +29,8 @@ export {
 // the ListerWatcher port and the wire format
 export {
   type ApiResource,
+  type ObjectOf,
+  type TypedResource,
   BODY_TOO_LARGE,
   collectionPath,
   decodeListBody,

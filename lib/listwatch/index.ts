@@ -1,4 +1,5 @@
 export { type ApiResource, collectionPath } from './ApiResource.js';
+export type { ObjectOf, TypedResource } from './TypedResource.js';
 export { decodeListBody } from './decodeListBody.js';
 export { decodeListBytes, type ListBodyDecoder, listBodyDecoder, type ListBodyDecoderOptions } from './listBodyDecoder.js';
 export { type ResolveResourceConfig, type ResolveResourceError, resolveResource } from './discovery.js';

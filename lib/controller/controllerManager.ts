@@ -34,23 +34,24 @@ import {
   type SharedIndexInformerConfig,
 } from '../informer/sharedIndexInformer.js';
 import { waitForCacheSync } from '../informer/waitForCacheSync.js';
+import { failed } from '../internal/failed.js';
+import type { LeaderState } from '../leaderelection/leaderElection.js';
+import { shardOf } from '../leaderelection/sharding.js';
 import type { ApiResource } from '../listwatch/ApiResource.js';
 import { resolveResource } from '../listwatch/discovery.js';
 import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
+import type { KubeConfigLike } from '../listwatch/kubeRequest.js';
 import type { ListerWatcher } from '../listwatch/ListerWatcher.js';
 import { httpError, isListerWatcherError } from '../listwatch/ListerWatcherError.js';
-import type { KubeConfigLike } from '../listwatch/kubeRequest.js';
-import { failed } from '../internal/failed.js';
 import { errorFields } from '../logging/errorFields.js';
 import type { Logger } from '../logging/Logger.js';
-import type { MetricsProvider } from '../metrics/MetricsProvider.js';
 import type { KubeObject } from '../meta/KubeObject.js';
+import type { MetricsProvider } from '../metrics/MetricsProvider.js';
 import { holdUntil } from '../operators/holdUntil.js';
-import type { LeaderState } from './leaderElection.js';
+import type { ReconcileEvent } from '../workqueue/ReconcileEvent.js';
+import { type ReconcileConfig, type Reconciler, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
-import { type ReconcileConfig, type ReconcileEvent, type Reconciler, reconcileWith } from './reconcileWith.js';
 import { type KeyMapper, mapKeys, ownKeys } from './relations.js';
-import { shardOf } from './sharding.js';
 
 /**
  * What a selector watches: a resource (a name resolved through discovery, as kubectl does, or an

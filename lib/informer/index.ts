@@ -1,3 +1,4 @@
+export { informerProblemLog, informerStatusLog, logInformer } from './informerLogs.js';
 export type { InformerProblem, InformerStatus } from './InformerStatus.js';
 export { processDeltas } from './processDeltas.js';
 export type { ResourceEvent } from './ResourceEvent.js';

@@ -21,7 +21,6 @@ import {
 
 import { deltaFifo, type FifoInput, type FifoOutput } from '../fifo/deltaFifo.js';
 import type { ListerWatcher, WatchEvent } from '../listwatch/ListerWatcher.js';
-import { logInformer } from '../logging/informerLogs.js';
 import type { Logger } from '../logging/Logger.js';
 import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
 import type { KubeObject } from '../meta/KubeObject.js';
@@ -29,6 +28,7 @@ import { listThenWatch, type ReflectorConfig } from '../reflector/listThenWatch.
 import type { ReflectorError } from '../reflector/ReflectorError.js';
 import { createIndexer } from '../store/createIndexer.js';
 import type { Indexer, Indexers, IndexerWriter, Store } from '../store/Store.js';
+import { logInformer } from './informerLogs.js';
 import type { InformerProblem, InformerStatus } from './InformerStatus.js';
 import { processDeltas } from './processDeltas.js';
 import type { ResourceEvent } from './ResourceEvent.js';

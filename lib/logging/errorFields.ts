@@ -1,7 +1,6 @@
 import type { DecodeFailure } from '../codec/DecodeFailure.js';
 import type { Status } from '../codec/Status.js';
 import { isListerWatcherError, type KubeApiError } from '../listwatch/ListerWatcherError.js';
-import type { ReflectorError } from '../reflector/ReflectorError.js';
 import type { LogFields } from './Logger.js';
 
 /**
@@ -52,41 +51,12 @@ export const apiErrorFields = (e: KubeApiError<string>): LogFields => ({
   error: bounded(e.message),
 });
 
-const statusFields = (status: Status): LogFields => ({
+/** The log fields of a Kubernetes `Status`: its code, reason and message (bounded). */
+export const statusFields = (status: Status): LogFields => ({
   ...(status.code === undefined ? {} : { code: status.code }),
   ...(status.reason === undefined ? {} : { reason: status.reason }),
   ...(status.message === undefined ? {} : { error: bounded(status.message) }),
 });
-
-/**
- * The log fields of a {@link ReflectorError}: which failure (`reflectorError`), and what it
- * carries (the API error's fields, the resourceVersion, the Status's code, reason and message).
- *
- * Maps to the arguments of client-go's reflector warnings ("watch of *v1.Pod ended with: …").
- *
- * @example
- * ```ts
- * import { reflectorErrorFields } from 'kube-rx';
- * reflectorErrorFields({ _tag: 'VeryShortWatch', resourceVersion: '10' }); // { reflectorError: 'VeryShortWatch', resourceVersion: '10' }
- * ```
- * @category logging
- * @since 0.2.0
- */
-export const reflectorErrorFields = (e: ReflectorError): LogFields => {
-  switch (e._tag) {
-    case 'ListFailed':
-    case 'WatchFailed':
-      return { reflectorError: e._tag, ...apiErrorFields(e.error) };
-    case 'WatchExpired':
-      return { reflectorError: e._tag, resourceVersion: e.resourceVersion, ...(e.status === undefined ? {} : statusFields(e.status)) };
-    case 'WatchStatus':
-      return { reflectorError: e._tag, resourceVersion: e.resourceVersion, ...statusFields(e.status) };
-    case 'VeryShortWatch':
-      return { reflectorError: e._tag, resourceVersion: e.resourceVersion };
-    case 'WatchIdle':
-      return { reflectorError: e._tag, resourceVersion: e.resourceVersion, idleMs: e.idleMs };
-  }
-};
 
 /**
  * The log fields of a {@link DecodeFailure}: where it came from, the object's key and

@@ -1,5 +1,3 @@
 export { consoleLogger, type ConsoleLoggerOptions, logLevelEnabled } from './consoleLogger.js';
-export { apiErrorFields, decodeFailureFields, errorFields, LOG_TEXT_LIMIT, reflectorErrorFields } from './errorFields.js';
-export { informerProblemLog, informerStatusLog, logInformer } from './informerLogs.js';
+export { apiErrorFields, decodeFailureFields, errorFields, LOG_TEXT_LIMIT } from './errorFields.js';
 export { type LogEntry, type LogFields, type Logger, type LogLevel, writeLog } from './Logger.js';
-export { logReconcileEvents, reconcileEventLog } from './reconcileLogs.js';

@@ -2,15 +2,6 @@ export type { CounterMetric, GaugeMetric, HistogramMetric, SettableGaugeMetric }
 export type { ControllerMetricsProvider, MetricsProvider } from './MetricsProvider.js';
 export { noopMetrics } from './noopMetrics.js';
 export { createQueueMetrics, type QueueMetrics, UNFINISHED_WORK_UPDATE_PERIOD_MS } from './queueMetrics.js';
-export { reconcileMetrics, reconcileResultLabel } from './reconcileMetrics.js';
 export type { ReconcileMetricsProvider, ReconcileResultLabel } from './ReconcileMetricsProvider.js';
-export {
-  initialReflectorMetricsState,
-  reduceReflectorMetrics,
-  reflectorMetrics,
-  type ReflectorMetricsState,
-  type ReflectorMetricsStep,
-  type ReflectorMetricsUpdate,
-} from './reflectorMetrics.js';
 export type { ReflectorMetricsProvider } from './ReflectorMetricsProvider.js';
 export type { WorkQueueMetricsProvider } from './WorkQueueMetricsProvider.js';

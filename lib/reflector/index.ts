@@ -17,6 +17,7 @@ export {
 /** The reflector's pure protocol rules (resourceVersion ladder, paging, failure classification, the watch reducer), for use and tests without Rx. */
 export { reflectorProtocol };
 export type { ReflectorError } from './ReflectorError.js';
+export { reflectorErrorFields } from './reflectorErrorFields.js';
 export {
   isReflectorDataEvent,
   type ListCause,
@@ -24,3 +25,11 @@ export {
   type ReflectorDataEvent,
   type ReflectorEvent,
 } from './ReflectorEvent.js';
+export {
+  initialReflectorMetricsState,
+  reduceReflectorMetrics,
+  reflectorMetrics,
+  type ReflectorMetricsState,
+  type ReflectorMetricsStep,
+  type ReflectorMetricsUpdate,
+} from './reflectorMetrics.js';

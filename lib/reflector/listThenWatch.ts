@@ -29,14 +29,14 @@ import {
   toListerWatcherError,
   transportError,
 } from '../listwatch/ListerWatcherError.js';
-import { type KubeObject, resourceVersionOf } from '../meta/KubeObject.js';
 import { metaNamespaceKeyFunc } from '../meta/keyFunc.js';
-import { reflectorMetrics } from '../metrics/reflectorMetrics.js';
+import { type KubeObject, resourceVersionOf } from '../meta/KubeObject.js';
 import type { ReflectorMetricsProvider } from '../metrics/ReflectorMetricsProvider.js';
 import { type BackoffConfig, type BackoffState, initialBackoffState, nextBackoff } from './backoff.js';
 import { idleTimeout } from './idleTimeout.js';
 import type { ReflectorError } from './ReflectorError.js';
 import type { ListCause, NextStep, ReflectorEvent } from './ReflectorEvent.js';
+import { reflectorMetrics } from './reflectorMetrics.js';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration

@@ -2,14 +2,14 @@ import { filter, map, type Observable, of, tap, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { controllerManager, type ManagerEvent } from '../../lib/controller/controllerManager.js';
-import { done } from '../../lib/controller/ReconcileResult.js';
 import { ownerKeys } from '../../lib/controller/relations.js';
+import type { LeaderState } from '../../lib/leaderelection/leaderElection.js';
+import { shardOf } from '../../lib/leaderelection/sharding.js';
 import type { WatchEvent } from '../../lib/listwatch/ListerWatcher.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
-import type { LeaderState } from '../../lib/controller/leaderElection.js';
-import { shardOf } from '../../lib/controller/sharding.js';
 import { configMap, deleted, listPage, modified } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
+import { done } from '../../lib/workqueue/ReconcileResult.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 
 const a1 = configMap('a', '1');

@@ -2,10 +2,10 @@ import { ignoreElements, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { controllerManager } from '../../lib/controller/controllerManager.js';
-import { done } from '../../lib/controller/ReconcileResult.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { configMap, listPage } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
+import { done } from '../../lib/workqueue/ReconcileResult.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { recordingLogger } from '../helpers/recordingLogger.js';
 import { recordingMetrics } from '../helpers/recordingMetrics.js';

@@ -1,6 +1,6 @@
 import { defer, mergeMap, Observable, of, type SchedulerLike, timer } from 'rxjs';
 
-import type { Lease, LeaseClient, LeaseClientError, LeaseVerb } from '../../lib/controller/leaseClient.js';
+import type { Lease, LeaseClient, LeaseClientError, LeaseVerb } from '../../lib/leaderelection/leaseClient.js';
 
 const RESOURCE = 'leases.coordination.k8s.io';
 

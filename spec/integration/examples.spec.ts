@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { configMapToSecret, type ConfigMap, MANAGED_BY, MANAGER, type Secret, SECRET_LABEL } from '../../examples/configMapToSecret.js';
 import { desiredStatus, reconcileWidget, type Widget, WidgetCodec } from '../../examples/widgetController.js';
-import type { Reconciler, ReconcileResult } from '../../lib/controller/index.js';
+import type { Reconciler, ReconcileResult } from '../../lib/workqueue/index.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { mapStore } from '../helpers/mapStore.js';
 

@@ -3,10 +3,10 @@ import { Subject } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { controllerManager, type ManagerEvent } from '../../lib/controller/controllerManager.js';
-import { done } from '../../lib/controller/ReconcileResult.js';
 import { ownerKeys } from '../../lib/controller/relations.js';
-import { configMap } from '../../lib/testing/builders.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
+import { configMap } from '../../lib/testing/builders.js';
+import { done } from '../../lib/workqueue/ReconcileResult.js';
 import { until } from '../helpers/until.js';
 
 describe('controllerManager over HTTP against the embedded API server', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { apiErrorFields, decodeFailureFields, errorFields, LOG_TEXT_LIMIT, reflectorErrorFields } from '../../lib/logging/errorFields.js';
 import { httpError, type KubeApiError, transportError } from '../../lib/listwatch/ListerWatcherError.js';
+import { apiErrorFields, decodeFailureFields, errorFields, LOG_TEXT_LIMIT } from '../../lib/logging/errorFields.js';
 
 describe('log fields of errors', () => {
   it('an API error gives its kind, verb, resource, code, reason and message', () => {
@@ -20,17 +20,6 @@ describe('log fields of errors', () => {
       code: 'ECONNREFUSED',
       error: 'refused',
     });
-  });
-
-  it('a reflector error names itself and carries the Status or API error fields', () => {
-    expect(
-      reflectorErrorFields({ _tag: 'WatchStatus', resourceVersion: '9', status: { kind: 'Status', code: 500, reason: 'InternalError', message: 'etcd' } }),
-    ).toEqual({ reflectorError: 'WatchStatus', resourceVersion: '9', code: 500, reason: 'InternalError', error: 'etcd' });
-    expect(reflectorErrorFields({ _tag: 'ListFailed', error: transportError('list', 'pods', 'reset') })).toMatchObject({
-      reflectorError: 'ListFailed',
-      errorType: 'TransportError',
-    });
-    expect(reflectorErrorFields({ _tag: 'WatchIdle', resourceVersion: '3', idleMs: 10 })).toEqual({ reflectorError: 'WatchIdle', resourceVersion: '3', idleMs: 10 });
   });
 
   it('a decode failure gives where, which object and its first error, never the raw input', () => {

@@ -3,16 +3,16 @@ import { map, Subject } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { controllerManager } from '../../lib/controller/controllerManager.js';
-import { leaderElection } from '../../lib/controller/leaderElection.js';
-import { httpLeaseClient } from '../../lib/controller/leaseClient.js';
-import { reconcileWith } from '../../lib/controller/reconcileWith.js';
-import { done } from '../../lib/controller/ReconcileResult.js';
 import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
+import { leaderElection } from '../../lib/leaderelection/leaderElection.js';
+import { httpLeaseClient } from '../../lib/leaderelection/leaseClient.js';
 import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import { consoleLogger } from '../../lib/logging/consoleLogger.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { configMap, type TestConfigMap } from '../../lib/testing/builders.js';
+import { done } from '../../lib/workqueue/ReconcileResult.js';
+import { reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { until } from '../helpers/until.js';
 
 const FORBIDDEN_TOKEN = 'forbidden-token-7f3a9c1e';

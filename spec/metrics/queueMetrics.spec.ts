@@ -1,11 +1,11 @@
 import { map, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { itemExponentialFailureRateLimiter } from '../../lib/controller/rateLimiter.js';
-import { type Reconciler, reconcileWith } from '../../lib/controller/reconcileWith.js';
-import { done, requeueAfter } from '../../lib/controller/ReconcileResult.js';
-import { add, addAfter, createWorkQueueState, done as queueDone, get, shutDown } from '../../lib/controller/WorkQueueState.js';
 import { createQueueMetrics } from '../../lib/metrics/queueMetrics.js';
+import { itemExponentialFailureRateLimiter } from '../../lib/workqueue/rateLimiter.js';
+import { done, requeueAfter } from '../../lib/workqueue/ReconcileResult.js';
+import { type Reconciler, reconcileWith } from '../../lib/workqueue/reconcileWith.js';
+import { add, addAfter, createWorkQueueState, done as queueDone, get, shutDown } from '../../lib/workqueue/WorkQueueState.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { recordingMetrics } from '../helpers/recordingMetrics.js';
 

@@ -7,14 +7,14 @@ import { filter, firstValueFrom, map, Subject, timeout } from 'rxjs';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { reconcileWith } from '../../lib/controller/reconcileWith.js';
-import { done, type ReconcileResult } from '../../lib/controller/ReconcileResult.js';
 import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
 import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import { prometheusMetrics } from '../../lib/prometheus/prometheusMetrics.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { configMap, type TestConfigMap } from '../../lib/testing/builders.js';
+import { done, type ReconcileResult } from '../../lib/workqueue/ReconcileResult.js';
+import { reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { until } from '../helpers/until.js';
 
 const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };

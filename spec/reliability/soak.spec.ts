@@ -23,8 +23,8 @@
 import { map, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { reconcileWith } from '../../lib/controller/reconcileWith.js';
-import { done, requeueAfter } from '../../lib/controller/ReconcileResult.js';
+import { reconcileWith } from '../../lib/workqueue/reconcileWith.js';
+import { done, requeueAfter } from '../../lib/workqueue/ReconcileResult.js';
 import { coalesceByKey } from '../../lib/operators/coalesceByKey.js';
 import { startApiServerProcess } from '../helpers/apiServerProcess.js';
 import { type ChurnConfig, snapshotOf } from '../helpers/churn.js';

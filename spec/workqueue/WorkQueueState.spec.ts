@@ -14,7 +14,7 @@ import {
   shutDownWithDrain,
   takeReady,
   type WorkQueueState,
-} from '../../lib/controller/WorkQueueState.js';
+} from '../../lib/workqueue/WorkQueueState.js';
 
 /** Gets every ready key, in order. */
 const drainAll = (s: WorkQueueState): string[] => {

@@ -1,11 +1,12 @@
 import { map, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { itemExponentialFailureRateLimiter } from '../../lib/controller/rateLimiter.js';
-import { type ReconcileEvent, reconcileWith } from '../../lib/controller/reconcileWith.js';
-import { done } from '../../lib/controller/ReconcileResult.js';
 import { httpError } from '../../lib/listwatch/ListerWatcherError.js';
-import { logReconcileEvents, reconcileEventLog } from '../../lib/logging/reconcileLogs.js';
+import { itemExponentialFailureRateLimiter } from '../../lib/workqueue/rateLimiter.js';
+import type { ReconcileEvent } from '../../lib/workqueue/ReconcileEvent.js';
+import { logReconcileEvents, reconcileEventLog } from '../../lib/workqueue/reconcileLogs.js';
+import { done } from '../../lib/workqueue/ReconcileResult.js';
+import { reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { recordingLogger } from '../helpers/recordingLogger.js';
 

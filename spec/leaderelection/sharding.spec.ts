@@ -1,7 +1,7 @@
 import { Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { assignShards, ownedKeys, sharding, shardOf, whileOwning } from '../../lib/controller/sharding.js';
+import { assignShards, ownedKeys, sharding, shardOf, whileOwning } from '../../lib/leaderelection/sharding.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { memoryLeaseStore } from '../helpers/memoryLeaseClient.js';
 

@@ -5,9 +5,10 @@ import {
   bucketRateLimiter,
   itemExponentialFailureRateLimiter,
   type RateLimiter,
-} from '../../lib/controller/rateLimiter.js';
-import { type ReconcileEvent, type Reconciler, reconcileWith } from '../../lib/controller/reconcileWith.js';
-import { done, requeue, requeueAfter, type ReconcileResult } from '../../lib/controller/ReconcileResult.js';
+} from '../../lib/workqueue/rateLimiter.js';
+import type { ReconcileEvent } from '../../lib/workqueue/ReconcileEvent.js';
+import { done, requeue, requeueAfter, type ReconcileResult } from '../../lib/workqueue/ReconcileResult.js';
+import { type Reconciler, reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 
 /** The error the reconcilers fail with (compared by identity in the events). */

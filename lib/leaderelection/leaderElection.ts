@@ -11,9 +11,9 @@ import {
   timeout,
 } from 'rxjs';
 
-import { whileTrue } from '../operators/whileTrue.js';
 import { errorFields } from '../logging/errorFields.js';
 import type { LogFields, Logger, LogLevel } from '../logging/Logger.js';
+import { whileTrue } from '../operators/whileTrue.js';
 import { type Lease, type LeaseClient, microTime } from './leaseClient.js';
 
 /**

@@ -2,8 +2,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { filter, firstValueFrom, lastValueFrom, type Observable, ReplaySubject, Subscription, timeout } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { leaderElection, type LeaderState } from '../../lib/controller/leaderElection.js';
-import { httpLeaseClient, type LeaseClient, microTime } from '../../lib/controller/leaseClient.js';
+import { leaderElection, type LeaderState } from '../../lib/leaderelection/leaderElection.js';
+import { httpLeaseClient, type LeaseClient, microTime } from '../../lib/leaderelection/leaseClient.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { until } from '../helpers/until.js';
 

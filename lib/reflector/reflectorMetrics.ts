@@ -1,8 +1,8 @@
 import { asyncScheduler, defer, type MonoTypeOperatorFunction, type SchedulerLike, tap } from 'rxjs';
 
-import type { ReflectorEvent } from '../reflector/ReflectorEvent.js';
-import type { CounterMetric, HistogramMetric, SettableGaugeMetric } from './Metric.js';
-import type { ReflectorMetricsProvider } from './ReflectorMetricsProvider.js';
+import type { CounterMetric, HistogramMetric, SettableGaugeMetric } from '../metrics/Metric.js';
+import type { ReflectorMetricsProvider } from '../metrics/ReflectorMetricsProvider.js';
+import type { ReflectorEvent } from './ReflectorEvent.js';
 
 /**
  * What {@link reduceReflectorMetrics} remembers of a reflector's stream: whether a list or a watch

@@ -1,8 +1,8 @@
 import { type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { type LeaderElectionConfig, leaderElection, type LeaderState, whileLeading } from '../../lib/controller/leaderElection.js';
-import { microTime } from '../../lib/controller/leaseClient.js';
+import { type LeaderElectionConfig, leaderElection, type LeaderState, whileLeading } from '../../lib/leaderelection/leaderElection.js';
+import { microTime } from '../../lib/leaderelection/leaseClient.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { memoryLeaseClient, memoryLeaseStore } from '../helpers/memoryLeaseClient.js';
 

@@ -1,8 +1,8 @@
 import { type MonoTypeOperatorFunction, tap } from 'rxjs';
 
-import type { ReconcileEvent } from '../controller/reconcileWith.js';
-import { errorFields } from './errorFields.js';
-import { type LogEntry, type Logger, writeLog } from './Logger.js';
+import { errorFields } from '../logging/errorFields.js';
+import { type LogEntry, type Logger, writeLog } from '../logging/Logger.js';
+import type { ReconcileEvent } from './ReconcileEvent.js';
 
 /**
  * The log line of a reconcile event, if it has one: a failure at `error` (key, the time to the

@@ -9,7 +9,7 @@ import {
   reflectorMetrics,
   type ReflectorMetricsState,
   type ReflectorMetricsUpdate,
-} from '../../lib/metrics/reflectorMetrics.js';
+} from '../../lib/reflector/reflectorMetrics.js';
 import { added, bookmark, configMap, listPage, modified, type TestConfigMap as Cm } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
 import { newTestScheduler } from '../helpers/marbles.js';

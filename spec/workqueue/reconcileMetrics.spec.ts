@@ -1,10 +1,11 @@
 import { map, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { itemExponentialFailureRateLimiter } from '../../lib/controller/rateLimiter.js';
-import { type ReconcileEvent, type Reconciler, reconcileWith } from '../../lib/controller/reconcileWith.js';
-import { done, requeue, requeueAfter } from '../../lib/controller/ReconcileResult.js';
-import { reconcileMetrics, reconcileResultLabel } from '../../lib/metrics/reconcileMetrics.js';
+import { itemExponentialFailureRateLimiter } from '../../lib/workqueue/rateLimiter.js';
+import type { ReconcileEvent } from '../../lib/workqueue/ReconcileEvent.js';
+import { reconcileMetrics, reconcileResultLabel } from '../../lib/workqueue/reconcileMetrics.js';
+import { done, requeue, requeueAfter } from '../../lib/workqueue/ReconcileResult.js';
+import { type Reconciler, reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { recordingMetrics } from '../helpers/recordingMetrics.js';
 

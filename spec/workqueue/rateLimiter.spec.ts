@@ -6,7 +6,7 @@ import {
   defaultControllerRateLimiter,
   itemExponentialFailureRateLimiter,
   maxOfRateLimiter,
-} from '../../lib/controller/rateLimiter.js';
+} from '../../lib/workqueue/rateLimiter.js';
 
 describe('itemExponentialFailureRateLimiter', () => {
   it('TestItemExponentialFailureRateLimiter: 1, 2, 4, 8, 16, then the cap; per item; forget resets', () => {

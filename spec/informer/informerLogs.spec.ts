@@ -1,10 +1,10 @@
 import { NEVER, of, Subject } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
+import { informerProblemLog, informerStatusLog, logInformer } from '../../lib/informer/informerLogs.js';
 import type { InformerProblem, InformerStatus } from '../../lib/informer/InformerStatus.js';
+import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
 import { httpError } from '../../lib/listwatch/ListerWatcherError.js';
-import { informerProblemLog, informerStatusLog, logInformer } from '../../lib/logging/informerLogs.js';
 import { configMap, listPage, type TestConfigMap as Cm } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
 import { newTestScheduler } from '../helpers/marbles.js';

@@ -1,8 +1,8 @@
 import { defer, finalize, type MonoTypeOperatorFunction, tap } from 'rxjs';
 
-import type { ReconcileEvent } from '../controller/reconcileWith.js';
-import type { CounterMetric, GaugeMetric, HistogramMetric } from './Metric.js';
-import type { ReconcileMetricsProvider, ReconcileResultLabel } from './ReconcileMetricsProvider.js';
+import type { CounterMetric, GaugeMetric, HistogramMetric } from '../metrics/Metric.js';
+import type { ReconcileMetricsProvider, ReconcileResultLabel } from '../metrics/ReconcileMetricsProvider.js';
+import type { ReconcileEvent } from './ReconcileEvent.js';
 
 /**
  * The `result` label of a reconcile that ended (`Succeeded` or `Failed`), or nothing for the

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { leaderElection, type LeaderState } from '../../lib/controller/leaderElection.js';
+import { leaderElection, type LeaderState } from '../../lib/leaderelection/leaderElection.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { memoryLeaseStore } from '../helpers/memoryLeaseClient.js';
 import { recordingLogger } from '../helpers/recordingLogger.js';

@@ -1,8 +1,9 @@
 import { merge, type Observable, skip, type Subscription } from 'rxjs';
 
-import type { InformerProblem, InformerStatus } from '../informer/InformerStatus.js';
-import { decodeFailureFields, reflectorErrorFields } from './errorFields.js';
-import { type LogEntry, type Logger, writeLog } from './Logger.js';
+import { decodeFailureFields } from '../logging/errorFields.js';
+import { type LogEntry, type Logger, writeLog } from '../logging/Logger.js';
+import { reflectorErrorFields } from '../reflector/reflectorErrorFields.js';
+import type { InformerProblem, InformerStatus } from './InformerStatus.js';
 
 /**
  * The log line of an informer's status change: first list, stop and watch (re)starts at `debug`;

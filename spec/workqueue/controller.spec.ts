@@ -1,12 +1,13 @@
 import { defer, map, type Observable, switchMap, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { itemExponentialFailureRateLimiter } from '../../lib/controller/rateLimiter.js';
-import { reconcileWith, type ReconcileEvent } from '../../lib/controller/reconcileWith.js';
-import { done, requeueAfter, type ReconcileResult } from '../../lib/controller/ReconcileResult.js';
 import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
 import { configMap, listPage, modified, type TestConfigMap } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
+import { itemExponentialFailureRateLimiter } from '../../lib/workqueue/rateLimiter.js';
+import type { ReconcileEvent } from '../../lib/workqueue/ReconcileEvent.js';
+import { done, requeueAfter, type ReconcileResult } from '../../lib/workqueue/ReconcileResult.js';
+import { reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 
 const boom = new Error('boom');

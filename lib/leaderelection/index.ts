@@ -1,0 +1,13 @@
+export { JITTER_FACTOR, type LeaderElectionConfig, leaderElection, type LeaderState, whileLeading } from './leaderElection.js';
+export {
+  httpLeaseClient,
+  type Lease,
+  type LeaseClient,
+  type LeaseClientError,
+  LeaseCodec,
+  type LeaseSpec,
+  LeaseSpecCodec,
+  type LeaseVerb,
+  microTime,
+} from './leaseClient.js';
+export { assignShards, ownedKeys, shardOf, sharding, type ShardingConfig, whileOwning } from './sharding.js';

@@ -1,0 +1,17 @@
+import * as workQueueState from './WorkQueueState.js';
+
+export {
+  bucketRateLimiter,
+  defaultControllerRateLimiter,
+  itemExponentialFailureRateLimiter,
+  maxOfRateLimiter,
+  type RateLimiter,
+} from './rateLimiter.js';
+export type { ReconcileEvent } from './ReconcileEvent.js';
+export { logReconcileEvents, reconcileEventLog } from './reconcileLogs.js';
+export { reconcileMetrics, reconcileResultLabel } from './reconcileMetrics.js';
+export { done, requeue, requeueAfter, type ReconcileResult } from './ReconcileResult.js';
+export { type ReconcileConfig, type Reconciler, reconcileWith } from './reconcileWith.js';
+export type { WaitingEntry, WorkQueueState } from './WorkQueueState.js';
+/** The work queue's pure reducers (client-go `workqueue.Typed` and its delaying queue), for use and tests without Rx. */
+export { workQueueState };

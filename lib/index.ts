@@ -169,6 +169,7 @@ export {
   holdUntil,
   mergeMapWithLag,
   whileTrue,
+  type WhileTrueOptions,
 } from './operators/index.js';
 
 // the work queue and the reconcile loop

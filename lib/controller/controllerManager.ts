@@ -2,11 +2,8 @@ import type * as t from 'io-ts';
 import {
   asyncScheduler,
   catchError,
-  concat,
   defer,
-  distinctUntilChanged,
   EMPTY,
-  endWith,
   filter,
   finalize,
   fromEvent,
@@ -18,7 +15,6 @@ import {
   of,
   type SchedulerLike,
   share,
-  Subject,
   switchMap,
   take,
   takeUntil,
@@ -48,6 +44,7 @@ import type { Logger } from '../logging/Logger.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 import type { MetricsProvider } from '../metrics/MetricsProvider.js';
 import { holdUntil } from '../operators/holdUntil.js';
+import { whileTrue } from '../operators/whileTrue.js';
 import type { ReconcileEvent } from '../workqueue/ReconcileEvent.js';
 import { type ReconcileConfig, type Reconciler, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
@@ -230,43 +227,6 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
 };
 
 /**
- * Runs `work` while `on$` says true (stopping it at once when it turns false), until `stop$`: from
- * then on `on$` is no longer followed, and work that is running is left to finish (it drains on
- * the same `stop$`) before the result completes.
- */
-const gated = <T>(on$: Observable<boolean>, stop$: Observable<unknown>, work: () => Observable<T>): Observable<T> =>
-  defer(() => {
-    let on = false;
-    let workDone = false;
-    const done$ = new Subject<void>();
-    const run = (): Observable<T> => {
-      workDone = false;
-      return work().pipe(
-        tap({
-          complete: () => {
-            workDone = true;
-            done$.next();
-          },
-        }),
-      );
-    };
-    const gate$ = concat(
-      on$.pipe(
-        tap((v) => {
-          on = v;
-        }),
-        takeUntil(stop$),
-      ),
-      defer(() => (on && !workDone ? done$.pipe(take(1), ignoreElements()) : EMPTY)),
-    );
-    return gate$.pipe(
-      distinctUntilChanged(),
-      endWith(false),
-      switchMap((v) => (v ? run() : EMPTY)),
-    );
-  });
-
-/**
  * The declarative way to write controllers, the reactive counterpart of the Java ancestor's CDI
  * extension: declare selectors once; attach any number of observers (pipelines over a selector's
  * events) and controllers (reconcile functions with their triggers) to a selector, by token or by
@@ -437,10 +397,10 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           ? workQueue(stop$)
           : merge(
               ...Array.from({ length: shards.count }, (_, index) =>
-                gated(
+                whileTrue(
                   shards.owned$.pipe(map((owned) => owned.has(index))),
-                  stop$,
                   () => workQueue(stop$, { index, count: shards.count }),
+                  { stop$ },
                 ),
               ),
             ),
@@ -467,7 +427,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           ...observers.map((start) => start(stop$)),
           leader$ === undefined
             ? controllers$
-            : gated(leader$.pipe(map((s) => s._tag === 'Leading')), stop$, () => controllers$),
+            : whileTrue(leader$.pipe(map((s) => s._tag === 'Leading')), () => controllers$, { stop$ }),
         );
         return logger === undefined
           ? events$

@@ -5,4 +5,4 @@ export { type CoalesceState } from './CoalesceState.js';
 export { coalesceState };
 export { holdUntil } from './holdUntil.js';
 export { mergeMapWithLag } from './mergeMapWithLag.js';
-export { whileTrue } from './whileTrue.js';
+export { whileTrue, type WhileTrueOptions } from './whileTrue.js';

@@ -1,19 +1,10 @@
-import * as reflectorProtocol from './listThenWatch.js';
+import * as reflectorProtocol from './reflectorProtocol.js';
 
 export { type BackoffConfig, type BackoffDecision, type BackoffState, initialBackoffState, nextBackoff } from './backoff.js';
-export {
-  listThenWatch,
-  type PhaseOutput,
-  type ReflectorConfig,
-  type ReflectorState,
-  type ReflectorStep,
-  type ReflectorTransition,
-  type WatchCursor,
-  type WatchEnd,
-  type WatchInput,
-  type WatchStep,
-  type WatchVerdict,
-} from './listThenWatch.js';
+export { listThenWatch, type ReflectorConfig } from './listThenWatch.js';
+export { type WatchCursor, type WatchInput, type WatchStep } from './reduceWatch.js';
+export type { WatchEnd, WatchVerdict } from './reflectorRules.js';
+export type { PhaseOutput, ReflectorState, ReflectorStep, ReflectorTransition } from './ReflectorState.js';
 /** The reflector's pure protocol rules (resourceVersion ladder, paging, failure classification, the watch reducer), for use and tests without Rx. */
 export { reflectorProtocol };
 export type { ReflectorError } from './ReflectorError.js';

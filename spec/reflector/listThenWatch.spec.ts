@@ -5,25 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { DecodeFailure } from '../../lib/codec/DecodeFailure.js';
 import type { Status } from '../../lib/codec/Status.js';
 import type { ListPage, WatchEvent } from '../../lib/listwatch/ListerWatcher.js';
-import { httpError, type ListerWatcherError, transportError } from '../../lib/listwatch/ListerWatcherError.js';
+import { httpError, transportError } from '../../lib/listwatch/ListerWatcherError.js';
 import { resourceVersionOf } from '../../lib/meta/KubeObject.js';
-import {
-  classifyListFailure,
-  classifyWatchFailure,
-  continuePageOptions,
-  firstPageOptions,
-  fullListOptions,
-  initialReflectorState,
-  listThenWatch,
-  reduceWatch,
-  type ReflectorConfig,
-  type ReflectorState,
-  relistCause,
-  relistResourceVersion,
-  type WatchCursor,
-  watchOptionsFor,
-  watchTimeoutSeconds,
-} from '../../lib/reflector/listThenWatch.js';
+import { listThenWatch, type ReflectorConfig } from '../../lib/reflector/listThenWatch.js';
 import type { ReflectorError } from '../../lib/reflector/ReflectorError.js';
 import type { ListCause, NextStep, ReflectorEvent } from '../../lib/reflector/ReflectorEvent.js';
 import {
@@ -32,10 +16,10 @@ import {
   configMap,
   listPage,
   modified,
-  deleted,
   type TestConfigMap as Cm,
 } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
+import { gone, status, streamOpts, watchOpts } from '../helpers/reflector.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -63,14 +47,6 @@ const ev = {
   backoff: (delayMs: number, attempt: number, next: NextStep): Ev => ({ _tag: 'Backoff', delayMs, attempt, next }),
 };
 
-const status = (code: number, reason: string, retryAfterSeconds?: number): Status => ({
-  kind: 'Status',
-  status: 'Failure',
-  code,
-  reason,
-  message: `status ${code}`,
-  ...(retryAfterSeconds === undefined ? {} : { details: { retryAfterSeconds } }),
-});
 const inStream = (s: Status): WatchEvent<Cm> => ({ _tag: 'Error', status: s });
 
 const badObject = (resourceVersion: string, source: 'list' | 'watch' = 'watch'): DecodeFailure => ({
@@ -82,19 +58,12 @@ const badObject = (resourceVersion: string, source: 'list' | 'watch' = 'watch'):
   raw: '{"metadata":{"name":"bad"},"data":1}',
 });
 
-const watchOpts = (resourceVersion: string) => ({ resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 });
-const streamOpts = (resourceVersion: string) => ({
-  ...watchOpts(resourceVersion),
-  sendInitialEvents: true,
-  resourceVersionMatch: 'NotOlderThan',
-});
 
 const a1 = configMap('a', '1');
 const b2 = configMap('b', '2');
 const c3 = configMap('c', '3');
 const c101 = configMap('c', '101');
 
-const gone = (verb: 'list' | 'watch'): ListerWatcherError => httpError(verb, 'configmaps', 410, { reason: 'Expired' });
 const unavailable = httpError('watch', 'configmaps', 503);
 
 // ---------------------------------------------------------------------------------------------
@@ -751,99 +720,5 @@ describe('listThenWatch: teardown', () => {
     expect(events).toBe(10_000);
     expect(lw.watchCalls).toHaveLength(10_001);
     expect(lw.watchCalls[10_000]?.resourceVersion).toBe('10999');
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// The pure rules
-// ---------------------------------------------------------------------------------------------
-
-const at = (lastSyncRV: string, expired = false): ReflectorState => ({ ...initialReflectorState, lastSyncRV, expired });
-
-describe('protocol rules', () => {
-  it('relistResourceVersion: "0" first, the last RV afterwards, "" after a 410', () => {
-    expect(relistResourceVersion(initialReflectorState)).toBe('0');
-    expect(relistResourceVersion(at('100'))).toBe('100');
-    expect(relistResourceVersion(at('100', true))).toBe('');
-    expect(relistCause(at('100', true))).toBe('Expired');
-    expect(relistCause(at('100'))).toBe('Error');
-  });
-
-  it('firstPageOptions: pages at "" and "0", or once the server paged; never when pageSize is 0', () => {
-    expect(firstPageOptions('0', 500, false)).toEqual({ resourceVersion: '0', limit: 500 });
-    expect(firstPageOptions('', 100, false)).toEqual({ resourceVersion: '', limit: 100 });
-    expect(firstPageOptions('100', 500, false)).toEqual({ resourceVersion: '100' });
-    expect(firstPageOptions('100', 500, true)).toEqual({ resourceVersion: '100', limit: 500 });
-    expect(firstPageOptions('0', 0, true)).toEqual({ resourceVersion: '0' });
-  });
-
-  it('continue pages drop the resourceVersion; the expired-token fallback drops limit and token', () => {
-    const first = firstPageOptions('0', 500, false);
-    expect(continuePageOptions(first, 'tok')).toEqual({ limit: 500, continue: 'tok' });
-    expect(fullListOptions(first)).toEqual({ resourceVersion: '0' });
-  });
-
-  it('classifyListFailure', () => {
-    expect(classifyListFailure(gone('list'), '0', true)).toBe('FullList');
-    expect(classifyListFailure(gone('list'), '0', false)).toBe('RelistConsistent');
-    expect(classifyListFailure(gone('list'), '', false)).toBe('Backoff');
-    expect(classifyListFailure(httpError('list', 'configmaps', 500), '0', true)).toBe('Backoff');
-  });
-
-  it('watch timeout and options', () => {
-    expect(watchTimeoutSeconds(300, () => 0)).toBe(300);
-    expect(watchTimeoutSeconds(300, () => 0.999)).toBe(599);
-    expect(watchOptionsFor('7', 300, false)).toEqual(watchOpts('7'));
-    expect(watchOptionsFor('', 300, true)).toEqual(streamOpts(''));
-  });
-
-  it('classifyWatchFailure', () => {
-    const verdict = (e: Parameters<typeof classifyWatchFailure>[0]) => {
-      const v = classifyWatchFailure(e, '9');
-      return v._tag === 'Rewatch' ? 'rewatch' : `${v.error._tag}->${v.next}${v.expired ? ' expired' : ''} ${v.minDelayMs}`;
-    };
-    expect(verdict({ _tag: 'Failed', error: gone('watch') })).toBe('WatchExpired->list expired 0');
-    expect(verdict({ _tag: 'Failed', error: transportError('watch', '', 'reset') })).toBe('WatchFailed->watch 0');
-    expect(verdict({ _tag: 'Failed', error: httpError('watch', 'x', 429, { retryAfterSeconds: 2 }) })).toBe('WatchFailed->watch 2000');
-    expect(verdict({ _tag: 'Failed', error: httpError('watch', 'x', 500) })).toBe('WatchFailed->watch 0');
-    expect(verdict({ _tag: 'Failed', error: httpError('watch', 'x', 401) })).toBe('WatchFailed->list 0');
-    expect(verdict({ _tag: 'Failed', error: httpError('watch', 'x', 404) })).toBe('WatchFailed->list 0');
-    expect(verdict({ _tag: 'Status', status: status(410, 'Gone') })).toBe('WatchExpired->list expired 0');
-    expect(verdict({ _tag: 'Status', status: { kind: 'Status', reason: 'Expired' } })).toBe('WatchExpired->list expired 0');
-    expect(verdict({ _tag: 'Status', status: status(429, 'TooManyRequests', 4) })).toBe('WatchStatus->watch 4000');
-    expect(verdict({ _tag: 'Status', status: status(500, 'InternalError') })).toBe('WatchStatus->list 0');
-    expect(verdict({ _tag: 'Closed', durationMs: 999, events: 0 })).toBe('VeryShortWatch->list 0');
-    expect(verdict({ _tag: 'Closed', durationMs: 999, events: 1 })).toBe('rewatch');
-    expect(verdict({ _tag: 'Closed', durationMs: 1000, events: 0 })).toBe('rewatch');
-    expect(verdict({ _tag: 'Idle', idleMs: 5 })).toBe('WatchIdle->watch 0');
-  });
-
-  it('reduceWatch: a streaming list keeps the latest object per key and drops deleted ones', () => {
-    const start: WatchCursor<Cm> = { state: initialReflectorState, events: 0, initial: { cause: 'Initial', buffered: undefined } };
-    const inputs: ReadonlyArray<WatchEvent<Cm>> = [
-      added(a1),
-      added(b2),
-      added(c3),
-      modified(configMap('a', '4')),
-      deleted(configMap('b', '5')),
-      bookmark('5'),
-      bookmark('6', true),
-    ];
-    let cursor = start;
-    const out: unknown[] = [];
-    for (const event of inputs) {
-      const step = reduceWatch(cursor, { _tag: 'Event', event });
-      cursor = step.cursor;
-      out.push(...step.out);
-    }
-    expect(out).toEqual([{ _tag: 'Replace', items: [configMap('a', '4'), c3], resourceVersion: '6' }]);
-    expect(cursor).toEqual({ state: at('6'), events: 7 });
-  });
-
-  it('reduceWatch: an object without a resourceVersion does not move the RV', () => {
-    const noRv: Cm = { metadata: { name: 'n' } };
-    const step = reduceWatch<Cm>({ state: at('5'), events: 0 }, { _tag: 'Event', event: added(noRv) });
-    expect(step.cursor.state.lastSyncRV).toBe('5');
-    expect(step.out).toEqual([{ _tag: 'Added', object: noRv, resourceVersion: '' }]);
   });
 });

@@ -1,0 +1,222 @@
+import type { WatchEvent } from '../listwatch/ListerWatcher.js';
+import { type ListerWatcherError, transportError } from '../listwatch/ListerWatcherError.js';
+import { metaNamespaceKeyFunc } from '../meta/keyFunc.js';
+import { type KubeObject, resourceVersionOf } from '../meta/KubeObject.js';
+import type { ReflectorError } from './ReflectorError.js';
+import type { ListCause } from './ReflectorEvent.js';
+import { advanceRV, type PhaseOutput, type ReflectorState, transition } from './ReflectorState.js';
+import { classifyWatchFailure, type WatchEnd } from './reflectorRules.js';
+
+/*
+ * The watch reducer: one watch event (or the end of the watch) in, the events to emit and the
+ * next cursor out, O(1) per event.
+ */
+
+/** What a step that emits nothing emits (shared: the reducer never mutates an `out`). */
+const NOTHING: ReadonlyArray<never> = [];
+
+/** Objects received during a streaming list, newest first (a cons list: O(1) per event). */
+type Buffered<T> = { readonly deleted: boolean; readonly object: T; readonly older: Buffered<T> } | undefined;
+
+/**
+ * One input of {@link reduceWatch}: a watch event, or how the watch ended.
+ *
+ * Maps to what client-go's `watchHandler` receives from `w.ResultChan()` and its timers.
+ *
+ * ```
+ * --Event--Event--(Closed | Failed | Idle)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import type { WatchInput, KubeObject } from 'kube-rx';
+ * const i: WatchInput<KubeObject> = { _tag: 'Closed', durationMs: 30_000 };
+ * ```
+ * @category reflector
+ * @since 0.1.0
+ */
+export type WatchInput<T> =
+  | { readonly _tag: 'Event'; readonly event: WatchEvent<T> }
+  | { readonly _tag: 'Failed'; readonly error: ListerWatcherError }
+  | { readonly _tag: 'Closed'; readonly durationMs: number }
+  | { readonly _tag: 'Idle'; readonly idleMs: number };
+
+/**
+ * The state of one running watch: the reflector state, how many events arrived, and, while a
+ * streaming list has not reached its end bookmark, the objects received so far.
+ *
+ * Maps to the locals of client-go's `watchHandler` (`eventCount`, the temporary store of
+ * `Reflector.watchList`).
+ *
+ * ```
+ * { events: 0, initial: {…} } ──Added──► { events: 1, initial: {…+1} } ──end bookmark──► { events: 2 }
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { reflectorProtocol, type WatchCursor, type KubeObject } from 'kube-rx';
+ * const c: WatchCursor<KubeObject> = { state: reflectorProtocol.initialReflectorState, events: 0 };
+ * ```
+ * @category reflector
+ * @since 0.1.0
+ */
+export interface WatchCursor<T> {
+  readonly state: ReflectorState;
+  readonly events: number;
+  readonly initial?: { readonly cause: ListCause; readonly buffered: Buffered<T> };
+}
+
+/**
+ * The result of one {@link reduceWatch} step: the new cursor and what to emit (ending with a
+ * {@link ReflectorTransition} when the watch is over).
+ *
+ * Maps to one iteration of client-go's `watchHandler` loop.
+ *
+ * ```
+ * (cursor, Event a) ──► { cursor', out: [Added a] }
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { reflectorProtocol, type WatchStep, type KubeObject } from 'kube-rx';
+ * const s: WatchStep<KubeObject> = { cursor: { state: reflectorProtocol.initialReflectorState, events: 0 }, out: [] };
+ * ```
+ * @category reflector
+ * @since 0.1.0
+ */
+export interface WatchStep<T> {
+  readonly cursor: WatchCursor<T>;
+  readonly out: ReadonlyArray<PhaseOutput<T>>;
+}
+
+const materialize = <T extends KubeObject>(buffered: Buffered<T>): ReadonlyArray<T> => {
+  const newestFirst: Array<{ readonly deleted: boolean; readonly object: T }> = [];
+  for (let b = buffered; b !== undefined; b = b.older) newestFirst.push(b);
+  const byKey = new Map<string, T>();
+  for (let i = newestFirst.length - 1; i >= 0; i--) {
+    const entry = newestFirst[i];
+    if (entry === undefined) continue;
+    const key = metaNamespaceKeyFunc(entry.object);
+    if (entry.deleted) byKey.delete(key);
+    else byKey.set(key, entry.object);
+  }
+  return [...byKey.values()];
+};
+
+const endOfWatch = <T>(cursor: WatchCursor<T>, end: WatchEnd): WatchStep<T> => {
+  const verdict = classifyWatchFailure(end, cursor.state.lastSyncRV);
+  if (cursor.initial !== undefined) {
+    // A streaming list that did not reach its end bookmark: fall back to a paged LIST at once.
+    const error: ReflectorError =
+      verdict._tag === 'Recover'
+        ? verdict.error
+        : { _tag: 'WatchFailed', error: transportError('watch', '', 'watch closed before the initial-events-end bookmark') };
+    const expired = verdict._tag === 'Recover' && verdict.expired;
+    const state: ReflectorState = expired ? { ...cursor.state, expired: true } : cursor.state;
+    return {
+      cursor: { state, events: cursor.events },
+      out: [
+        { _tag: 'Error', error, next: 'list' },
+        transition(state, { _tag: 'PagedList', cause: expired ? 'Expired' : cursor.initial.cause }),
+      ],
+    };
+  }
+  if (verdict._tag === 'Rewatch') return { cursor, out: [transition(cursor.state, { _tag: 'Watch' })] };
+  const state: ReflectorState = verdict.expired ? { ...cursor.state, expired: true } : cursor.state;
+  return {
+    cursor: { ...cursor, state },
+    out: [
+      { _tag: 'Error', error: verdict.error, next: verdict.next },
+      transition(state, { _tag: 'Backoff', next: verdict.next, minDelayMs: verdict.minDelayMs }),
+    ],
+  };
+};
+
+const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: WatchEvent<T>): WatchStep<T> => {
+  const { initial, state } = previous;
+  const events = previous.events + 1;
+  // Built field by field rather than spread: this runs once per watch event (issue 5).
+  const cursor: WatchCursor<T> = initial === undefined ? { state, events } : { state, events, initial };
+  switch (event._tag) {
+    case 'Error':
+      return endOfWatch(cursor, { _tag: 'Status', status: event.status });
+    case 'Invalid':
+      return {
+        cursor: initial === undefined ? { ...cursor, state: advanceRV(state, event.failure.resourceVersion) } : cursor,
+        out: [{ _tag: 'Invalid', failure: event.failure }],
+      };
+    case 'Bookmark':
+      if (initial === undefined) {
+        return { cursor: { ...cursor, state: advanceRV(state, event.resourceVersion) }, out: [{ _tag: 'Bookmark', resourceVersion: event.resourceVersion }] };
+      }
+      if (!event.initialEventsEnd) return { cursor, out: [] };
+      return {
+        cursor: { state: { ...advanceRV(state, event.resourceVersion), expired: false }, events: cursor.events },
+        out: [{ _tag: 'Replace', items: materialize(initial.buffered), resourceVersion: event.resourceVersion }],
+      };
+    case 'Added':
+    case 'Modified':
+    case 'Deleted': {
+      if (initial !== undefined) {
+        const buffered: Buffered<T> = { deleted: event._tag === 'Deleted', object: event.object, older: initial.buffered };
+        return { cursor: { state, events, initial: { cause: initial.cause, buffered } }, out: NOTHING };
+      }
+      const resourceVersion = resourceVersionOf(event.object);
+      return {
+        cursor: { state: advanceRV(state, resourceVersion), events },
+        out: [{ _tag: event._tag, object: event.object, resourceVersion }],
+      };
+    }
+  }
+};
+
+/**
+ * One step of a running watch, as a pure reducer: applies a watch event (or the end of the watch)
+ * to the cursor and says what to emit.
+ *
+ * Maps to client-go's `watchHandler` (and, for a streaming list, `Reflector.watchList`).
+ *
+ * ```
+ * input:   --a-----k------e
+ * out:     --A-----K------(E N)      A = Added, K = Bookmark, E = Error, N = Next(Backoff)
+ * ```
+ *
+ * Algorithm:
+ * 1. Count the event (every kind counts, bookmarks included).
+ * 2. During a streaming list's initial phase (`cursor.initial` set):
+ *    - `Added` / `Modified` / `Deleted` are buffered, not emitted.
+ *    - A bookmark with `initialEventsEnd` emits `Replace` with the buffered objects (the latest
+ *      per key, deleted keys left out), sets `lastSyncRV`, clears `expired`, and ends the initial
+ *      phase; the same watch then goes on as a normal watch. Other bookmarks are ignored.
+ *    - `Invalid` is emitted at once.
+ *    - Any end of the watch emits `Error{next: 'list'}` and a transition to `PagedList`, no backoff.
+ * 3. In a normal watch:
+ *    - `Added` / `Modified` / `Deleted` are emitted with the object's RV, which becomes `lastSyncRV`.
+ *    - `Bookmark` moves `lastSyncRV` and is emitted as `Bookmark`.
+ *    - `Invalid` is emitted; its RV (when it has one) becomes `lastSyncRV`.
+ *    - `Error` (in-stream Status) and the end inputs are decided by {@link classifyWatchFailure}:
+ *      either a transition to `Watch` at once, or `Error` then a transition to `Backoff`.
+ *
+ * @example
+ * ```ts
+ * import { reflectorProtocol } from 'kube-rx';
+ * const cursor = { state: { ...reflectorProtocol.initialReflectorState, lastSyncRV: '10' }, events: 0 };
+ * reflectorProtocol.reduceWatch(cursor, { _tag: 'Event', event: { _tag: 'Bookmark', resourceVersion: '20', initialEventsEnd: false } })
+ *   .cursor.state.lastSyncRV; // '20'
+ * ```
+ * @category reflector
+ * @since 0.1.0
+ */
+export const reduceWatch = <T extends KubeObject>(cursor: WatchCursor<T>, input: WatchInput<T>): WatchStep<T> => {
+  switch (input._tag) {
+    case 'Event':
+      return onWatchEvent(cursor, input.event);
+    case 'Failed':
+      return endOfWatch(cursor, { _tag: 'Failed', error: input.error });
+    case 'Closed':
+      return endOfWatch(cursor, { _tag: 'Closed', durationMs: input.durationMs, events: cursor.events });
+    case 'Idle':
+      return endOfWatch(cursor, { _tag: 'Idle', idleMs: input.idleMs });
+  }
+};
+

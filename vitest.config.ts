@@ -9,6 +9,8 @@ export default defineConfig({
     alias: [
       { find: /^kube-rx\/testing$/, replacement: here('./lib/testing/index.ts') },
       { find: /^kube-rx\/prometheus$/, replacement: here('./lib/prometheus/index.ts') },
+      { find: /^kube-rx\/protocol$/, replacement: here('./lib/protocol.ts') },
+      { find: /^kube-rx\/reducers$/, replacement: here('./lib/reducers.ts') },
       { find: /^kube-rx$/, replacement: here('./lib/index.ts') },
     ],
   },

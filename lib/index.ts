@@ -2,6 +2,10 @@
  * kube-rx: client-go's `tools/cache` (ListerWatcher, reflector, DeltaFIFO, store/indexer, shared
  * informer) and a controller runtime, as RxJS observables and operators.
  *
+ * This root holds what an application uses. Building blocks for library authors and tests are in
+ * `kube-rx/reducers` (the pure state machines inside the operators) and `kube-rx/protocol` (the
+ * wire-level pieces under `httpListerWatcher`); test doubles in `kube-rx/testing`.
+ *
  * @packageDocumentation
  * @module kube-rx
  */
@@ -31,15 +35,7 @@ export {
   type ApiResource,
   type ObjectOf,
   type TypedResource,
-  BODY_TOO_LARGE,
-  collectionPath,
-  decodeListBody,
-  decodeListBytes,
-  decodeWatchLine,
-  decodeWatchLines,
-  DEFAULT_MAX_LINE_BYTES,
   httpError,
-  httpErrorOf,
   httpListerWatcher,
   type HttpListerWatcherConfig,
   INSECURE_TLS_WARNING,
@@ -48,28 +44,16 @@ export {
   isListerWatcherError,
   isRetriableWatchError,
   isUnauthorized,
-  isSuccessStatus,
   type KubeConfigLike,
-  kubeGet,
-  type KubeRequest,
-  type KubeResponse,
-  kubeStream,
-  type LineTooLong,
-  type ListBodyDecoder,
-  listBodyDecoder,
-  type ListBodyDecoderOptions,
   type ListerWatcher,
   type KubeApiError,
   type ListerWatcherError,
   type ListerWatcherVerb,
   type ListOptions,
   type ListPage,
-  parseRetryAfter,
   type ResolveResourceConfig,
   type ResolveResourceError,
   resolveResource,
-  splitLines,
-  type SplitLinesConfig,
   toListerWatcherError,
   transportError,
   type WatchEvent,
@@ -79,35 +63,16 @@ export {
 // the reflector
 export {
   type BackoffConfig,
-  type BackoffDecision,
-  type BackoffState,
-  initialBackoffState,
   isReflectorDataEvent,
-  initialReflectorMetricsState,
   type ListCause,
   listThenWatch,
-  nextBackoff,
   type NextStep,
-  type PhaseOutput,
-  reduceReflectorMetrics,
   type ReflectorConfig,
   type ReflectorDataEvent,
   type ReflectorError,
   type ReflectorEvent,
   reflectorErrorFields,
   reflectorMetrics,
-  type ReflectorMetricsState,
-  type ReflectorMetricsStep,
-  type ReflectorMetricsUpdate,
-  reflectorProtocol,
-  type ReflectorState,
-  type ReflectorStep,
-  type ReflectorTransition,
-  type WatchCursor,
-  type WatchEnd,
-  type WatchInput,
-  type WatchStep,
-  type WatchVerdict,
 } from './reflector/index.js';
 
 // the DeltaFIFO
@@ -121,9 +86,6 @@ export {
   type FifoInput,
   type FifoOrder,
   type FifoOutput,
-  type FifoPopped,
-  type FifoState,
-  fifoState,
   isDeletedFinalStateUnknown,
   newestObject,
 } from './fifo/index.js';
@@ -152,7 +114,6 @@ export {
   informerStatusLog,
   logInformer,
   type ObserveOptions,
-  processDeltas,
   type ResourceEvent,
   type SharedIndexInformer,
   sharedIndexInformer,
@@ -164,8 +125,6 @@ export {
 export {
   coalesceByKey,
   type CoalesceByKeyOptions,
-  type CoalesceState,
-  coalesceState,
   holdUntil,
   mergeMapWithLag,
   whileTrue,
@@ -191,16 +150,12 @@ export {
   reconcileWith,
   requeue,
   requeueAfter,
-  type WaitingEntry,
-  type WorkQueueState,
-  workQueueState,
 } from './workqueue/index.js';
 
 // leader election and sharding on Leases
 export {
   assignShards,
   httpLeaseClient,
-  JITTER_FACTOR,
   type LeaderElectionConfig,
   leaderElection,
   type LeaderState,

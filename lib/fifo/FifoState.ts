@@ -25,7 +25,8 @@ import {
  *
  * @example
  * ```ts
- * import { fifoState, type FifoOrder } from 'kube-rx';
+ * import { type FifoOrder } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const order: FifoOrder = 'global';
  * fifoState.createFifoState(order).order; // 'global'
  * ```
@@ -35,7 +36,7 @@ import {
 export type FifoOrder = 'key' | 'global';
 
 /**
- * The mutable state of one DeltaFIFO, owned by a single subscription of {@link deltaFifo} (or by a
+ * The mutable state of one DeltaFIFO, owned by a single subscription of {@link kube-rx!deltaFifo} (or by a
  * test). Every function of this module mutates it in place: an Add, Update, Delete or Pop costs
  * O(1) whatever the number of cached objects (DESIGN F6); only {@link replace} and {@link resync}
  * walk the known keys.
@@ -59,7 +60,7 @@ export type FifoOrder = 'key' | 'global';
  *
  * @example
  * ```ts
- * import { fifoState } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const s = fifoState.createFifoState();
  * fifoState.addObject(s, { metadata: { name: 'a' } }, 'a');
  * fifoState.pop(s)?.deltas.length; // 1
@@ -96,7 +97,8 @@ export interface FifoState<T> {
  *
  * @example
  * ```ts
- * import type { FifoPopped, KubeObject } from 'kube-rx';
+ * import type { KubeObject } from 'kube-rx';
+ * import type { FifoPopped } from 'kube-rx/reducers';
  * const p: FifoPopped<KubeObject> = { key: 'a', deltas: [], isInInitialList: false };
  * ```
  * @category fifo
@@ -122,7 +124,7 @@ export interface FifoPopped<T> {
  *
  * @example
  * ```ts
- * import { fifoState } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * fifoState.queueLength(fifoState.createFifoState('global')); // 0
  * ```
  * @category fifo
@@ -150,7 +152,7 @@ export const createFifoState = <T>(order: FifoOrder = 'key'): FifoState<T> => ({
  *
  * @example
  * ```ts
- * import { fifoState } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * fifoState.queueLength(fifoState.createFifoState()); // 0
  * ```
  * @category fifo
@@ -197,7 +199,7 @@ const enqueue = <T>(state: FifoState<T>, key: string): void => {
  *
  * @example
  * ```ts
- * import { fifoState } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const s = fifoState.createFifoState();
  * fifoState.queueAction(s, 'Deleted', { metadata: { name: 'a', resourceVersion: '1' } }, 'a');
  * fifoState.queueAction(s, 'Deleted', { metadata: { name: 'a', resourceVersion: '2' } }, 'a');
@@ -252,7 +254,7 @@ export function queueAction<T>(
  *
  * @example
  * ```ts
- * import { fifoState } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const s = fifoState.createFifoState();
  * fifoState.addObject(s, { metadata: { name: 'a' } }, 'a');
  * s.items.get('a')?.[0]?.type; // 'Added'
@@ -280,7 +282,7 @@ export const addObject = <T>(state: FifoState<T>, obj: T, key: string): void => 
  *
  * @example
  * ```ts
- * import { fifoState } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const s = fifoState.createFifoState();
  * fifoState.updateObject(s, { metadata: { name: 'a' } }, 'a');
  * s.items.get('a')?.[0]?.type; // 'Updated'
@@ -315,7 +317,7 @@ export const updateObject = <T>(state: FifoState<T>, obj: T, key: string): void 
  *
  * @example
  * ```ts
- * import { fifoState } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const s = fifoState.createFifoState();
  * const known = { get: () => undefined, has: () => false, list: () => [], listKeys: () => [], size: 0 };
  * fifoState.deleteObject(s, { metadata: { name: 'a' } }, 'a', known);
@@ -359,7 +361,8 @@ export const deleteObject = <T>(state: FifoState<T>, obj: T, key: string, knownO
  *
  * @example
  * ```ts
- * import { fifoState, type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * import { type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const s = fifoState.createFifoState<KubeObject>();
  * fifoState.replace(s, [{ metadata: { name: 'a' } }], metaNamespaceKeyFunc);
  * s.initialPopulationCount; // 1
@@ -427,7 +430,7 @@ export const replace = <T>(
  *
  * @example
  * ```ts
- * import { fifoState } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const a = { metadata: { name: 'a' } };
  * const known = { get: () => a, has: () => true, list: () => [a], listKeys: () => ['a'], size: 1 };
  * const s = fifoState.createFifoState<typeof a>();
@@ -460,7 +463,8 @@ export const resync = <T>(state: FifoState<T>, knownObjects?: Store<T>): void =>
  *
  * @example
  * ```ts
- * import { fifoState, type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * import { type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const s = fifoState.createFifoState<KubeObject>();
  * fifoState.replace(s, [], metaNamespaceKeyFunc);
  * fifoState.hasSynced(s); // true
@@ -487,7 +491,8 @@ export const hasSynced = <T>(state: FifoState<T>): boolean => state.populated &&
  *
  * @example
  * ```ts
- * import { fifoState, type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * import { type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const s = fifoState.createFifoState<KubeObject>();
  * fifoState.replace(s, [], metaNamespaceKeyFunc);
  * [fifoState.takeSynced(s), fifoState.takeSynced(s)]; // [true, false]
@@ -522,7 +527,7 @@ export const takeSynced = <T>(state: FifoState<T>): boolean => {
  *
  * @example
  * ```ts
- * import { fifoState } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
  * const s = fifoState.createFifoState();
  * fifoState.addObject(s, { metadata: { name: 'a' } }, 'a');
  * fifoState.pop(s)?.key; // 'a'

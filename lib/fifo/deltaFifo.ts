@@ -131,7 +131,7 @@ export interface DeltaFifoConfig<T> {
  *
  * Maps to client-go's `cache.DeltaFIFO` (`Add`, `Update`, `Delete`, `Replace`, `Resync`, `Pop`,
  * `HasSynced`), or `cache.RealFIFO` with `order: 'global'`. The state and its rules live in
- * {@link FifoState}; this operator only feeds it and drains it.
+ * {@link kube-rx/reducers!FifoState}; this operator only feeds it and drains it.
  *
  * Always ready (no `demand`): every entry goes out at once.
  * ```
@@ -145,7 +145,7 @@ export interface DeltaFifoConfig<T> {
  * output:  ----------------------x--------    x: Deltas a [Added a1, Updated a2, Updated a3]
  * ```
  *
- * Algorithm (per subscription, with a fresh {@link FifoState}):
+ * Algorithm (per subscription, with a fresh {@link kube-rx/reducers!FifoState}):
  * 1. Subscribe to `demand` (each value adds to the credit; credit starts at `initialDemand`, or
  *    infinite without `demand`), then to the source.
  * 2. On a source value:

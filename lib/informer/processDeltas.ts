@@ -24,7 +24,8 @@ import type { ResourceEvent } from './ResourceEvent.js';
  *
  * @example
  * ```ts
- * import { createIndexer, processDeltas, type ResourceEvent, type KubeObject } from 'kube-rx';
+ * import { createIndexer, type ResourceEvent, type KubeObject } from 'kube-rx';
+ * import { processDeltas } from 'kube-rx/reducers';
  * const store = createIndexer<KubeObject>();
  * const out: ResourceEvent<KubeObject>[] = [];
  * processDeltas(store, 'a', [{ type: 'Added', object: { metadata: { name: 'a', resourceVersion: '1' } } }], true, (e) => out.push(e));

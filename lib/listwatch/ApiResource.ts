@@ -31,7 +31,7 @@ export interface ApiResource {
  *
  * @example
  * ```ts
- * import { collectionPath } from 'kube-rx';
+ * import { collectionPath } from 'kube-rx/protocol';
  * collectionPath({ group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true }, 'default');
  * // '/api/v1/namespaces/default/configmaps'
  * ```

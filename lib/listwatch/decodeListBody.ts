@@ -49,7 +49,8 @@ export const decodeListItem = <T>(codec: t.Decoder<unknown, T>, raw: unknown): E
  *
  * @example
  * ```ts
- * import { decodeListBody, KubeObjectCodec } from 'kube-rx';
+ * import { KubeObjectCodec } from 'kube-rx';
+ * import { decodeListBody } from 'kube-rx/protocol';
  * decodeListBody(KubeObjectCodec, { metadata: { resourceVersion: '5' }, items: [{ metadata: { name: 'a' } }, {}] });
  * // Right({ resourceVersion: '5', items: [{ metadata: { name: 'a' } }], invalid: [DecodeFailure] })
  * ```

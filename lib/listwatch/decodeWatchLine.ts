@@ -77,7 +77,8 @@ const decodeEvent = <T>(codec: t.Decoder<unknown, T>, type: string, object: unkn
  *
  * @example
  * ```ts
- * import { decodeWatchLine, KubeObjectCodec } from 'kube-rx';
+ * import { KubeObjectCodec } from 'kube-rx';
+ * import { decodeWatchLine } from 'kube-rx/protocol';
  * decodeWatchLine(KubeObjectCodec, '{"type":"ADDED","object":{"metadata":{"name":"a"}}}');
  * // { _tag: 'Added', object: { metadata: { name: 'a' } } }
  * decodeWatchLine(KubeObjectCodec, '{"type":')._tag; // 'Invalid' (JSON syntax error)
@@ -120,7 +121,8 @@ export const decodeWatchLine = <T>(codec: t.Decoder<unknown, T>, line: string): 
  * @example
  * ```ts
  * import { of } from 'rxjs';
- * import { decodeWatchLines, KubeObjectCodec } from 'kube-rx';
+ * import { KubeObjectCodec } from 'kube-rx';
+ * import { decodeWatchLines } from 'kube-rx/protocol';
  * of('{"type":"DELETED","object":{"metadata":{"name":"a"}}}', 'garbage')
  *   .pipe(decodeWatchLines(KubeObjectCodec))
  *   .subscribe((e) => console.log(e._tag)); // 'Deleted', then 'Invalid'

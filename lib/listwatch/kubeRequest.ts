@@ -40,7 +40,7 @@ export type KubeConfigLike = Pick<KubeConfig, 'getCurrentCluster' | 'applyToHTTP
  *
  * @example
  * ```ts
- * import type { KubeRequest } from 'kube-rx';
+ * import type { KubeRequest } from 'kube-rx/protocol';
  * declare const kubeConfig: import('kube-rx').KubeConfigLike;
  * const r: KubeRequest = {
  *   kubeConfig, verb: 'list', resource: 'configmaps', namespace: 'default',
@@ -96,7 +96,7 @@ export interface KubeRequest {
  *
  * @example
  * ```ts
- * import type { KubeResponse } from 'kube-rx';
+ * import type { KubeResponse } from 'kube-rx/protocol';
  * const r: KubeResponse = { statusCode: 200, headers: {}, body: Buffer.from('{}') };
  * ```
  * @category listwatch
@@ -121,7 +121,8 @@ const ERROR_BODY_LIMIT = 64 * 1024;
  *
  * @example
  * ```ts
- * import { BODY_TOO_LARGE, type ListerWatcherError } from 'kube-rx';
+ * import { type ListerWatcherError } from 'kube-rx';
+ * import { BODY_TOO_LARGE } from 'kube-rx/protocol';
  * const tooLarge = (e: ListerWatcherError) => e._tag === 'TransportError' && e.code === BODY_TOO_LARGE;
  * ```
  * @category listwatch
@@ -186,7 +187,7 @@ const requestUrl = (server: string, request: KubeRequest): URL => {
  *
  * @example
  * ```ts
- * import { parseRetryAfter } from 'kube-rx';
+ * import { parseRetryAfter } from 'kube-rx/protocol';
  * parseRetryAfter('3');    // 3
  * parseRetryAfter('soon'); // undefined
  * ```
@@ -252,7 +253,7 @@ const bodyExcerpt = (body: Buffer): string => {
  *
  * @example
  * ```ts
- * import { httpErrorOf } from 'kube-rx';
+ * import { httpErrorOf } from 'kube-rx/protocol';
  * declare const kubeConfig: import('kube-rx').KubeConfigLike;
  * const body = Buffer.from('{"kind":"Status","code":410,"reason":"Expired","message":"too old"}');
  * httpErrorOf({ kubeConfig, verb: 'watch', resource: 'pods', path: '/api/v1/pods' }, { statusCode: 410, headers: {}, body });
@@ -449,7 +450,7 @@ const isSuccess = (statusCode: number): boolean => statusCode >= 200 && statusCo
  *
  * @example
  * ```ts
- * import { kubeGet } from 'kube-rx';
+ * import { kubeGet } from 'kube-rx/protocol';
  * declare const kubeConfig: import('kube-rx').KubeConfigLike;
  * kubeGet({ kubeConfig, verb: 'discovery', resource: '/version', path: '/version' })
  *   .subscribe((r) => console.log(r.statusCode, r.body.toString()));
@@ -502,7 +503,7 @@ export const kubeGet = (request: KubeRequest): Observable<KubeResponse> =>
  *
  * @example
  * ```ts
- * import { kubeStream } from 'kube-rx';
+ * import { kubeStream } from 'kube-rx/protocol';
  * declare const kubeConfig: import('kube-rx').KubeConfigLike;
  * kubeStream({ kubeConfig, verb: 'watch', resource: 'pods', path: '/api/v1/pods', query: { watch: 'true' } })
  *   .subscribe((chunk) => console.log(chunk.length));
@@ -550,7 +551,7 @@ export const kubeStream = (request: KubeRequest): Observable<Buffer> =>
  *
  * @example
  * ```ts
- * import { isSuccessStatus } from 'kube-rx';
+ * import { isSuccessStatus } from 'kube-rx/protocol';
  * isSuccessStatus(204); // true
  * ```
  * @category listwatch

@@ -77,7 +77,8 @@ const notJson = (raw: string, e: unknown): DecodeFailure => decodeFailure('list'
  *
  * @example
  * ```ts
- * import { KubeObjectCodec, listBodyDecoder } from 'kube-rx';
+ * import { KubeObjectCodec } from 'kube-rx';
+ * import { listBodyDecoder } from 'kube-rx/protocol';
  * const decoder = listBodyDecoder(KubeObjectCodec);
  * decoder.write(Buffer.from('{"metadata":{"resourceVersion":"7"},"items":[{"metadata":'));
  * decoder.write(Buffer.from('{"name":"a"}}]}'));
@@ -319,7 +320,8 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
  *
  * @example
  * ```ts
- * import { decodeListBytes, KubeObjectCodec } from 'kube-rx';
+ * import { KubeObjectCodec } from 'kube-rx';
+ * import { decodeListBytes } from 'kube-rx/protocol';
  * decodeListBytes(KubeObjectCodec, Buffer.from('{"metadata":{},"items":null}'));
  * // Right({ resourceVersion: '', items: [], invalid: [] })
  * ```

@@ -11,7 +11,7 @@ import { asBuffer } from '../internal/asBuffer.js';
  *
  * @example
  * ```ts
- * import type { LineTooLong } from 'kube-rx';
+ * import type { LineTooLong } from 'kube-rx/protocol';
  * const e: LineTooLong = { _tag: 'LineTooLong', limit: 1024, length: 1500 };
  * ```
  * @category listwatch
@@ -30,7 +30,7 @@ export interface LineTooLong {
  *
  * @example
  * ```ts
- * import type { SplitLinesConfig } from 'kube-rx';
+ * import type { SplitLinesConfig } from 'kube-rx/protocol';
  * const config: SplitLinesConfig = { maxLineBytes: 16 * 1024 * 1024 };
  * ```
  * @category listwatch
@@ -52,7 +52,7 @@ const CARRIAGE_RETURN = 13;
  *
  * @example
  * ```ts
- * import { DEFAULT_MAX_LINE_BYTES } from 'kube-rx';
+ * import { DEFAULT_MAX_LINE_BYTES } from 'kube-rx/protocol';
  * DEFAULT_MAX_LINE_BYTES; // 16777216
  * ```
  * @category listwatch
@@ -111,7 +111,7 @@ const decodeRange = (buf: Buffer, start: number, end: number): string | undefine
  * @example
  * ```ts
  * import { from } from 'rxjs';
- * import { splitLines } from 'kube-rx';
+ * import { splitLines } from 'kube-rx/protocol';
  * from([Buffer.from('{"a":1}\n{"b"'), Buffer.from(':2}\r\n')]).pipe(splitLines())
  *   .subscribe((line) => console.log(line)); // '{"a":1}', then '{"b":2}'
  * ```

@@ -20,7 +20,7 @@ export const UNFINISHED_WORK_UPDATE_PERIOD_MS = 500;
 
 /**
  * The metrics recorder of one work queue, called by the queue's own functions
- * ({@link WorkQueueState}'s `add`, `get`, `done`, `addAfter`) when the state was created with it.
+ * ({@link kube-rx/reducers!WorkQueueState}'s `add`, `get`, `done`, `addAfter`) when the state was created with it.
  * It keeps, per key, when it was added and when it started running, as client-go does.
  *
  * Maps to client-go's `queueMetrics[T]` interface and its `defaultQueueMetrics` (`add`, `get`,
@@ -33,7 +33,8 @@ export const UNFINISHED_WORK_UPDATE_PERIOD_MS = 500;
  * @example
  * ```ts
  * import { asyncScheduler } from 'rxjs';
- * import { createQueueMetrics, noopMetrics, workQueueState as q } from 'kube-rx';
+ * import { createQueueMetrics, noopMetrics } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const metrics = createQueueMetrics(noopMetrics, 'my-queue', asyncScheduler);
  * const s = q.createWorkQueueState(metrics);
  * q.add(s, 'a');

@@ -1,5 +1,5 @@
 /**
- * The mutable state of one {@link coalesceByKey} subscription (or of a test): at most one waiting
+ * The mutable state of one {@link kube-rx!coalesceByKey} subscription (or of a test): at most one waiting
  * value per key, handed out in the order the keys first arrived, and never a key that is still
  * running. The functions of this module read or mutate it in place, each in O(1).
  *
@@ -17,7 +17,7 @@
  *
  * @example
  * ```ts
- * import { coalesceState as c } from 'kube-rx';
+ * import { coalesceState as c } from 'kube-rx/reducers';
  * const s = c.createCoalesceState<number>();
  * c.offer(s, 'a', 1);
  * c.offer(s, 'a', 2);
@@ -46,7 +46,7 @@ export interface CoalesceState<T> {
  *
  * @example
  * ```ts
- * import { coalesceState as c } from 'kube-rx';
+ * import { coalesceState as c } from 'kube-rx/reducers';
  * c.waiting(c.createCoalesceState()); // 0
  * ```
  * @category operators
@@ -63,7 +63,7 @@ export const createCoalesceState = <T>(): CoalesceState<T> => ({ queued: new Map
  *
  * @example
  * ```ts
- * import { coalesceState as c } from 'kube-rx';
+ * import { coalesceState as c } from 'kube-rx/reducers';
  * c.latest('old', 'new'); // 'new'
  * ```
  * @category operators
@@ -84,7 +84,7 @@ export const latest = <T>(_waiting: T, next: T): T => next;
  *
  * @example
  * ```ts
- * import { coalesceState as c } from 'kube-rx';
+ * import { coalesceState as c } from 'kube-rx/reducers';
  * const s = c.createCoalesceState<string[]>();
  * c.offer(s, 'a', ['x']);
  * c.offer(s, 'a', ['y'], (w, v) => [...w, ...v]); // false: coalesced
@@ -112,7 +112,7 @@ export const offer = <T>(state: CoalesceState<T>, key: string, value: T, combine
  *
  * @example
  * ```ts
- * import { coalesceState as c } from 'kube-rx';
+ * import { coalesceState as c } from 'kube-rx/reducers';
  * const s = c.createCoalesceState<number>();
  * c.take(s); // undefined
  * ```
@@ -140,7 +140,7 @@ export const take = <T>(state: CoalesceState<T>): { readonly key: string; readon
  *
  * @example
  * ```ts
- * import { coalesceState as c } from 'kube-rx';
+ * import { coalesceState as c } from 'kube-rx/reducers';
  * const s = c.createCoalesceState<number>();
  * c.offer(s, 'a', 1);
  * c.take(s);
@@ -169,7 +169,7 @@ export const release = <T>(state: CoalesceState<T>, key: string): boolean => {
  *
  * @example
  * ```ts
- * import { coalesceState as c } from 'kube-rx';
+ * import { coalesceState as c } from 'kube-rx/reducers';
  * const s = c.createCoalesceState<number>();
  * for (let i = 0; i < 1000; i++) c.offer(s, `k${i % 3}`, i);
  * c.waiting(s); // 3
@@ -190,7 +190,7 @@ export const waiting = <T>(state: CoalesceState<T>): number => state.queued.size
  *
  * @example
  * ```ts
- * import { coalesceState as c } from 'kube-rx';
+ * import { coalesceState as c } from 'kube-rx/reducers';
  * c.isIdle(c.createCoalesceState()); // true
  * ```
  * @category operators

@@ -49,7 +49,7 @@ export interface CoalesceByKeyOptions<T> {
  * waiting:  -(10)1-(21)--0          a2 waits while a1 runs; a3, a4 replace it in place
  * ```
  *
- * Algorithm (per subscription, over a fresh {@link CoalesceState}):
+ * Algorithm (per subscription, over a fresh {@link kube-rx/reducers!CoalesceState}):
  * 1. A source value is {@link offer}ed under `keyOf(value)`, then the queue is pumped.
  * 2. Pump: while fewer than `concurrency` runs, {@link take} the key that waited longest and
  *    subscribe to `project(value, key)`; its values are emitted.

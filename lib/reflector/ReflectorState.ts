@@ -26,7 +26,7 @@ import type { ListCause, NextStep, ReflectorEvent } from './ReflectorEvent.js';
  *
  * @example
  * ```ts
- * import type { ReflectorState } from 'kube-rx';
+ * import type { ReflectorState } from 'kube-rx/reducers';
  * const s: ReflectorState = { lastSyncRV: '100', expired: false, paginatedResult: false, backoff: { attempt: 0 } };
  * ```
  * @category reflector
@@ -50,7 +50,7 @@ export interface ReflectorState {
  *
  * @example
  * ```ts
- * import { reflectorProtocol } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.relistResourceVersion(reflectorProtocol.initialReflectorState); // '0'
  * ```
  * @category reflector
@@ -79,7 +79,7 @@ export const initialReflectorState: ReflectorState = {
  *
  * @example
  * ```ts
- * import type { ReflectorStep } from 'kube-rx';
+ * import type { ReflectorStep } from 'kube-rx/reducers';
  * const s: ReflectorStep = { _tag: 'Backoff', next: 'watch', minDelayMs: 2_000 };
  * ```
  * @category reflector
@@ -93,7 +93,7 @@ export type ReflectorStep =
 
 /**
  * The last value of a phase: the state to carry on with and the step to run next. Never emitted by
- * {@link listThenWatch}; it only links one phase to the next.
+ * {@link kube-rx!listThenWatch}; it only links one phase to the next.
  *
  * Maps to the `continue` / `return` points of client-go's `ListAndWatch` loop.
  *
@@ -103,7 +103,7 @@ export type ReflectorStep =
  *
  * @example
  * ```ts
- * import { reflectorProtocol, type ReflectorTransition } from 'kube-rx';
+ * import { reflectorProtocol, type ReflectorTransition } from 'kube-rx/reducers';
  * const t: ReflectorTransition = { _tag: 'Next', state: reflectorProtocol.initialReflectorState, step: { _tag: 'Watch' } };
  * ```
  * @category reflector
@@ -126,7 +126,8 @@ export interface ReflectorTransition {
  *
  * @example
  * ```ts
- * import type { PhaseOutput, KubeObject } from 'kube-rx';
+ * import type { KubeObject } from 'kube-rx';
+ * import type { PhaseOutput } from 'kube-rx/reducers';
  * const o: PhaseOutput<KubeObject> = { _tag: 'Watching', resourceVersion: '10' };
  * ```
  * @category reflector

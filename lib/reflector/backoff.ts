@@ -49,7 +49,7 @@ export interface BackoffConfig {
  *
  * @example
  * ```ts
- * import type { BackoffState } from 'kube-rx';
+ * import type { BackoffState } from 'kube-rx/reducers';
  * const afterTwo: BackoffState = { attempt: 2, lastAt: 1_600 };
  * ```
  * @category reflector
@@ -71,7 +71,7 @@ export interface BackoffState {
  *
  * @example
  * ```ts
- * import { initialBackoffState } from 'kube-rx';
+ * import { initialBackoffState } from 'kube-rx/reducers';
  * initialBackoffState.attempt; // 0
  * ```
  * @category reflector
@@ -90,7 +90,7 @@ export const initialBackoffState: BackoffState = { attempt: 0 };
  *
  * @example
  * ```ts
- * import type { BackoffDecision } from 'kube-rx';
+ * import type { BackoffDecision } from 'kube-rx/reducers';
  * const d: BackoffDecision = { delayMs: 800, state: { attempt: 1, lastAt: 0 } };
  * ```
  * @category reflector
@@ -128,7 +128,7 @@ export interface BackoffDecision {
  *
  * @example
  * ```ts
- * import { initialBackoffState, nextBackoff } from 'kube-rx';
+ * import { initialBackoffState, nextBackoff } from 'kube-rx/reducers';
  * const zero = () => 0;
  * const a = nextBackoff({}, initialBackoffState, 0, zero);   // a.delayMs === 800
  * const b = nextBackoff({}, a.state, 1_000, zero);           // b.delayMs === 1600

@@ -332,7 +332,7 @@ const runStep = <T extends KubeObject>(
  *      the `initial-events-end` bookmark, emit `Replace`, then go on with that watch as in 2.
  * 2. Watch: emit `Watching{lastSyncRV}`; WATCH from `lastSyncRV` with bookmarks and a timeout in
  *    `[min, 2·min)` s; emit each event and move `lastSyncRV` (see {@link reduceWatch}).
- * 3. When the watch ends, {@link classifyWatchFailure} decides: re-watch at once (2), or emit
+ * 3. When the watch ends, {@link kube-rx/reducers!reflectorProtocol.classifyWatchFailure} decides: re-watch at once (2), or emit
  *    `Error{next}`, then 4.
  * 4. Backoff: emit `Backoff{delayMs, attempt, next}` ({@link nextBackoff}; at least Retry-After),
  *    wait on the scheduler, then 1 (`cause: 'Expired'` after a 410, else `'Error'`) or 2.

@@ -29,7 +29,8 @@ type Buffered<T> = { readonly deleted: boolean; readonly object: T; readonly old
  *
  * @example
  * ```ts
- * import type { WatchInput, KubeObject } from 'kube-rx';
+ * import type { KubeObject } from 'kube-rx';
+ * import type { WatchInput } from 'kube-rx/reducers';
  * const i: WatchInput<KubeObject> = { _tag: 'Closed', durationMs: 30_000 };
  * ```
  * @category reflector
@@ -54,7 +55,8 @@ export type WatchInput<T> =
  *
  * @example
  * ```ts
- * import { reflectorProtocol, type WatchCursor, type KubeObject } from 'kube-rx';
+ * import { type KubeObject } from 'kube-rx';
+ * import { reflectorProtocol, type WatchCursor } from 'kube-rx/reducers';
  * const c: WatchCursor<KubeObject> = { state: reflectorProtocol.initialReflectorState, events: 0 };
  * ```
  * @category reflector
@@ -78,7 +80,8 @@ export interface WatchCursor<T> {
  *
  * @example
  * ```ts
- * import { reflectorProtocol, type WatchStep, type KubeObject } from 'kube-rx';
+ * import { type KubeObject } from 'kube-rx';
+ * import { reflectorProtocol, type WatchStep } from 'kube-rx/reducers';
  * const s: WatchStep<KubeObject> = { cursor: { state: reflectorProtocol.initialReflectorState, events: 0 }, out: [] };
  * ```
  * @category reflector
@@ -199,7 +202,7 @@ const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: Wat
  *
  * @example
  * ```ts
- * import { reflectorProtocol } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * const cursor = { state: { ...reflectorProtocol.initialReflectorState, lastSyncRV: '10' }, events: 0 };
  * reflectorProtocol.reduceWatch(cursor, { _tag: 'Event', event: { _tag: 'Bookmark', resourceVersion: '20', initialEventsEnd: false } })
  *   .cursor.state.lastSyncRV; // '20'

@@ -23,7 +23,7 @@ import type { ReflectorEvent } from './ReflectorEvent.js';
  *
  * @example
  * ```ts
- * import type { ReflectorMetricsState } from 'kube-rx';
+ * import type { ReflectorMetricsState } from 'kube-rx/reducers';
  * const s: ReflectorMetricsState = { _tag: 'Watching', since: 0, items: 3 };
  * ```
  * @category metrics
@@ -46,7 +46,7 @@ export type ReflectorMetricsState =
  *
  * @example
  * ```ts
- * import type { ReflectorMetricsUpdate } from 'kube-rx';
+ * import type { ReflectorMetricsUpdate } from 'kube-rx/reducers';
  * const u: ReflectorMetricsUpdate = { _tag: 'Count', metric: 'watches' };
  * ```
  * @category metrics
@@ -68,7 +68,7 @@ export type ReflectorMetricsUpdate =
  *
  * @example
  * ```ts
- * import type { ReflectorMetricsStep } from 'kube-rx';
+ * import type { ReflectorMetricsStep } from 'kube-rx/reducers';
  * const step: ReflectorMetricsStep = { state: { _tag: 'Idle' }, updates: [] };
  * ```
  * @category metrics
@@ -86,7 +86,7 @@ export interface ReflectorMetricsStep {
  *
  * @example
  * ```ts
- * import { initialReflectorMetricsState } from 'kube-rx';
+ * import { initialReflectorMetricsState } from 'kube-rx/reducers';
  * initialReflectorMetricsState._tag; // 'Idle'
  * ```
  * @category metrics
@@ -158,7 +158,7 @@ const watchOf = (state: ReflectorMetricsState): { readonly since: number; readon
  *
  * @example
  * ```ts
- * import { initialReflectorMetricsState, reduceReflectorMetrics } from 'kube-rx';
+ * import { initialReflectorMetricsState, reduceReflectorMetrics } from 'kube-rx/reducers';
  * const listing = reduceReflectorMetrics(initialReflectorMetricsState, { _tag: 'Listing', resourceVersion: '0', cause: 'Initial' }, 0);
  * reduceReflectorMetrics(listing.state, { _tag: 'Replace', items: [], resourceVersion: '7' }, 500).updates;
  * // [listDuration 0.5, itemsInList 0, lastResourceVersion 7]

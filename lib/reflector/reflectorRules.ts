@@ -24,7 +24,7 @@ import type { ReflectorState } from './ReflectorState.js';
  *
  * @example
  * ```ts
- * import { reflectorProtocol } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.relistResourceVersion({ ...reflectorProtocol.initialReflectorState, lastSyncRV: '7', expired: true }); // ''
  * ```
  * @category reflector
@@ -45,7 +45,7 @@ export const relistResourceVersion = (state: ReflectorState): string =>
  *
  * @example
  * ```ts
- * import { reflectorProtocol } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.relistCause(reflectorProtocol.initialReflectorState); // 'Error'
  * ```
  * @category reflector
@@ -70,7 +70,7 @@ export const relistCause = (state: ReflectorState): ListCause => (state.expired 
  *
  * @example
  * ```ts
- * import { reflectorProtocol } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.firstPageOptions('0', 500, false); // { resourceVersion: '0', limit: 500 }
  * ```
  * @category reflector
@@ -93,7 +93,7 @@ export const firstPageOptions = (resourceVersion: string, pageSize: number, pagi
  *
  * @example
  * ```ts
- * import { reflectorProtocol } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.continuePageOptions({ resourceVersion: '0', limit: 500 }, 'tok'); // { limit: 500, continue: 'tok' }
  * ```
  * @category reflector
@@ -116,7 +116,7 @@ export const continuePageOptions = (first: ListOptions, continueToken: string): 
  *
  * @example
  * ```ts
- * import { reflectorProtocol } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.fullListOptions({ resourceVersion: '0', limit: 500 }); // { resourceVersion: '0' }
  * ```
  * @category reflector
@@ -149,7 +149,8 @@ export const fullListOptions = (first: ListOptions): ListOptions => ({
  *
  * @example
  * ```ts
- * import { reflectorProtocol, httpError } from 'kube-rx';
+ * import { httpError } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.classifyListFailure(httpError('list', 'pods', 410), '0', false); // 'RelistConsistent'
  * ```
  * @category reflector
@@ -198,7 +199,7 @@ export const retryAfterMs = (error: ListerWatcherError): number =>
  *
  * @example
  * ```ts
- * import { reflectorProtocol } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.watchTimeoutSeconds(300, () => 0.5); // 450
  * ```
  * @category reflector
@@ -220,7 +221,7 @@ export const watchTimeoutSeconds = (minWatchTimeoutSeconds: number, random: () =
  *
  * @example
  * ```ts
- * import { reflectorProtocol } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.watchOptionsFor('100', 300, false).allowWatchBookmarks; // true
  * ```
  * @category reflector
@@ -249,7 +250,7 @@ export const watchOptionsFor = (resourceVersion: string, timeoutSeconds: number,
  *
  * @example
  * ```ts
- * import type { WatchEnd } from 'kube-rx';
+ * import type { WatchEnd } from 'kube-rx/reducers';
  * const e: WatchEnd = { _tag: 'Closed', durationMs: 20, events: 0 };
  * ```
  * @category reflector
@@ -273,7 +274,7 @@ export type WatchEnd =
  *
  * @example
  * ```ts
- * import type { WatchVerdict } from 'kube-rx';
+ * import type { WatchVerdict } from 'kube-rx/reducers';
  * const v: WatchVerdict = { _tag: 'Rewatch' };
  * ```
  * @category reflector
@@ -324,7 +325,8 @@ const isExpiredStatus = (status: Status): boolean =>
  *
  * @example
  * ```ts
- * import { reflectorProtocol, httpError } from 'kube-rx';
+ * import { httpError } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
  * reflectorProtocol.classifyWatchFailure({ _tag: 'Failed', error: httpError('watch', 'pods', 503) }, '10'); // Recover, next 'watch'
  * reflectorProtocol.classifyWatchFailure({ _tag: 'Closed', durationMs: 60_000, events: 3 }, '10');        // { _tag: 'Rewatch' }
  * ```

@@ -13,7 +13,7 @@ import type { QueueMetrics } from '../metrics/queueMetrics.js';
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * q.addAfter(s, 'a', 50, 0);
  * s.waiting.get('a')?.readyAt; // 50
@@ -30,7 +30,7 @@ export interface WaitingEntry {
 }
 
 /**
- * The mutable state of one work queue, owned by a single subscription of {@link reconcileWith}
+ * The mutable state of one work queue, owned by a single subscription of {@link kube-rx!reconcileWith}
  * (or by a test). Every function of this module mutates it in place; `add`, `get` and `done` are
  * O(1) (amortised), delayed adds O(log n) in the number of waiting keys, as client-go's heap.
  *
@@ -55,7 +55,7 @@ export interface WaitingEntry {
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * q.add(s, 'a');
  * q.get(s); // 'a'
@@ -88,7 +88,7 @@ export interface WorkQueueState {
 }
 
 /**
- * Creates an empty work queue state, optionally with a metrics recorder ({@link createQueueMetrics})
+ * Creates an empty work queue state, optionally with a metrics recorder ({@link kube-rx!createQueueMetrics})
  * that the functions of this module keep informed.
  *
  * Maps to client-go's `workqueue.NewTyped` / `NewTypedDelayingQueue` (with
@@ -100,7 +100,7 @@ export interface WorkQueueState {
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * q.len(q.createWorkQueueState()); // 0
  * ```
  * @category controller
@@ -130,7 +130,7 @@ export const createWorkQueueState = (metrics?: QueueMetrics): WorkQueueState => 
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * q.add(s, 'a'); q.add(s, 'a');
  * q.len(s); // 1
@@ -159,7 +159,7 @@ export const len = (state: WorkQueueState): number => state.queue.length - state
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * [q.add(s, 'a'), q.add(s, 'a')]; // [true, false]
  * ```
@@ -194,7 +194,7 @@ export const add = (state: WorkQueueState, key: string): boolean => {
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * q.add(s, 'a');
  * [q.get(s), q.get(s)]; // ['a', undefined]
@@ -235,7 +235,7 @@ export const get = (state: WorkQueueState): string | undefined => {
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * q.add(s, 'a'); q.get(s); q.add(s, 'a');
  * q.done(s, 'a'); // true
@@ -331,7 +331,7 @@ const popHeap = (heap: WaitingEntry[]): WaitingEntry | undefined => {
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * q.addAfter(s, 'a', 50, 0); // 'waiting'
  * q.nextReadyAt(s);          // 50
@@ -379,7 +379,7 @@ export const addAfter = (
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * q.nextReadyAt(q.createWorkQueueState()); // undefined
  * ```
  * @category controller
@@ -404,7 +404,7 @@ export const nextReadyAt = (state: WorkQueueState): number | undefined => state.
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * q.addAfter(s, 'a', 10, 0);
  * [q.takeReady(s, 9), q.takeReady(s, 10)]; // [[], ['a']]
@@ -426,7 +426,7 @@ export const takeReady = (state: WorkQueueState, now: number): ReadonlyArray<str
 
 /**
  * Stops the queue: later adds and delayed adds are ignored and waiting keys are dropped. Keys
- * already queued stay (client-go still hands them out; {@link reconcileWith} stops calling
+ * already queued stay (client-go still hands them out; {@link kube-rx!reconcileWith} stops calling
  * {@link get} instead), and running keys may still call {@link done}.
  *
  * Maps to client-go's `Typed.ShutDown` plus the delaying queue's stop of its waiting loop.
@@ -437,7 +437,7 @@ export const takeReady = (state: WorkQueueState, now: number): ReadonlyArray<str
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * q.shutDown(s);
  * q.add(s, 'a'); // false
@@ -465,7 +465,7 @@ export const shutDown = (state: WorkQueueState): void => {
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * const s = q.createWorkQueueState();
  * q.add(s, 'a'); q.get(s);
  * q.shutDownWithDrain(s);
@@ -490,7 +490,7 @@ export const shutDownWithDrain = (state: WorkQueueState): void => {
  *
  * @example
  * ```ts
- * import { workQueueState as q } from 'kube-rx';
+ * import { workQueueState as q } from 'kube-rx/reducers';
  * q.isDrained(q.createWorkQueueState()); // true
  * ```
  * @category controller

@@ -158,7 +158,7 @@ interface Run {
  * events:    (ab)y-----(z|)       y: Succeeded b (4 ms)   z: Aborted a (at 10)
  * ```
 
- * Algorithm (per subscription, with a fresh {@link WorkQueueState} and, by default, a fresh
+ * Algorithm (per subscription, with a fresh {@link kube-rx/reducers!WorkQueueState} and, by default, a fresh
  * rate limiter):
  * 1. A key from the source is {@link add}ed (coalesced if dirty), then the queue is pumped.
  * 2. Pump: while not shutting down and fewer than `concurrency` keys run, take the next key

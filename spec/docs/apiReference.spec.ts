@@ -22,6 +22,8 @@ describe('the API reference (npm run docs)', () => {
     const { stdout } = await run(typedoc, ['--options', 'scripts/typedoc.json', '--out', out], { cwd: root, maxBuffer: 16 * 2 ** 20 });
     expect(stdout).not.toMatch(/warning/i);
     expect(existsSync(join(out, 'index.html'))).toBe(true);
-    expect(existsSync(join(out, 'functions/kube-rx.listBodyDecoder.html'))).toBe(true);
+    expect(existsSync(join(out, 'functions/kube-rx.sharedIndexInformer.html'))).toBe(true);
+    expect(existsSync(join(out, 'functions/kube-rx_protocol.listBodyDecoder.html'))).toBe(true);
+    expect(existsSync(join(out, 'variables/kube-rx_reducers.JITTER_FACTOR.html'))).toBe(true);
   }, 180_000);
 });

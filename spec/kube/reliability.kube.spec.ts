@@ -28,14 +28,11 @@ import {
   httpListerWatcher,
   type InformerStatus,
   isListerWatcherError,
-  isSuccessStatus,
-  kubeGet,
   type KubeObject,
   KubeObjectCodec,
-  type KubeRequest,
-  type KubeResponse,
   sharedIndexInformer,
 } from 'kube-rx';
+import { isSuccessStatus, kubeGet, type KubeRequest, type KubeResponse } from 'kube-rx/protocol';
 
 import { prng } from '../../bench/suite/podGenerator.js';
 import { checkInvariants, recordEvents, type Write } from '../helpers/informerInvariants.js';

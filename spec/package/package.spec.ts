@@ -91,6 +91,10 @@ describe('the tarball (npm pack)', () => {
         'dist/testing/index.d.ts',
         'dist/prometheus/index.js',
         'dist/prometheus/index.d.ts',
+        'dist/protocol.js',
+        'dist/protocol.d.ts',
+        'dist/reducers.js',
+        'dist/reducers.d.ts',
         'dist/cli/main.js',
         'docs/README.md',
         'README.md',
@@ -119,14 +123,20 @@ describe('the tarball (npm pack)', () => {
 });
 
 describe('the installed package', () => {
-  it('imports from ESM: kube-rx, kube-rx/testing, and an informer syncs', async () => {
+  it('imports from ESM: kube-rx, kube-rx/testing, kube-rx/reducers, kube-rx/protocol, and an informer syncs', async () => {
     writeFileSync(
       join(consumer, 'smoke.mjs'),
       `import { firstValueFrom, filter, of, NEVER } from 'rxjs';
+import * as rx from 'kube-rx';
 import { sharedIndexInformer, reconcileWith, controllerManager } from 'kube-rx';
 import { configMap, fakeListerWatcher, listPage, startApiServer } from 'kube-rx/testing';
-for (const f of [sharedIndexInformer, reconcileWith, controllerManager, startApiServer]) {
+import { fifoState, reflectorProtocol, workQueueState } from 'kube-rx/reducers';
+import { kubeStream, splitLines } from 'kube-rx/protocol';
+for (const f of [sharedIndexInformer, reconcileWith, controllerManager, startApiServer, fifoState.createFifoState, reflectorProtocol.reduceWatch, workQueueState.add, kubeStream, splitLines]) {
   if (typeof f !== 'function') throw new Error('missing export');
+}
+for (const name of ['fifoState', 'reflectorProtocol', 'kubeStream', 'splitLines']) {
+  if (name in rx) throw new Error(name + ' is still in the root');
 }
 const informer = sharedIndexInformer(fakeListerWatcher({ lists: [of(listPage('1', [configMap('a', '1')]))], watches: [NEVER] }));
 const sub = informer.events$.subscribe();
@@ -176,6 +186,8 @@ console.log(text.split('\\n').filter((l) => l.startsWith('workqueue_adds_total')
 import { type KubeObject, type ReconcileEvent, type ResourceEvent, type SharedIndexInformer, done, ownKeys, reconcileWith, sharedIndexInformer } from 'kube-rx';
 import { type EmbeddedApiServer, type TestConfigMap, configMap, fakeListerWatcher, listPage } from 'kube-rx/testing';
 import { prometheusMetrics, type PrometheusMetricsOptions } from 'kube-rx/prometheus';
+import { type FifoState, fifoState } from 'kube-rx/reducers';
+import { type KubeRequest, splitLines } from 'kube-rx/protocol';
 import { of, NEVER } from 'rxjs';
 
 const informer: SharedIndexInformer<TestConfigMap> = sharedIndexInformer(
@@ -192,6 +204,9 @@ export const obj: KubeObject | undefined = informer.store.get('default/a');
 const promOptions: PrometheusMetricsOptions = { prefix: 'app_' };
 export const metered = sharedIndexInformer(fakeListerWatcher<TestConfigMap>({}), { name: 'cms', metrics: prometheusMetrics(promOptions) });
 export type Server = EmbeddedApiServer;
+export const fifo: FifoState<TestConfigMap> = fifoState.createFifoState<TestConfigMap>();
+export type Request = KubeRequest;
+export const lines = of(Buffer.from('a\\nb\\n')).pipe(splitLines());
 export { results };
 `,
     );

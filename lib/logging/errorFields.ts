@@ -51,7 +51,20 @@ export const apiErrorFields = (e: KubeApiError<string>): LogFields => ({
   error: bounded(e.message),
 });
 
-/** The log fields of a Kubernetes `Status`: its code, reason and message (bounded). */
+/**
+ * The log fields of a Kubernetes `Status`: its code, reason and message (bounded at
+ * {@link LOG_TEXT_LIMIT}). Used by the observers that log errors carrying a Status.
+ *
+ * Maps to the key/value pairs client-go logs with a `metav1.Status`.
+ *
+ * @example
+ * ```ts
+ * import { statusFields } from './errorFields.js';
+ * statusFields({ kind: 'Status', code: 500, reason: 'InternalError', message: 'etcd' }); // { code: 500, reason: 'InternalError', error: 'etcd' }
+ * ```
+ * @category logging
+ * @since 0.3.0
+ */
 export const statusFields = (status: Status): LogFields => ({
   ...(status.code === undefined ? {} : { code: status.code }),
   ...(status.reason === undefined ? {} : { reason: status.reason }),

@@ -30,7 +30,7 @@ export {
   splitMetaNamespaceKey,
 } from './meta/index.js';
 
-// the ListerWatcher port and the wire format
+// the ListerWatcher port and its errors; list/watch over HTTP; discovery
 export {
   type ApiResource,
   type ObjectOf,

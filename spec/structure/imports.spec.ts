@@ -246,6 +246,18 @@ describe('the import graph of lib/', () => {
   });
 });
 
+describe('the entry points', () => {
+  it('export each name from one entry point only: the building blocks are not in the root', async () => {
+    const [rootNames, reducers, protocol] = await Promise.all(
+      ['../../lib/index.js', '../../lib/reducers.js', '../../lib/protocol.js'].map(async (m) => Object.keys((await import(m)) as object)),
+    );
+    expect(reducers!.filter((n) => rootNames!.includes(n))).toEqual([]);
+    expect(protocol!.filter((n) => rootNames!.includes(n) || reducers!.includes(n))).toEqual([]);
+    expect(reducers).toEqual(expect.arrayContaining(['fifoState', 'reflectorProtocol', 'workQueueState', 'coalesceState', 'reduceReflectorMetrics']));
+    expect(protocol).toEqual(expect.arrayContaining(['kubeStream', 'splitLines', 'decodeWatchLines', 'listBodyDecoder', 'BODY_TOO_LARGE']));
+  });
+});
+
 describe('the rules catch what they are for', () => {
   const graph = (edges: ReadonlyArray<readonly [string, string, boolean?]>): Import[] => edges.map(([from, to, typeOnly = false]) => ({ from, to, typeOnly }));
 

@@ -16,6 +16,7 @@ import * as workQueueState from './workqueue/WorkQueueState.js';
 
 export { processDeltas } from './informer/processDeltas.js';
 export { JITTER_FACTOR } from './leaderelection/leaderElection.js';
+export { initialOwnedShards, type OwnedShardsInput, type OwnedShardsState, reduceOwnedShards } from './leaderelection/sharding.js';
 export { type BackoffDecision, type BackoffState, initialBackoffState, nextBackoff } from './reflector/backoff.js';
 export { type WatchCursor, type WatchInput, type WatchStep } from './reflector/reduceWatch.js';
 export {

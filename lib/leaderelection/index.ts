@@ -10,4 +10,15 @@ export {
   type LeaseVerb,
   microTime,
 } from './leaseClient.js';
-export { assignShards, ownedKeys, shardOf, sharding, type ShardingConfig, whileOwning } from './sharding.js';
+export {
+  assignShards,
+  initialOwnedShards,
+  type OwnedShardsInput,
+  type OwnedShardsState,
+  ownedKeys,
+  reduceOwnedShards,
+  shardOf,
+  sharding,
+  type ShardingConfig,
+  whileOwning,
+} from './sharding.js';

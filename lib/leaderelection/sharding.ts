@@ -1,6 +1,7 @@
 import {
   asyncScheduler,
   catchError,
+  concat,
   defer,
   distinctUntilChanged,
   EMPTY,
@@ -10,19 +11,19 @@ import {
   ignoreElements,
   map,
   merge,
-  type Observable,
+  mergeMap,
+  Observable,
+  of,
   type OperatorFunction,
   scan,
+  Subscription,
   type SchedulerLike,
-  startWith,
   switchMap,
-  tap,
   timer,
-  withLatestFrom,
 } from 'rxjs';
 
 import { whileTrue } from '../operators/whileTrue.js';
-import { leaderElection, type LeaderElectionConfig } from './leaderElection.js';
+import { JITTER_FACTOR, leaderElection, type LeaderElectionConfig } from './leaderElection.js';
 import { type Lease, type LeaseClient, microTime } from './leaseClient.js';
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -199,9 +200,9 @@ const members = (
  * timebertt/kubernetes-controller-sharding (shard Leases, consistent hashing over live members).
  *
  * ```
- * replica a:  {}--{0,3,5}------------{0,3,5,1,6}     (b died: its shards move to a and c)
- * replica b:  {}--{1,4,6}----X
- * replica c:  {}--{2,7}--------------{2,7,4}
+ * replica a:  ----{0,3,5}------------{0,3,5,1,6}     (b died: its shards move to a and c)
+ * replica b:  ----{1,4,6}----X
+ * replica c:  ----{2,7}--------------{2,7,4}
  * ```
  *
  * ## Algorithm
@@ -210,7 +211,10 @@ const members = (
  * 2. For every shard run {@link leaderElection} with `shouldLead = assigned to us`: an assigned
  *    shard is acquired once free or expired; a shard assigned elsewhere is not acquired and, if
  *    held, handed over (`Following` first, then the Lease is released for the new owner).
- * 3. Emit the set of shards whose election is `Leading` (`{}` first).
+ * 3. Emit the set of shards whose election is `Leading`, from the moment it is known
+ *    ({@link reduceOwnedShards}): after the first membership round, once every shard assigned to
+ *    us is held or one jittered retry period has passed. Before that nothing is emitted, so
+ *    consumers ({@link ownedKeys}) wait rather than act on an empty guess.
  *
  * ## Guarantees
  * No shard is held by two replicas at once, with {@link leaderElection}'s clock assumptions
@@ -279,39 +283,130 @@ export const sharding = (config: ShardingConfig): Observable<ReadonlySet<number>
 
   return defer(() => {
     let assignment: ReadonlyMap<number, string> = new Map();
+    const mine = (): ReadonlySet<number> =>
+      new Set([...assignment].filter(([, member]) => member === identity).map(([shard]) => shard));
+    // every membership round says which shards are ours; the first also starts the settle timer
     const membership$ = members(client, namespace, `${name}-members`, identity, leaseDurationMs, retryPeriodMs, scheduler).pipe(
-      tap((live) => {
+      mergeMap((live, round): Observable<OwnedShardsInput> => {
         assignment = assignShards(live, shardCount);
+        const assigned: OwnedShardsInput = { _tag: 'Assigned', mine: mine() };
+        return round === 0
+          ? concat(of(assigned), timer(retryPeriodMs * (1 + JITTER_FACTOR), scheduler).pipe(map((): OwnedShardsInput => SETTLED)))
+          : of(assigned);
       }),
-      ignoreElements(),
     );
     const elections$ = merge(
       ...Array.from({ length: shardCount }, (_, shard) =>
-        electionFor(shard, () => assignment.get(shard) === identity).pipe(map((s) => ({ shard, held: s._tag === 'Leading' }))),
+        electionFor(shard, () => assignment.get(shard) === identity).pipe(
+          map((s): OwnedShardsInput => ({ _tag: 'Election', shard, held: s._tag === 'Leading' })),
+        ),
       ),
-    ).pipe(
-      scan((held: ReadonlySet<number>, { shard, held: isHeld }) => {
-        if (held.has(shard) === isHeld) return held;
-        const next = new Set(held);
-        if (isHeld) next.add(shard);
-        else next.delete(shard);
-        return next;
-      }, NO_SHARDS),
     );
-    return merge(membership$, elections$).pipe(startWith(NO_SHARDS), distinctUntilChanged());
+    return merge(membership$, elections$).pipe(
+      scan(reduceOwnedShards, initialOwnedShards),
+      filter((s) => s.known),
+      map((s) => s.held),
+      distinctUntilChanged(),
+    );
   });
 };
 
 /**
+ * What {@link reduceOwnedShards} reads: a membership round (`Assigned`, with the shards assigned
+ * to this replica), an election's verdict for one shard, or `Settled` (one jittered retry period
+ * after the first round: every election has since made an attempt knowing the assignment).
+ *
+ * @category controller
+ * @since 0.3.0
+ */
+export type OwnedShardsInput =
+  | { readonly _tag: 'Assigned'; readonly mine: ReadonlySet<number> }
+  | { readonly _tag: 'Election'; readonly shard: number; readonly held: boolean }
+  | { readonly _tag: 'Settled' };
+
+/**
+ * The state behind {@link sharding}: the shards held, and whether the set is known yet.
+ *
+ * @category controller
+ * @since 0.3.0
+ */
+export interface OwnedShardsState {
+  readonly held: ReadonlySet<number>;
+  /** Whether the first membership round is done. */
+  readonly assigned: boolean;
+  /** The assignment of the latest round (ours only). */
+  readonly mine: ReadonlySet<number>;
+  /** Whether `held` is the answer, not a guess: once assigned, every assigned shard held or settled. Stays true. */
+  readonly known: boolean;
+}
+
+const SETTLED: OwnedShardsInput = { _tag: 'Settled' };
+
+/**
+ * The initial {@link OwnedShardsState}: nothing held, nothing known.
+ *
+ * @category controller
+ * @since 0.3.0
+ */
+export const initialOwnedShards: OwnedShardsState = { held: NO_SHARDS, assigned: false, mine: NO_SHARDS, known: false };
+
+/**
+ * The pure reducer of {@link sharding}'s output: tracks the shards whose election is `Leading`,
+ * and decides when that set becomes known: after the first membership round, once every shard
+ * assigned to this replica is held, or one jittered retry period later (`Settled`), whichever
+ * comes first. Until then {@link sharding} emits nothing, so {@link ownedKeys} holds its keys
+ * rather than dropping keys of shards about to be won.
+ *
+ * @example
+ * ```ts
+ * import { initialOwnedShards, reduceOwnedShards } from 'kube-rx/reducers';
+ * const s1 = reduceOwnedShards(initialOwnedShards, { _tag: 'Assigned', mine: new Set([1]) });
+ * const s2 = reduceOwnedShards(s1, { _tag: 'Election', shard: 1, held: true });
+ * s2.known; // true: every assigned shard is held
+ * ```
+ * @category controller
+ * @since 0.3.0
+ */
+export const reduceOwnedShards = (state: OwnedShardsState, input: OwnedShardsInput): OwnedShardsState => {
+  let { held, assigned, mine } = state;
+  let settled = false;
+  switch (input._tag) {
+    case 'Assigned':
+      assigned = true;
+      mine = input.mine;
+      break;
+    case 'Settled':
+      settled = true;
+      break;
+    case 'Election':
+      if (held.has(input.shard) !== input.held) {
+        const next = new Set(held);
+        if (input.held) next.add(input.shard);
+        else next.delete(input.shard);
+        held = next;
+      }
+      break;
+  }
+  const known = state.known || (assigned && (settled || [...mine].every((shard) => held.has(shard))));
+  return { held, assigned, mine, known };
+};
+
+/**
  * Keeps the keys whose shard ({@link shardOf}) this replica holds, according to the latest set of
- * `owned$` (keys arriving before `owned$` emits are dropped). Pair it with a resync when a shard
- * is gained: keys dropped while the shard belonged to another replica are not replayed.
+ * `owned$`. Keys that arrive before `owned$` first emits are held (each once, in order of first
+ * arrival) and delivered, if owned, when it does: {@link sharding} emits its first set only once
+ * the shards are known, so the keys of an informer's initial list are not lost while the shards
+ * are still being won. Later keys of shards held elsewhere are dropped: pair it with a resync when
+ * a shard is gained (as {@link controllerManager}'s `shards` does).
  *
  * ```
- * owned$:   {0}----------{0,1}----
- * keys:     --k0--k1--k0------k1--     (shardOf(kN) = N)
- * result:   --k0------k0------k1--
+ * owned$:   ----{0}------{0,1}----
+ * keys:     --k0k1--k1--k0------k1--     (shardOf(kN) = N)
+ * result:   ----k0------k0------k1--
  * ```
+ *
+ * Completes when `keys$` completes (after the held keys are delivered, once `owned$` has emitted,
+ * or at once when `owned$` completed without emitting); errors of either input end it.
  *
  * @example
  * ```ts
@@ -325,11 +420,43 @@ export const sharding = (config: ShardingConfig): Observable<ReadonlySet<number>
 export const ownedKeys =
   (owned$: Observable<ReadonlySet<number>>, shardCount: number): OperatorFunction<string, string> =>
   (keys$) =>
-    keys$.pipe(
-      withLatestFrom(owned$),
-      filter(([key, owned]) => owned.has(shardOf(key, shardCount))),
-      map(([key]) => key),
-    );
+    new Observable<string>((subscriber) => {
+      let owned: ReadonlySet<number> = NO_SHARDS;
+      /** Keys seen before the first owned set; `undefined` once it came (or can no longer come). */
+      let held: Set<string> | undefined = new Set();
+      let keysDone = false;
+      const release = (): void => {
+        const keys = held;
+        held = undefined;
+        for (const key of keys ?? []) if (owned.has(shardOf(key, shardCount))) subscriber.next(key);
+        if (keysDone) subscriber.complete();
+      };
+      const subscription = new Subscription();
+      subscription.add(owned$.subscribe({
+        next: (set) => {
+          owned = set;
+          if (held !== undefined) release();
+        },
+        error: (e: unknown) => { subscriber.error(e); },
+        complete: () => {
+          if (held !== undefined) release();
+        },
+      }));
+      subscription.add(
+        keys$.subscribe({
+          next: (key) => {
+            if (held !== undefined) held.add(key);
+            else if (owned.has(shardOf(key, shardCount))) subscriber.next(key);
+          },
+          error: (e: unknown) => { subscriber.error(e); },
+          complete: () => {
+            keysDone = true;
+            if (held === undefined) subscriber.complete();
+          },
+        }),
+      );
+      return subscription;
+    });
 
 /**
  * Runs `work` while `owned$` contains `shard`, and unsubscribes it (aborting in-flight reconciles)

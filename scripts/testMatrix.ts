@@ -163,8 +163,14 @@ const runCell = async (cell: Cell, projects: ReadonlyArray<Project>, forwarded: 
   })`;
   say(`${cell.id}: ${label}: ${bin}`);
   const report = join(dir, `${cell.id.replace('/', '-')}.json`);
+  // a client-node 2 hook inherited from an enclosing run is dropped (vitest.config.ts adds it for 2.x cells)
+  const nodeOptions = (process.env['NODE_OPTIONS'] ?? '')
+    .split(/\s+/)
+    .filter((o) => o !== '' && !o.endsWith('/clientNode2.mjs'))
+    .join(' ');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    NODE_OPTIONS: nodeOptions,
     KUBE_RX_CLIENT_NODE: String(cell.clientNode),
     KUBE_RX_EXPECT_NODE: nodeVersion.split('.')[0],
     ...(cell.soak ? {} : { KUBE_RX_SOAK_SECONDS: '0' }),

@@ -3,7 +3,7 @@ import rxjsX from 'eslint-plugin-rxjs-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'docs/api/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'docs/api/**', 'eslint.config.js', 'spec/helpers/clientNode2.mjs'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {

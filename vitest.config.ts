@@ -1,8 +1,25 @@
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { defineConfig } from 'vitest/config';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+/**
+ * `KUBE_RX_CLIENT_NODE=2` runs the suite over @kubernetes/client-node 2.x (the `client-node-2`
+ * devDependency; Node 22.19 or later) instead of 1.4: vitest resolves `@kubernetes/client-node` to it
+ * for the library and the specs alike, and the processes the tests start (the CLI, the examples)
+ * load it through spec/helpers/clientNode2.mjs in NODE_OPTIONS. spec/platform/clientNode.spec.ts
+ * proves which one ran. `npm test` (scripts/testMatrix.ts) sets it per cell.
+ */
+const clientNode = process.env['KUBE_RX_CLIENT_NODE'] ?? '1';
+if (clientNode !== '1' && clientNode !== '2') {
+  throw new Error(`KUBE_RX_CLIENT_NODE must be 1 (client-node 1.4, the default) or 2 (client-node 2.x), not '${clientNode}'`);
+}
+if (clientNode === '2') {
+  const hook = `--import=${pathToFileURL(here('./spec/helpers/clientNode2.mjs')).href}`;
+  const options = process.env['NODE_OPTIONS'] ?? '';
+  if (!options.includes(hook)) process.env['NODE_OPTIONS'] = `${options} ${hook}`.trim();
+}
 
 export default defineConfig({
   resolve: {
@@ -12,6 +29,7 @@ export default defineConfig({
       { find: /^kube-rx\/protocol$/, replacement: here('./lib/protocol.ts') },
       { find: /^kube-rx\/reducers$/, replacement: here('./lib/reducers.ts') },
       { find: /^kube-rx$/, replacement: here('./lib/index.ts') },
+      ...(clientNode === '2' ? [{ find: /^@kubernetes\/client-node$/, replacement: 'client-node-2' }] : []),
     ],
   },
   test: {

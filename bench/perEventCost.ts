@@ -21,7 +21,8 @@ import { createIndexer } from '../lib/store/createIndexer.js';
 import { configMap, listPage, type TestConfigMap } from '../lib/testing/builders.js';
 import { fakeListerWatcher } from '../lib/testing/fakeListerWatcher.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+// --suffix: added to the results file's name (bench/suite.ts passes -node22 for a run with --node 22)
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, suffix: { type: 'string', default: '' } } });
 const sizes = [1_000, 100_000];
 const events = values.quick ? 50_000 : 200_000;
 const reps = values.quick ? 3 : 5;
@@ -114,4 +115,4 @@ const rows = Object.keys(contenders).map((name) => {
 });
 console.table(rows);
 const out = { node: process.version, events, reps, date: new Date().toISOString(), results };
-writeFileSync(new URL(`./results/perEventCost${values.quick ? '-quick' : ''}.json`, import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+writeFileSync(new URL(`./results/perEventCost${values.quick ? '-quick' : ''}${values.suffix}.json`, import.meta.url), `${JSON.stringify(out, null, 2)}\n`);

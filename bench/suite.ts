@@ -12,12 +12,17 @@
  *
  * `npm run bench` (full) or `npm run bench -- --quick` (small sizes, under 3 minutes on 2 cores).
  * Other flags: --reps N, --only <scenario id prefix>, --no-per-event, --node-flags="<V8/Node flags
- * for every contender>" (e.g. "--max-semi-space-size=64"). A run with --only or --node-flags writes
- * suite-partial.* instead, so the full results stay.
+ * for every contender>" (e.g. "--max-semi-space-size=64"), --node <path to a node binary, or 22 / 24
+ * for the pinned ones of scripts/node-runtimes.sh> (the Node that runs the server, the contenders
+ * and perEventCost; default: the one running this script). A run with --only or --node-flags writes
+ * suite-partial.* instead, so the full results stay; a run with --node adds `-node<major>` to the
+ * file names (suite-node22.json), so runs on each Node sit side by side. The results name the Node
+ * and the client-node that ran.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import type { Contender, ListMode, RunConfig, RunResult } from './suite/contender.js';
@@ -31,13 +36,34 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     'no-per-event': { type: 'boolean', default: false },
     'node-flags': { type: 'string' },
+    node: { type: 'string' },
   },
 });
 const quick = flags.quick;
 // quick: 2 repetitions (a smoke test and a ratio check within 3 minutes on 2 cores)
 const reps = flags.reps === undefined ? (quick ? 2 : 5) : Number(flags.reps);
 const nodeFlags = flags['node-flags']?.split(' ').filter((f) => f !== '') ?? [];
-const suffix = flags.only !== undefined || nodeFlags.length > 0 ? '-partial' : quick ? '-quick' : '';
+
+/** The Node binary everything measured runs on: `--node PATH`, `--node 22|24` (the cached pinned ones), or this one. */
+const nodeBinary = (node: string | undefined): string => {
+  if (node === undefined) return process.execPath;
+  if (!/^\d+$/.test(node)) return node;
+  const r = spawnSync('bash', [fileURLToPath(new URL('../scripts/node-runtimes.sh', import.meta.url)), 'path', node], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`--node ${node}: scripts/node-runtimes.sh path ${node} failed (see above)`);
+  return r.stdout.trim();
+};
+const nodeBin = nodeBinary(flags.node);
+const nodeRun = spawnSync(nodeBin, ['--version'], { encoding: 'utf8' });
+if (nodeRun.status !== 0) throw new Error(`--node ${flags.node ?? ''}: ${nodeBin} does not run (${nodeRun.error?.message ?? nodeRun.stderr})`);
+const nodeVersion = nodeRun.stdout.trim();
+const clientNodeVersion = (JSON.parse(readFileSync(new URL('../node_modules/@kubernetes/client-node/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+console.log(`contenders run on Node ${nodeVersion} (${nodeBin}), client-node ${clientNodeVersion}`);
+
+const nodeSuffix = flags.node === undefined ? '' : `-node${nodeVersion.replace(/^v(\d+).*$/, '$1')}`;
+const suffix = `${flags.only !== undefined || nodeFlags.length > 0 ? '-partial' : quick ? '-quick' : ''}${nodeSuffix}`;
 const resultsDir = new URL('./results/', import.meta.url);
 // the loopback server is plain http: the one-time KUBE_RX_INSECURE_TLS warning would print in every run
 const execArgv = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', '--disable-warning=KUBE_RX_INSECURE_TLS', ...nodeFlags];
@@ -127,6 +153,7 @@ const scenarios: Scenario[] = quick
 const startServer = (config: ServerConfig): Promise<{ child: ChildProcess; ready: ServerReady }> =>
   new Promise((resolve, reject) => {
     const child = fork(new URL('./suite/server.ts', import.meta.url), [], {
+      execPath: nodeBin,
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, BENCH_SERVER: JSON.stringify(config) },
     });
@@ -147,6 +174,7 @@ const failed = (error: string): RunResult => ({
 const runOnce = (config: RunConfig, timeoutMs: number): Promise<RunResult> =>
   new Promise((resolve) => {
     const child = fork(new URL('./suite/contender.ts', import.meta.url), [], {
+      execPath: nodeBin,
       execArgv,
       env: { ...process.env, BENCH_RUN: JSON.stringify(config) },
     });
@@ -297,7 +325,7 @@ const table = (head: string[], rows: string[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 const md: string[] = [];
-md.push(`Mode: ${quick ? 'quick' : 'full'}${flags.only === undefined ? '' : ` (only ${flags.only})`}${nodeFlags.length === 0 ? '' : `, node flags ${nodeFlags.join(' ')}`}, ${reps} interleaved repetitions, medians. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${new Date().toISOString()}; load average before ${load0.map(f2).join(' ')}, after ${loadavg().map(f2).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
+md.push(`Mode: ${quick ? 'quick' : 'full'}${flags.only === undefined ? '' : ` (only ${flags.only})`}${nodeFlags.length === 0 ? '' : `, node flags ${nodeFlags.join(' ')}`}, ${reps} interleaved repetitions, medians. Node ${nodeVersion}, client-node ${clientNodeVersion}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${new Date().toISOString()}; load average before ${load0.map(f2).join(' ')}, after ${loadavg().map(f2).join(' ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s.`);
 for (const sc of results) {
   md.push(`\n#### ${sc.id}: ${sc.title} (LIST ${(sc.server.listBytes / 2 ** 20).toFixed(0)} MiB${sc.kind === 'watch' || sc.kind === 'latency' ? `, events ${(sc.server.eventBytes / 2 ** 20).toFixed(0)} MiB` : ''})\n`);
   if (sc.kind === 'sync') {
@@ -372,12 +400,12 @@ function sc0Events(): number {
   return watches[0]?.server.events ?? 0;
 }
 
-const json = { node: process.version, mode: quick ? 'quick' : 'full', reps, date: new Date().toISOString(), cpus: cpus().length, loadavgBefore: load0, loadavgAfter: loadavg(), targets, scenarios: results };
+const json = { node: nodeVersion, clientNode: clientNodeVersion, mode: quick ? 'quick' : 'full', reps, date: new Date().toISOString(), cpus: cpus().length, loadavgBefore: load0, loadavgAfter: loadavg(), targets, scenarios: results };
 writeFileSync(new URL(`suite${suffix}.json`, resultsDir), `${JSON.stringify(json, null, 2)}\n`);
 writeFileSync(new URL(`suite${suffix}.md`, resultsDir), report);
 
 if (!flags['no-per-event']) {
   console.log('perEventCost (pipeline only, no JSON):');
-  const child = fork(new URL('./perEventCost.ts', import.meta.url), quick ? ['--quick'] : [], { execArgv: ['--import', 'tsx', '--expose-gc'] });
+  const child = fork(new URL('./perEventCost.ts', import.meta.url), [...(quick ? ['--quick'] : []), ...(nodeSuffix === '' ? [] : [`--suffix=${nodeSuffix}`])], { execPath: nodeBin, execArgv: ['--import', 'tsx', '--expose-gc'] });
   await new Promise((resolve) => child.once('exit', resolve));
 }

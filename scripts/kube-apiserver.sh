@@ -8,6 +8,9 @@
 #   scripts/kube-apiserver.sh compact DIR            compact etcd to its current revision
 #   scripts/kube-apiserver.sh restart-apiserver DIR  restart only kube-apiserver, same port and flags
 #   scripts/kube-apiserver.sh bin                    print the cached binary's path
+#   scripts/kube-apiserver.sh check                  can the tier run here? exit 0 and print `cached` (binary
+#                                                    and Debian packages present) or `buildable` (root or
+#                                                    passwordless sudo for the first build); else exit 1 and say why
 #
 # Environment:
 #   KUBE_RX_CACHE           cache root (default $HOME/.cache/kube-rx); the binary, the Debian source
@@ -28,11 +31,8 @@ readonly PACKAGES=(golang-go etcd-server etcd-client rsync jq golang-github-mode
 readonly REFLECT2_DEBIAN=/usr/share/gocode/src/github.com/modern-go/reflect2
 readonly READY_TIMEOUT="${KUBE_RX_READY_TIMEOUT:-60}"
 
-log() { printf '[kube-apiserver.sh %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() {
-  printf '[kube-apiserver.sh] ERROR: %s\n' "$*" >&2
-  exit 1
-}
+# shellcheck source=scripts/log.sh
+source "$(dirname "${BASH_SOURCE[0]}")/log.sh"
 
 # Run a command as root: directly when we are root, else through passwordless sudo.
 as_root() {
@@ -58,14 +58,20 @@ apt_update() {
 # build
 # ---------------------------------------------------------------------------------------------
 
-# Step 1: install the Debian packages that are missing (non-interactive).
-ensure_packages() {
-  local missing=() p
+# Print the Debian packages of PACKAGES that are not installed, one a line.
+missing_packages() {
+  local p
   for p in "${PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-      missing+=("$p")
+      printf '%s\n' "$p"
     fi
   done
+}
+
+# Step 1: install the Debian packages that are missing (non-interactive).
+ensure_packages() {
+  local missing=()
+  mapfile -t missing < <(missing_packages)
   if ((${#missing[@]} == 0)); then
     log "Debian packages present"
     return
@@ -550,8 +556,24 @@ cmd_watchdog() {
 # dispatch
 # ---------------------------------------------------------------------------------------------
 usage() {
-  sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
+}
+
+cmd_check() {
+  local missing=()
+  mapfile -t missing < <(missing_packages)
+  if [[ -x $BIN ]] && "$BIN" --version >/dev/null 2>&1 && ((${#missing[@]} == 0)); then
+    echo cached
+  elif [[ $(id -u) -eq 0 ]] || sudo -n true >/dev/null 2>&1; then
+    echo buildable
+  else
+    local what=()
+    [[ -x $BIN ]] || what+=("no kube-apiserver binary in $CACHE_DIR")
+    ((${#missing[@]} == 0)) || what+=("Debian packages missing: ${missing[*]}")
+    printf '%s\n' "the real kube-apiserver tier needs root (or passwordless sudo) for apt-get and a first build of about 7 minutes ($(IFS=';'; echo "${what[*]}")); run 'sudo bash scripts/kube-apiserver.sh build' once" >&2
+    exit 1
+  fi
 }
 
 main() {
@@ -561,6 +583,7 @@ main() {
   case $cmd in
     build) cmd_build ;;
     bin) printf '%s\n' "$BIN" ;;
+    check) cmd_check ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     compact) cmd_compact "$@" ;;

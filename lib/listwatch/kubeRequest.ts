@@ -137,11 +137,17 @@ const errorCodeOf = (e: unknown): string | undefined => {
 };
 
 
-/** A system or TLS error's message, with what to do about it when the code is a TLS one. */
+/**
+ * Node 24 ends an untrusted certificate's message with advice about the system's CA store, which
+ * does not apply to a cluster whose CA belongs in the kubeconfig; the TLS hint says what does.
+ */
+const NODE_SYSTEM_CA_ADVICE = /; if the root CA is installed locally, try running Node\.js with --use-system-ca\.?$/;
+
+/** A system or TLS error's message, with what to do about it when the code is a TLS one (the same on every Node). */
 const systemMessage = (e: unknown): string => {
   const code = errorCodeOf(e);
   const hint = tlsHint(code);
-  return hint === undefined ? messageOf(e) : `${messageOf(e)} (${code ?? ''}): ${hint}`;
+  return hint === undefined ? messageOf(e) : `${messageOf(e).replace(NODE_SYSTEM_CA_ADVICE, '')} (${code ?? ''}): ${hint}`;
 };
 
 /**

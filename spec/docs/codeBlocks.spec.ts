@@ -1,11 +1,13 @@
 /**
  * Every ```ts block of README.md and docs/*.md, and every ```ts block in the doc comments of lib/
- * (the `@example`s), typechecks against the library as a module of its own.
+ * (the `@example`s), typechecks against the library as a module of its own, with TypeScript 5.9 and
+ * TypeScript 7, and against the client-node major of this run (`KUBE_RX_CLIENT_NODE=2`: 2.x's types).
  *
  * The blocks are written to spec/docs/.blocks/ (gitignored, removed afterwards) with a tsconfig that
- * extends the repository's, so `kube-rx` and `kube-rx/testing` resolve to lib/ through its `paths`;
- * unused locals and parameters are allowed (an example may declare what it does not use). One tsc
- * run checks them all; each block is then a test of its own, named by file and line.
+ * extends the repository's (tsconfig.client-node-2.json for client-node 2), so `kube-rx` and
+ * `kube-rx/testing` resolve to lib/ through its `paths`; unused locals and parameters are allowed
+ * (an example may declare what it does not use). One run of each compiler checks them all; each
+ * block is then a test of its own, named by file and line.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -100,35 +102,45 @@ beforeAll(async () => {
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
-      extends: '../../../tsconfig.json',
+      extends: process.env['KUBE_RX_CLIENT_NODE'] === '2' ? '../../../tsconfig.client-node-2.json' : '../../../tsconfig.json',
       compilerOptions: { noUnusedLocals: false, noUnusedParameters: false },
       include: ['*.ts'],
     }),
   );
-  const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  const output = await run(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', join(dir, 'tsconfig.json')], {
-    cwd: dir,
-    timeout: 120_000,
-    maxBuffer: 64 * 1024 * 1024,
-  }).then(
-    () => '',
-    (e: unknown) => String((e as { stdout?: string }).stdout ?? e),
+  const compilers = {
+    'TypeScript 5.9': join(root, 'node_modules/typescript/bin/tsc'),
+    'TypeScript 7': join(root, 'node_modules/typescript-7/bin/tsc'),
+  };
+  const outputs = await Promise.all(
+    Object.entries(compilers).map(async ([name, tsc]) => {
+      const output = await run(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', join(dir, 'tsconfig.json')], {
+        cwd: dir,
+        timeout: 150_000,
+        maxBuffer: 64 * 1024 * 1024,
+      }).then(
+        () => '',
+        (e: unknown) => String((e as { stdout?: string }).stdout ?? e),
+      );
+      return [name, output] as const;
+    }),
   );
   const byFile = new Map([...docsBlocks, ...libBlocks].map((b) => [b.file, b]));
   errors = new Map();
-  let current: string[] = [];
-  for (const line of output.split('\n')) {
-    const m = /^(?:.*[\\/])?([^\\/(]+\.ts)\((\d+),(\d+)\): (.*)$/.exec(line);
-    if (m !== null) {
-      current = errors.get(m[1]!) ?? [];
-      errors.set(m[1]!, current);
-      // the generated file has one header line before the block's code
-      const block = byFile.get(m[1]!);
-      current.push(`${block?.source ?? m[1]!}:${(block?.line ?? 2) + Number(m[2]) - 2}:${m[3]!} ${m[4]!}`);
-    } else if (line.trim() !== '' && current.length > 0) {
-      current.push(`${current.pop() ?? ''}\n${line}`);
-    } else if (line.trim() !== '') {
-      errors.set('(tsc)', [...(errors.get('(tsc)') ?? []), line]);
+  for (const [compiler, output] of outputs) {
+    let current: string[] = [];
+    for (const line of output.split('\n')) {
+      const m = /^(?:.*[\\/])?([^\\/(]+\.ts)\((\d+),(\d+)\): (.*)$/.exec(line);
+      if (m !== null) {
+        current = errors.get(m[1]!) ?? [];
+        errors.set(m[1]!, current);
+        // the generated file has one header line before the block's code
+        const block = byFile.get(m[1]!);
+        current.push(`${block?.source ?? m[1]!}:${(block?.line ?? 2) + Number(m[2]) - 2}:${m[3]!} (${compiler}) ${m[4]!}`);
+      } else if (line.trim() !== '' && current.length > 0) {
+        current.push(`${current.pop() ?? ''}\n${line}`);
+      } else if (line.trim() !== '') {
+        errors.set('(tsc)', [...(errors.get('(tsc)') ?? []), `(${compiler}) ${line}`]);
+      }
     }
   }
 }, 180_000);

@@ -272,7 +272,11 @@ describe('real kube-apiserver 1.20.2 (watch cache on): ConfigMaps with client-no
       );
     expect(failure).toBeInstanceOf(Error);
     expect(failure).not.toBeInstanceOf(ApiException);
-    expect((failure as Error).message).toMatch(/certificate|self[- ]signed/i);
+    // client-node 1.4 (node-fetch) names the TLS failure in its message; 2.x (undici's fetch)
+    // throws `fetch failed` with the TLS error as its cause
+    const messages: string[] = [];
+    for (let e: unknown = failure; e instanceof Error; e = e.cause) messages.push(e.message);
+    expect(messages.join(' <- ')).toMatch(/certificate|self[- ]signed/i);
   });
 
   it('streams watch events from a list resourceVersion', async () => {

@@ -1,11 +1,12 @@
 /**
  * The published package, as a user gets it: the tarball's file list, and the packed tarball installed
- * in a fresh ESM project, imported by Node and typechecked by tsc under node16, nodenext and bundler
- * resolution.
+ * in a fresh ESM project, imported by Node and typechecked by TypeScript 5.9 and 7 under node16,
+ * nodenext and bundler resolution, against the client-node major of this run (`KUBE_RX_CLIENT_NODE`).
  *
- * The package is built and packed from a staging copy of the repository (everything but
- * node_modules, .git and dist, plus a fresh build; node_modules is a link), so a stale or missing dist/ in the working tree
- * changes nothing and the repository itself is left untouched.
+ * The package is packed from a staging copy of the repository as a fresh clone has it (everything but
+ * node_modules, .git and dist; node_modules is a link): `npm pack` itself builds dist/ (the `prepare`
+ * script), so a stale or missing dist/ in the working tree changes nothing and the repository itself
+ * is left untouched.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,13 @@ import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root, run } from '../helpers/repo.js';
 
-const tsc = join(root, 'node_modules/typescript/bin/tsc');
+/** The compilers the published types are checked with: the project's own and TypeScript 7. */
+const compilers = {
+  'ts5.9': join(root, 'node_modules/typescript/bin/tsc'),
+  ts7: join(root, 'node_modules/typescript-7/bin/tsc'),
+} as const;
+/** The client-node the consumer gets: the major this run tests (2.x is the aliased devDependency). */
+const clientNodeDir = join(root, process.env['KUBE_RX_CLIENT_NODE'] === '2' ? 'node_modules/client-node-2' : 'node_modules/@kubernetes/client-node');
 
 interface PackedFile {
   readonly path: string;
@@ -49,21 +56,23 @@ beforeAll(async () => {
     },
   });
   symlinkSync(join(root, 'node_modules'), join(stage, 'node_modules'), 'dir');
-  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: stage, timeout: 60_000 }).catch((e: unknown) => {
-    throw new Error(`the build failed: ${String((e as { stdout?: string }).stdout ?? e)}`);
-  });
 
-  const { stdout } = await npm(['pack', '--dry-run', '--json'], stage);
-  packed = ((JSON.parse(stdout) as PackResult[])[0]?.files ?? []).map((f) => f.path).sort();
-  const real = await npm(['pack', '--json', '--pack-destination', tmp], stage);
-  const tarball = join(tmp, basename((JSON.parse(real.stdout) as PackResult[])[0]!.filename));
+  // no dist/ in the stage: `npm pack` builds it (the `prepare` script), as on a fresh clone
+  const real = await npm(['pack', '--json', '--pack-destination', tmp], stage).catch((e: unknown) => {
+    throw new Error(`npm pack failed: ${String((e as { stdout?: string }).stdout ?? e)}`);
+  });
+  // the build's output comes first on stdout; npm's JSON report is the last thing printed
+  const report = JSON.parse(real.stdout.slice(real.stdout.lastIndexOf('\n[\n') + 1)) as PackResult[];
+  packed = (report[0]?.files ?? []).map((f) => f.path).sort();
+  const tarball = join(tmp, basename(report[0]!.filename));
 
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   await npm(['install', tarball, '--offline', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', '--no-save'], consumer);
   for (const name of borrowed) {
     mkdirSync(join(consumer, 'node_modules', name, '..'), { recursive: true });
-    symlinkSync(join(root, 'node_modules', name), join(consumer, 'node_modules', name), 'dir');
+    const target = name === '@kubernetes/client-node' ? clientNodeDir : join(root, 'node_modules', name);
+    symlinkSync(target, join(consumer, 'node_modules', name), 'dir');
   }
 }, 120_000);
 
@@ -169,6 +178,18 @@ console.log(text.split('\\n').filter((l) => l.startsWith('workqueue_adds_total')
     expect(stdout.trim()).toBe('workqueue_adds_total{name="c"} 1;controller_runtime_reconcile_total{controller="c",result="success"} 1');
   });
 
+  it('loads with require() from CommonJS (Node 20.19 and later: require of ES modules)', async () => {
+    writeFileSync(
+      join(consumer, 'require.cjs'),
+      `const { sharedIndexInformer } = require('kube-rx');
+const { startApiServer } = require('kube-rx/testing');
+console.log(typeof sharedIndexInformer, typeof startApiServer);
+`,
+    );
+    const { stdout } = await run(process.execPath, ['--disable-warning=ExperimentalWarning', 'require.cjs'], { cwd: consumer, timeout: 30_000 });
+    expect(stdout.trim()).toBe('function function');
+  });
+
   it('keeps internal modules private (exports map)', async () => {
     writeFileSync(join(consumer, 'internal.mjs'), `await import('kube-rx/internal/failed.js');\n`);
     await expect(run(process.execPath, ['internal.mjs'], { cwd: consumer, timeout: 30_000 })).rejects.toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
@@ -179,7 +200,7 @@ console.log(text.split('\\n').filter((l) => l.startsWith('workqueue_adds_total')
     expect(stdout).toMatch(/^Usage: kube-rx <command>/);
   });
 
-  it('typechecks against the published types with moduleResolution node16, nodenext and bundler', { timeout: 120_000 }, async () => {
+  it('typechecks against the published types with TypeScript 5.9 and 7, moduleResolution node16, nodenext and bundler', { timeout: 240_000 }, async () => {
     writeFileSync(
       join(consumer, 'check.ts'),
       `import { filter, firstValueFrom, type Observable } from 'rxjs';
@@ -217,18 +238,20 @@ export { results };
       nodenext: { module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: false },
       bundler: { module: 'esnext', moduleResolution: 'bundler', skipLibCheck: true },
     };
-    const checks = Object.entries(configs).map(async ([name, options]) => {
-      const file = `tsconfig.${name}.json`;
+    for (const [name, options] of Object.entries(configs)) {
       writeFileSync(
-        join(consumer, file),
+        join(consumer, `tsconfig.${name}.json`),
         JSON.stringify({
           compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, types: ['node'] },
           files: ['check.ts'],
         }),
       );
+    }
+    const runs = Object.entries(compilers).flatMap(([compiler, tsc]) => Object.keys(configs).map((name) => [`${compiler} ${name}`, tsc, `tsconfig.${name}.json`] as const));
+    const checks = runs.map(async ([name, tsc, file]) => {
       // errors inside other packages' declarations (client-node's need @types/ws) are not kube-rx's
       // and are left out
-      const errors = await run(process.execPath, [tsc, '-p', file], { cwd: consumer, timeout: 60_000 }).then(
+      const errors = await run(process.execPath, [tsc, '-p', file], { cwd: consumer, timeout: 180_000 }).then(
         () => [],
         (e: unknown) =>
           String((e as { stdout?: string }).stdout ?? e)
@@ -237,6 +260,6 @@ export { results };
       );
       return [name, errors.length === 0 ? 'ok' : errors.join('\n')] as const;
     });
-    expect(Object.fromEntries(await Promise.all(checks))).toEqual({ node16: 'ok', nodenext: 'ok', bundler: 'ok' });
+    expect(Object.fromEntries(await Promise.all(checks))).toEqual(Object.fromEntries(runs.map(([name]) => [name, 'ok'])));
   });
 });

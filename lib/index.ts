@@ -220,6 +220,18 @@ export {
   whileOwning,
   type WorkQueueState,
   workQueueState,
+  type AwaitedWrite,
+  type ReconcileContext,
+  type ReconcileWrites,
+  readYourWrites,
+  type TrackedReconciler,
+  untracked,
+  type WriteTracker,
+  writeTracker,
+  type WriteTrackerConfig,
+  type WriteTrackerEvent,
+  type WriteTrackerState,
+  writeTrackerState,
 } from './controller/index.js';
 
 // events (the write side: client-go's record.EventRecorder and EventCorrelator)

@@ -1,4 +1,5 @@
 import * as workQueueState from './WorkQueueState.js';
+import * as writeTrackerState from './WriteTrackerState.js';
 
 export {
   type ControllerManager,
@@ -47,3 +48,17 @@ export { assignShards, ownedKeys, shardOf, sharding, type ShardingConfig, whileO
 export type { WaitingEntry, WorkQueueState } from './WorkQueueState.js';
 /** The work queue's pure reducers (client-go `workqueue.Typed` and its delaying queue), for use and tests without Rx. */
 export { workQueueState };
+export {
+  type ReconcileContext,
+  type ReconcileWrites,
+  readYourWrites,
+  type TrackedReconciler,
+  untracked,
+  type WriteTracker,
+  writeTracker,
+  type WriteTrackerConfig,
+  type WriteTrackerEvent,
+} from './writeTracker.js';
+export type { AwaitedWrite, WriteTrackerState } from './WriteTrackerState.js';
+/** The read-your-writes tracker's pure reducers, for use and tests without Rx. */
+export { writeTrackerState };

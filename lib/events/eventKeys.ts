@@ -3,6 +3,22 @@ import type { Event } from 'kubernetes-types/core/v1.js';
 /** Joins the fields unambiguously (client-go joins with "", which lets `ab`+`c` equal `a`+`bc`). */
 const join = (fields: ReadonlyArray<string | undefined>): string => JSON.stringify(fields.map((f) => f ?? ''));
 
+/** Source, involved object (with its field path when asked) and type: the fields every key starts with. */
+const subject = (event: Event, fieldPath: boolean): ReadonlyArray<string | undefined> => {
+  const o = event.involvedObject;
+  return [
+    event.source?.component,
+    event.source?.host,
+    o.kind,
+    o.namespace,
+    o.name,
+    ...(fieldPath ? [o.fieldPath] : []),
+    o.uid,
+    o.apiVersion,
+    event.type,
+  ];
+};
+
 /**
  * The key of identical events: source, involved object (kind, namespace, name, field path, uid,
  * apiVersion), type, reason and message. Events with the same key raise the count of one Event.
@@ -18,22 +34,7 @@ const join = (fields: ReadonlyArray<string | undefined>): string => JSON.stringi
  * @category events
  * @since 0.3.0
  */
-export const eventKey = (event: Event): string => {
-  const o = event.involvedObject;
-  return join([
-    event.source?.component,
-    event.source?.host,
-    o.kind,
-    o.namespace,
-    o.name,
-    o.fieldPath,
-    o.uid,
-    o.apiVersion,
-    event.type,
-    event.reason,
-    event.message,
-  ]);
-};
+export const eventKey = (event: Event): string => join([...subject(event, true), event.reason, event.message]);
 
 /**
  * The key of the spam filter's token bucket: source, involved object (kind, namespace, name, uid,
@@ -52,10 +53,7 @@ export const eventKey = (event: Event): string => {
  * @category events
  * @since 0.3.0
  */
-export const spamKey = (event: Event): string => {
-  const o = event.involvedObject;
-  return join([event.source?.component, event.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, event.type]);
-};
+export const spamKey = (event: Event): string => join(subject(event, false));
 
 /**
  * The key of similar events (the aggregation group): source, involved object (kind, namespace,
@@ -73,19 +71,5 @@ export const spamKey = (event: Event): string => {
  * @category events
  * @since 0.3.0
  */
-export const aggregateKey = (event: Event): string => {
-  const o = event.involvedObject;
-  return join([
-    event.source?.component,
-    event.source?.host,
-    o.kind,
-    o.namespace,
-    o.name,
-    o.uid,
-    o.apiVersion,
-    event.type,
-    event.reason,
-    event.reportingComponent,
-    event.reportingInstance,
-  ]);
-};
+export const aggregateKey = (event: Event): string =>
+  join([...subject(event, false), event.reason, event.reportingComponent, event.reportingInstance]);

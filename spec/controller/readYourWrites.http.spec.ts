@@ -5,6 +5,7 @@
 // controller reads a stale cache and creates again (409 AlreadyExists), so the test can fail.
 // Replay a run with KUBE_RX_RYW_SEED.
 import { KubeConfig } from '@kubernetes/client-node';
+import fc from 'fast-check';
 import { catchError, delay, filter, firstValueFrom, map, type Observable, of, Subject, take, tap, timeout, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -27,16 +28,11 @@ const WATCH_DELAY_MS = 60;
 const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const secrets: ApiResource = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The seeded plan of parent changes: bursts of 1 or 2 parents (fast-check's seeded generator, as the fault suite draws its plans). */
+const planFor = (seed: number): ReadonlyArray<ReadonlyArray<number>> => {
+  const [plan] = fc.sample(fc.array(fc.array(fc.nat(PARENTS - 1), { minLength: 1, maxLength: 2 }), { minLength: 2000, maxLength: 2000 }), { seed, numRuns: 1 });
+  if (plan === undefined) throw new Error(`no plan drawn for seed ${String(seed)}`);
+  return plan;
 };
 
 /** Delays every watch event of `lw` by `ms` (order kept): a slow watch. */
@@ -62,7 +58,7 @@ afterEach(async () => {
 const run = async (
   readYourWrites: boolean,
 ): Promise<{ readonly creates: number; readonly children: number; readonly conflicts: number; readonly reconciles: number }> => {
-  const random = prng(SEED);
+  const plan = planFor(SEED);
   const stop = new Subject<void>();
   let conflicts = 0;
   const mgr = controllerManager({
@@ -99,14 +95,14 @@ const run = async (
   });
   let reconciles = 0;
   let touches = 0;
+  let step = 0;
   const touching = setInterval(() => {
     // a seeded burst of parent changes every 2 ms: 1 or 2 parents, sometimes the same twice
-    const n = 1 + Math.floor(random() * 2);
-    for (let i = 0; i < n; i++) {
-      const parent = `p${Math.floor(random() * PARENTS)}`;
+    for (const parent of plan[step % plan.length] ?? []) {
       touches += 1;
-      server.patch('configmaps', 'default', parent, { data: { n: String(touches) } });
+      server.patch('configmaps', 'default', `p${parent}`, { data: { n: String(touches) } });
     }
+    step += 1;
   }, 2);
   try {
     await firstValueFrom(

@@ -57,7 +57,7 @@ afterEach(async () => {
 /** Runs the controller for RECONCILES reconciles; returns the creates sent, the children made, the 409s. */
 const run = async (
   readYourWrites: boolean,
-): Promise<{ readonly creates: number; readonly children: number; readonly conflicts: number; readonly reconciles: number }> => {
+): Promise<{ readonly creates: number; readonly children: number; readonly conflicts: number; readonly reconciles: number; readonly timeouts: number }> => {
   const plan = planFor(SEED);
   const stop = new Subject<void>();
   let conflicts = 0;
@@ -94,6 +94,7 @@ const run = async (
     },
   });
   let reconciles = 0;
+  let timeouts = 0;
   let touches = 0;
   let step = 0;
   const touching = setInterval(() => {
@@ -107,6 +108,9 @@ const run = async (
   try {
     await firstValueFrom(
       mgr.run({ shutdown$: stop }).pipe(
+        tap((e: ManagerEvent) => {
+          if (e._tag === 'ReadYourWrites') timeouts += 1;
+        }),
         filter((e: ManagerEvent) => e._tag === 'Reconcile' && e.event._tag === 'Succeeded'),
         tap(() => {
           reconciles += 1;
@@ -125,13 +129,14 @@ const run = async (
   }
   const creates = server.requests.filter((r) => r.verb === 'create' && r.resource === 'secrets').length;
   const children = server.list('secrets', 'default').length;
-  return { creates, children, conflicts, reconciles };
+  return { creates, children, conflicts, reconciles, timeouts };
 };
 
 describe('read-your-writes (seeded, embedded API server, slow child watch)', () => {
   it(`creates each child exactly once over ${RECONCILES} reconciles with read-your-writes on (seed ${SEED})`, async () => {
-    const { creates, children, conflicts, reconciles } = await run(true);
+    const { creates, children, conflicts, reconciles, timeouts } = await run(true);
     expect(reconciles).toBe(RECONCILES);
+    expect(timeouts).toBe(0); // every wait ended with the delivery of the child, none by the timeout
     expect(children).toBe(PARENTS);
     expect(conflicts).toBe(0);
     expect(creates).toBe(PARENTS);

@@ -65,7 +65,7 @@ describe('writeTracker + readYourWrites', () => {
 
   it('times out, reports it, and runs the reconcile anyway', () => {
     const rx = newTestScheduler();
-    rx.run(({ hot, expectObservable }) => {
+    rx.run(({ hot, expectObservable, expectSubscriptions }) => {
       const calls: number[] = [];
       const keys = hot('     P--P---------------|');
       const children = hot<ResourceEvent<KubeObject>>(' -------------------|');
@@ -73,6 +73,7 @@ describe('writeTracker + readYourWrites', () => {
       const { out, tracker } = controller(rx, keys, children, { timeoutMs: 7 }, calls);
       expectObservable(out).toBe(expected, { S: 'S', a: 'O1', b: 'O8' });
       expectObservable(tracker.events$).toBe('----------t', { t: { _tag: 'WaitTimedOut', key: 'P', waitedMs: 7, writes: 1 } });
+      expectSubscriptions(keys.subscriptions).toBe('^------------------!');
       rx.schedule(() => {
         expect(calls).toEqual([0, 10]);
       }, 20);

@@ -61,11 +61,12 @@ describe('WriteTrackerState', () => {
    * arbitrarily with the writes' answers. A key is ready iff, for every object it wrote, the
    * state its last write returned has been delivered (or the wait expired).
    */
-  it('is ready exactly when every last own write of the key has been delivered (any interleaving)', () => {
+  it('is ready exactly when every last own write of the key has been delivered, and an echo is exactly an own state (any interleaving)', () => {
     const step = fc.oneof(
       fc.record({ _tag: fc.constant('write' as const), key: fc.constantFrom('P', 'Q'), obj: fc.constantFrom('u1', 'u2', 'u3') }),
       fc.record({ _tag: fc.constant('deliver' as const), obj: fc.constantFrom('u1', 'u2', 'u3') }),
       fc.record({ _tag: fc.constant('expire' as const), key: fc.constantFrom('P', 'Q') }),
+      fc.record({ _tag: fc.constant('foreign' as const), obj: fc.constantFrom('u1', 'u2', 'u3') }),
     );
     fc.assert(
       fc.property(fc.array(step, { maxLength: 60 }), fc.integer(), (script, salt) => {
@@ -74,11 +75,16 @@ describe('WriteTrackerState', () => {
         const written = new Map<string, number>(); // obj -> states written so far
         const deliveredUpTo = new Map<string, number>(); // obj -> states delivered so far
         const lastWriteOf = new Map<string, Map<string, number>>(); // key -> obj -> state index awaited
+        const ownStates = new Map<string, Set<number>>(); // obj -> own states whose echo is still expected
+        const awaited = (obj: string): boolean => [...lastWriteOf.values()].some((m) => m.has(obj));
         for (const st of script) {
-          if (st._tag === 'write') {
+          if (st._tag === 'foreign') {
+            written.set(st.obj, (written.get(st.obj) ?? 0) + 1);
+          } else if (st._tag === 'write') {
             const n = written.get(st.obj) ?? 0;
             written.set(st.obj, n + 1);
             recordWrite(s, st.key, st.obj, name(st.obj, n));
+            ownStates.set(st.obj, new Set([...(ownStates.get(st.obj) ?? []), n]));
             if (n >= (deliveredUpTo.get(st.obj) ?? 0)) {
               const m = lastWriteOf.get(st.key) ?? new Map<string, number>();
               m.set(st.obj, n);
@@ -88,12 +94,16 @@ describe('WriteTrackerState', () => {
           } else if (st._tag === 'deliver') {
             const d = deliveredUpTo.get(st.obj) ?? 0;
             if (d >= (written.get(st.obj) ?? 0)) continue;
-            observeDelivery(s, st.obj, name(st.obj, d), false);
+            const { echo } = observeDelivery(s, st.obj, name(st.obj, d), false);
+            expect(echo).toBe(ownStates.get(st.obj)?.has(d) === true);
+            ownStates.get(st.obj)?.delete(d);
             deliveredUpTo.set(st.obj, d + 1);
             for (const m of lastWriteOf.values()) if (m.get(st.obj) !== undefined && (m.get(st.obj) ?? 0) <= d) m.delete(st.obj);
           } else {
             expireWait(s, st.key);
             lastWriteOf.delete(st.key);
+            // echoes of objects nobody waits for any more are forgotten
+            for (const obj of [...ownStates.keys()]) if (!awaited(obj)) ownStates.delete(obj);
           }
           for (const key of ['P', 'Q']) {
             const expected = (lastWriteOf.get(key)?.size ?? 0) === 0;

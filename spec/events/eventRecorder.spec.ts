@@ -5,24 +5,19 @@ import { describe, expect, it } from 'vitest';
 
 import type { EventSinkError } from '../../lib/events/EventSink.js';
 import { type EventRecorder, eventRecorder, type EventRecorderConfig, type EventRecorderProblem } from '../../lib/events/eventRecorder.js';
-import type { EventDropReason, EventRecorderMetricsProvider } from '../../lib/metrics/EventRecorderMetricsProvider.js';
+import type { EventDropReason } from '../../lib/metrics/EventRecorderMetricsProvider.js';
 import { newTestScheduler } from '../helpers/marbles.js';
+import { recordingMetrics } from '../helpers/recordingMetrics.js';
 import { recordingLogger } from '../helpers/recordingLogger.js';
 import { memoryEventSink } from './memoryEventSink.js';
 
 const pod = (name = 'web') => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'prod', uid: `uid-${name}` } });
 
-/** A metrics provider counting drops per reason. */
-const dropCounter = () => {
-  const counts = new Map<EventDropReason, number>();
-  const provider: EventRecorderMetricsProvider = {
-    newEventsDroppedMetric: (_component, reason) => ({
-      inc: () => {
-        counts.set(reason, (counts.get(reason) ?? 0) + 1);
-      },
-    }),
-  };
-  return { provider, counts };
+/** Counts drops per reason with the shared recording provider. */
+const dropCounter = (rx: TestScheduler) => {
+  const recording = recordingMetrics(() => rx.now());
+  const count = (reason: EventDropReason): number => recording.valueOf('newEventsDroppedMetric', `ctl/${reason}`);
+  return { provider: recording.provider, count };
 };
 
 /** `message#count`, to read written Events in marbles. */
@@ -37,7 +32,7 @@ const at = (rx: TestScheduler, script: ReadonlyArray<readonly [number, () => voi
 
 const setup = (rx: TestScheduler, latencyMs: number, config: Partial<EventRecorderConfig> = {}) => {
   const memory = memoryEventSink(rx, latencyMs);
-  const drops = dropCounter();
+  const drops = dropCounter(rx);
   const recorder: EventRecorder = eventRecorder({ sink: memory.sink, component: 'ctl', scheduler: rx, metrics: drops.provider, ...config });
   const written$: Observable<string> = recorder.written$.pipe(map(brief));
   const problems$: Observable<string> = recorder.problems$.pipe(map(problem));
@@ -65,7 +60,7 @@ describe('eventRecorder', () => {
       const values: Record<string, string> = Object.fromEntries('abcdefghijklmnopqrstuvwxy'.split('').map((c) => [c, 'm#1']));
       expectObservable(written$).toBe(expected, { ...values, z: 'm#1', N: 'm#1', C: 'm#1' });
       rx.schedule(() => {
-        expect(drops.counts.get('spam_filtered')).toBe(5 + 1 + 1);
+        expect(drops.count('spam_filtered')).toBe(5 + 1 + 1);
         expect(memory.calls.map((c) => c.verb)).toEqual(Array.from({ length: 28 }, () => 'create'));
       }, 600_001);
     });
@@ -95,7 +90,7 @@ describe('eventRecorder', () => {
     const rx = newTestScheduler();
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
       const stalled = cold<Event>('-');
-      const drops = dropCounter();
+      const drops = dropCounter(rx);
       const recorder = eventRecorder({
         sink: { create: () => stalled, patch: () => stalled },
         component: 'ctl',
@@ -113,7 +108,7 @@ describe('eventRecorder', () => {
       expectObservable(recorder.problems$.pipe(map(problem))).toBe('-(xy)(zz|)', { x: 'buffer_full', y: 'buffer_full', z: 'closed' });
       expectSubscriptions(stalled.subscriptions).toBe('-^---!');
       rx.schedule(() => {
-        expect(Object.fromEntries(drops.counts)).toEqual({ buffer_full: 2, closed: 2 });
+        expect([drops.count('buffer_full'), drops.count('closed'), drops.count('rejected')]).toEqual([2, 2, 0]);
         expect(recorder.pending()).toBe(0);
       }, 6);
     });
@@ -180,7 +175,7 @@ describe('eventRecorder', () => {
       expectObservable(written$).toBe('---------------------b------------------|', { b: 'two#1' });
       expectObservable(problems$).toBe('-r--x-----y-----------------------------|', { r: 'rejected:HttpError', x: 'retry:1:5', y: 'retry:2:10' });
       rx.schedule(() => {
-        expect(drops.counts.get('rejected')).toBe(1);
+        expect(drops.count('rejected')).toBe(1);
       }, 39);
     });
   });
@@ -200,7 +195,7 @@ describe('eventRecorder', () => {
       // tries at 0, 0 (the first wait is random × 5 = 0) and 5
       expectObservable(problems$).toBe('(xy)-z----|', { x: 'retry:1:0', y: 'retry:2:5', z: 'retries_exhausted:TransportError' });
       rx.schedule(() => {
-        expect(drops.counts.get('retries_exhausted')).toBe(1);
+        expect(drops.count('retries_exhausted')).toBe(1);
         expect(memory.calls).toHaveLength(3);
       }, 9);
     });
@@ -223,8 +218,8 @@ describe('eventRecorder', () => {
       ]);
       expectObservable(problems$).toBe('-(ii)|', { i: 'invalid' });
       rx.schedule(() => {
-        expect(drops.counts.get('invalid')).toBe(2);
-        expect(drops.counts.get('closed')).toBe(1);
+        expect(drops.count('invalid')).toBe(2);
+        expect(drops.count('closed')).toBe(1);
         expect(memory.calls).toEqual([]);
         expect(lines.filter((l) => l.level === 'error').map((l) => l.fields['reason'])).toEqual(['invalid', 'invalid']);
       }, 7);

@@ -27,7 +27,7 @@ const stored = (): ReadonlyArray<Event> => server.list('events') as ReadonlyArra
 
 describe('eventRecorder over HTTP (embedded API server)', () => {
   it('creates an Event, raises its count by PATCH, and re-creates it after a 404', async () => {
-    const recorder = eventRecorder({ sink: httpEventSink(server, kubeConfig), component: 'cm-controller', host: 'replica-1' });
+    const recorder = eventRecorder({ sink: httpEventSink(kubeConfig), component: 'cm-controller', host: 'replica-1' });
     const written = (n: number) => firstValueFrom(recorder.written$.pipe(take(n), toArray(), timeout(10_000)));
 
     let next = written(1);
@@ -54,7 +54,7 @@ describe('eventRecorder over HTTP (embedded API server)', () => {
   });
 
   it('drops and reports an Event the server rejects, then writes the next one; cluster-scoped objects go to default', async () => {
-    const recorder = eventRecorder({ sink: httpEventSink(server, kubeConfig), component: 'ns-controller' });
+    const recorder = eventRecorder({ sink: httpEventSink(kubeConfig), component: 'ns-controller' });
     const problem = firstValueFrom(recorder.problems$.pipe(timeout(10_000)));
     server.faults.respond({ verb: 'create', resource: 'events' }, 403);
     recorder.record({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } }, 'Normal', 'Created', 'first');

@@ -16,7 +16,7 @@ export interface AwaitedWrite {
 }
 
 /**
- * The mutable state of a read-your-writes tracker, owned by one {@link writeTracker} (or a test);
+ * The mutable state of a read-your-writes tracker, owned by one {@link kube-rx!writeTracker} (or a test);
  * the functions of this module update it in place, O(1) per write and per delivered event
  * (a relist's completion is O(pending writes)).
  *

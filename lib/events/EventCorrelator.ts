@@ -93,7 +93,7 @@ export interface EventLog {
 /**
  * The mutable state of one event correlator: its options and three LRU caches (spam buckets,
  * aggregation groups, observations), each bounded by `lruCacheSize`. Owned by one
- * {@link eventRecorder} (or a test); the functions of this module update it in place, O(1) per event.
+ * {@link kube-rx!eventRecorder} (or a test); the functions of this module update it in place, O(1) per event.
  *
  * Maps to client-go's `EventCorrelator` (`EventSourceObjectSpamFilter`, `EventAggregator`, `eventLogger`).
  *

@@ -118,7 +118,7 @@ export const metaTime = (ms: number): string => `${new Date(ms).toISOString().sl
  * Maps to client-go's `recorderImpl.makeEvent` (`tools/record/event.go`).
  *
  * @param nanos - the time in nanoseconds that names the Event (unique per recorder: see
- *   {@link eventRecorder}).
+ *   {@link kube-rx!eventRecorder}).
  * @example
  * ```ts
  * import { makeEvent } from 'kube-rx';

@@ -78,6 +78,7 @@ const managerLine = (e: ManagerEvent): string | undefined => {
   if (e._tag === 'Status') return e.status._tag === 'Stopped' ? undefined : styleText('gray', `status    ${e.selector}: ${e.status._tag}`);
   if (e._tag === 'Problem') return styleText('red', `problem   ${e.selector}: ${e.problem._tag}`);
   if (e._tag === 'ObserverFailed') return styleText('red', `observer  ${e.observer} failed: ${String(e.error)}`);
+  if (e._tag === 'ReadYourWrites') return styleText('yellow', `writes    ${e.controller}: ${e.event._tag} ${e.event.key}`);
   const r = e.event;
   switch (r._tag) {
     case 'Started':

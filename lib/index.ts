@@ -198,13 +198,40 @@ export {
   type Selector,
   type SelectorSpec,
   type Trigger,
+  type ReconcileContext,
+  type ReconcileWrites,
+  readYourWrites,
+  type TrackedReconciler,
+  untracked,
+  type WriteTracker,
+  writeTracker,
+  type WriteTrackerConfig,
+  type WriteTrackerEvent,
 } from './controller/index.js';
+
+// events (the write side: client-go's record.EventRecorder)
+export {
+  type CorrelatorOptions,
+  type EventPatch,
+  type EventRecorder,
+  eventRecorder,
+  type EventRecorderConfig,
+  type EventRecorderProblem,
+  type EventSink,
+  type EventSinkError,
+  type EventSinkVerb,
+  type EventSubject,
+  type EventType,
+  type InvalidEvent,
+} from './events/index.js';
 
 // observability: metrics and logging ports (each concept's observers live in its room)
 export {
   type ControllerMetricsProvider,
   type CounterMetric,
   createQueueMetrics,
+  type EventDropReason,
+  type EventRecorderMetricsProvider,
   type GaugeMetric,
   type HistogramMetric,
   type MetricsProvider,

@@ -9,11 +9,42 @@
  * @packageDocumentation
  * @module kube-rx/reducers
  */
+import * as writeTrackerState from './controller/WriteTrackerState.js';
 import * as fifoState from './fifo/FifoState.js';
 import * as coalesceState from './operators/CoalesceState.js';
 import * as reflectorProtocol from './reflector/reflectorProtocol.js';
 import * as workQueueState from './workqueue/WorkQueueState.js';
 
+export type { AwaitedWrite, WriteTrackerState } from './controller/WriteTrackerState.js';
+export {
+  aggregateEvent,
+  aggregateKey,
+  type AggregateRecord,
+  combinedMessage,
+  type CorrelateResult,
+  correlateEvent,
+  EVENT_AGGREGATE_INTERVAL_MS,
+  EVENT_AGGREGATE_MAX_EVENTS,
+  EVENT_CACHE_SIZE,
+  EVENT_SPAM_BURST,
+  EVENT_SPAM_QPS,
+  type EventCorrelatorState,
+  eventCorrelatorState,
+  eventKey,
+  type EventLog,
+  fullTokenBucket,
+  type LruCache,
+  lruCache,
+  makeEvent,
+  metaTime,
+  observeEvent,
+  observeWritten,
+  referenceOf,
+  spamFiltered,
+  spamKey,
+  takeToken,
+  type TokenBucket,
+} from './events/index.js';
 export { processDeltas } from './informer/processDeltas.js';
 export { JITTER_FACTOR } from './leaderelection/leaderElection.js';
 export { initialOwnedShards, type OwnedShardsInput, type OwnedShardsState, reduceOwnedShards } from './leaderelection/sharding.js';
@@ -39,3 +70,5 @@ export { coalesceState };
 export { reflectorProtocol };
 /** The work queue's pure reducers (client-go `workqueue.Typed` and its delaying queue), for use and tests without Rx. */
 export { workQueueState };
+/** The read-your-writes tracker's pure reducers, for use and tests without Rx. */
+export { writeTrackerState };

@@ -46,9 +46,10 @@ import type { MetricsProvider } from '../metrics/MetricsProvider.js';
 import { holdUntil } from '../operators/holdUntil.js';
 import { whileTrue } from '../operators/whileTrue.js';
 import type { ReconcileEvent } from '../workqueue/ReconcileEvent.js';
-import { type ReconcileConfig, type Reconciler, reconcileWith } from '../workqueue/reconcileWith.js';
+import { type ReconcileConfig, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
 import { type KeyMapper, mapKeys, ownKeys } from './relations.js';
+import { readYourWrites, type TrackedReconciler, untracked, writeTracker, type WriteTrackerConfig, type WriteTrackerEvent } from './writeTracker.js';
 
 /**
  * What a selector watches: a resource (a name resolved through discovery, as kubectl does, or an
@@ -114,7 +115,15 @@ export interface ControllerSpec<T> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each trigger has its own object type
   readonly triggers?: ReadonlyArray<Trigger<any>>;
   readonly keys?: ReadonlyArray<Observable<string>>;
-  readonly reconcile: Reconciler;
+  /** Any {@link Reconciler}; its third argument reports writes (`writes.record()`) for read-your-writes. */
+  readonly reconcile: TrackedReconciler;
+  /**
+   * Read-your-writes and echo suppression ({@link writeTracker}), on by default: a key's next
+   * reconcile waits (at most `timeoutMs`, default 10 s) until the informers of `for` and `triggers`
+   * have delivered what its recorded writes returned, and their echoes trigger nothing.
+   * `{ suppressEchoes: false }` keeps the wait only; `false` turns both off.
+   */
+  readonly readYourWrites?: boolean | Pick<WriteTrackerConfig, 'timeoutMs' | 'suppressEchoes'>;
   readonly config?: Omit<ReconcileConfig, 'shutdown$' | 'scheduler'>;
   /**
    * Sharding (e.g. {@link sharding}'s `owned$`): this replica reconciles only the keys of the
@@ -136,7 +145,8 @@ export type ManagerEvent =
   | { readonly _tag: 'Reconcile'; readonly controller: string; readonly event: ReconcileEvent }
   | { readonly _tag: 'Status'; readonly selector: string; readonly status: InformerStatus }
   | { readonly _tag: 'Problem'; readonly selector: string; readonly problem: InformerProblem }
-  | { readonly _tag: 'ObserverFailed'; readonly observer: string; readonly error: unknown };
+  | { readonly _tag: 'ObserverFailed'; readonly observer: string; readonly error: unknown }
+  | { readonly _tag: 'ReadYourWrites'; readonly controller: string; readonly event: WriteTrackerEvent };
 
 /**
  * Where a manager's informers get their objects: the API server of a kubeconfig (the default),
@@ -373,24 +383,42 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
     controller: (spec) => {
       const own = informer(spec.for);
       const triggers = (spec.triggers ?? []).map((tr) => ({ informer: informer(tr.selector as Selector<KubeObject> | string), keys: tr.keys }));
+      const ryw = spec.readYourWrites ?? true;
       /** One work queue over the controller's keys (only those of `shard`, when given). */
       const workQueue = (stop$: Observable<unknown>, shard?: { readonly index: number; readonly count: number }): Observable<ManagerEvent> =>
-        merge(
-          own.events$.pipe(onlyWhen(...(spec.predicates ?? [])), ownKeys()),
-          ...triggers.map((tr) => tr.informer.events$.pipe(mapKeys(tr.keys as KeyMapper<KubeObject>))),
-          ...(spec.keys ?? []),
-        ).pipe(
-          filter((key) => shard === undefined || shardOf(key, shard.count) === shard.index),
-          holdUntil(waitForCacheSync(own, ...triggers.map((tr) => tr.informer))),
-          reconcileWith(spec.reconcile, {
-            name: shard === undefined ? spec.name : `${spec.name}-shard-${shard.index}`,
-            ...observability,
-            ...spec.config,
-            scheduler,
-            shutdown$: stop$,
-          }),
-          map((event): ManagerEvent => ({ _tag: 'Reconcile', controller: spec.name, event })),
-        );
+        defer(() => {
+          const name = shard === undefined ? spec.name : `${spec.name}-shard-${shard.index}`;
+          // one tracker per work queue: its keys' writes, and the echoes of its own informer feeds
+          const tracker = ryw === false ? undefined : writeTracker({ ...(ryw === true ? {} : ryw), scheduler, name, ...(logger === undefined ? {} : { logger }) });
+          const feed = <T extends KubeObject>(events$: Observable<ResourceEvent<T>>): Observable<ResourceEvent<T>> =>
+            tracker === undefined ? events$ : events$.pipe(tracker.observe<T>());
+          const relists = tracker === undefined ? [] : [own, ...triggers.map((tr) => tr.informer)].map((inf, i) => inf.status$.pipe(tracker.observeStatus(String(i)), ignoreElements()));
+          return merge(
+            merge(
+              feed(own.events$).pipe(onlyWhen(...(spec.predicates ?? [])), ownKeys()),
+              ...triggers.map((tr) => feed(tr.informer.events$).pipe(mapKeys(tr.keys as KeyMapper<KubeObject>))),
+              ...(spec.keys ?? []),
+              ...relists,
+            ).pipe(
+              filter((key) => shard === undefined || shardOf(key, shard.count) === shard.index),
+              holdUntil(waitForCacheSync(own, ...triggers.map((tr) => tr.informer))),
+              reconcileWith(tracker === undefined ? (key, signal) => spec.reconcile(key, signal, untracked) : readYourWrites(tracker, spec.reconcile), {
+                name,
+                ...observability,
+                ...spec.config,
+                scheduler,
+                shutdown$: stop$,
+              }),
+              map((event): ManagerEvent => ({ _tag: 'Reconcile', controller: spec.name, event })),
+            ),
+            tracker === undefined
+              ? EMPTY
+              : tracker.events$.pipe(
+                  map((event): ManagerEvent => ({ _tag: 'ReadYourWrites', controller: spec.name, event })),
+                  takeUntil(stop$),
+                ),
+          );
+        });
       const { shards } = spec;
       controllers.push((stop$) =>
         shards === undefined

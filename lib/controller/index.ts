@@ -20,3 +20,15 @@ export {
   resourceVersionChanged,
 } from './predicates.js';
 export { type KeyMapper, mapKeys, ownerKeys, ownKeys } from './relations.js';
+export {
+  type ReconcileContext,
+  type ReconcileWrites,
+  readYourWrites,
+  type TrackedReconciler,
+  untracked,
+  type WriteTracker,
+  writeTracker,
+  type WriteTrackerConfig,
+  type WriteTrackerEvent,
+} from './writeTracker.js';
+export type { AwaitedWrite, WriteTrackerState } from './WriteTrackerState.js';

@@ -1,3 +1,4 @@
+import type { EventRecorderMetricsProvider } from './EventRecorderMetricsProvider.js';
 import type { ReconcileMetricsProvider } from './ReconcileMetricsProvider.js';
 import type { ReflectorMetricsProvider } from './ReflectorMetricsProvider.js';
 import type { WorkQueueMetricsProvider } from './WorkQueueMetricsProvider.js';
@@ -19,7 +20,7 @@ import type { WorkQueueMetricsProvider } from './WorkQueueMetricsProvider.js';
 export type ControllerMetricsProvider = WorkQueueMetricsProvider & ReconcileMetricsProvider;
 
 /**
- * Every metric kube-rx reports: reflectors', work queues' and reconciles'. What
+ * Every metric kube-rx reports: reflectors', work queues', reconciles' and event recorders'. What
  * {@link controllerManager} takes as `metrics`, what `prometheusMetrics()` of `kube-rx/prometheus`
  * returns, and what {@link noopMetrics} is.
  *
@@ -34,4 +35,4 @@ export type ControllerMetricsProvider = WorkQueueMetricsProvider & ReconcileMetr
  * @category metrics
  * @since 0.2.0
  */
-export type MetricsProvider = ReflectorMetricsProvider & ControllerMetricsProvider;
+export type MetricsProvider = ReflectorMetricsProvider & ControllerMetricsProvider & EventRecorderMetricsProvider;

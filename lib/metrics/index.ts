@@ -1,4 +1,5 @@
 export type { CounterMetric, GaugeMetric, HistogramMetric, SettableGaugeMetric } from './Metric.js';
+export type { EventDropReason, EventRecorderMetricsProvider } from './EventRecorderMetricsProvider.js';
 export type { ControllerMetricsProvider, MetricsProvider } from './MetricsProvider.js';
 export { noopMetrics } from './noopMetrics.js';
 export { createQueueMetrics, type QueueMetrics, UNFINISHED_WORK_UPDATE_PERIOD_MS } from './queueMetrics.js';

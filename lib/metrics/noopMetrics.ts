@@ -45,4 +45,5 @@ export const noopMetrics: MetricsProvider = {
   newReconcileErrorsMetric: () => counter,
   newReconcileTimeMetric: () => histogram,
   newActiveWorkersMetric: () => gauge,
+  newEventsDroppedMetric: () => counter,
 };

@@ -75,6 +75,7 @@ const ITEM_BUCKETS = exponentialBuckets(1, 4, 10);
  * | `controller_runtime_reconcile_errors_total` | counter | `controller` | `controller_runtime_reconcile_errors_total` |
  * | `controller_runtime_reconcile_time_seconds` | histogram | `controller` | `controller_runtime_reconcile_time_seconds` |
  * | `controller_runtime_active_workers` | gauge | `controller` | `controller_runtime_active_workers` |
+ * | `kube_rx_events_dropped_total` | counter | `component`, `reason` | (client-go only logs them) |
  *
  * Buckets: the work queue's and the reconcile time's are client-go's and controller-runtime's;
  * the reflector's (whose Kubernetes exporter used summaries) are histograms sized for lists,
@@ -143,6 +144,8 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
   const reconcileTime = histogram('controller_runtime_reconcile_time_seconds', 'Seconds per reconcile per controller.', byController, RECONCILE_BUCKETS);
   const activeWorkers = gauge('controller_runtime_active_workers', 'Reconciles running now per controller.', byController);
 
+  const eventsDropped = counter('kube_rx_events_dropped_total', 'Events an event recorder did not write, per component and reason.', ['component', 'reason'] as const);
+
   /** A labelled child, its series created at once (a counter or gauge at its current value, a histogram at zero). */
   const counterOf = <L extends string>(metric: Counter<L>, labels: Partial<Record<L, string>>): Counter.Internal => {
     metric.inc(labels, 0);
@@ -177,5 +180,6 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
     newReconcileErrorsMetric: (controller) => counterOf(reconcileErrors, { controller }),
     newReconcileTimeMetric: (controller) => histogramOf(reconcileTime, { controller }),
     newActiveWorkersMetric: (controller) => gaugeOf(activeWorkers, { controller }),
+    newEventsDroppedMetric: (component, reason) => counterOf(eventsDropped, { component, reason }),
   };
 };

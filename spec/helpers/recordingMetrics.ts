@@ -56,6 +56,7 @@ export const recordingMetrics = (now: () => number) => {
     newReconcileErrorsMetric: (controller) => record('newReconcileErrorsMetric', controller),
     newReconcileTimeMetric: (controller) => record('newReconcileTimeMetric', controller),
     newActiveWorkersMetric: (controller) => record('newActiveWorkersMetric', controller),
+    newEventsDroppedMetric: (component, reason) => record('newEventsDroppedMetric', `${component}/${reason}`),
   };
   /** The calls of one metric, as `[at, op, value?]` triples. */
   const of = (metric: keyof MetricsProvider, name?: string): Array<readonly [number, MetricCall['op'], number?]> =>

@@ -1,3 +1,5 @@
+import type { StringFormat } from './valueKeywords.js';
+
 /**
  * A node of a CustomResourceDefinition's OpenAPI v3 validation schema, as kube-rx builds it: the
  * subset of `apiextensions.k8s.io/v1` `JSONSchemaProps` that a structural schema may use (no
@@ -19,7 +21,7 @@ export interface StructuralSchema {
   readonly type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean';
   readonly description?: string;
   readonly nullable?: boolean;
-  readonly format?: string;
+  readonly format?: StringFormat;
   readonly enum?: ReadonlyArray<string | number | boolean>;
   readonly properties?: Readonly<Record<string, StructuralSchema>>;
   readonly required?: readonly string[];

@@ -280,6 +280,7 @@ export {
   customResource,
   type CustomResource,
   type CustomResourceDefinition,
+  customResourcesIn,
   type CustomResourceDefinitionInput,
   type CustomResourceDefinitionVersion,
   CustomResourceError,

@@ -13,6 +13,7 @@
  * - `PrinterColumn`: a printer column whose JSON path is not in the codec, or whose type does not
  *   match the field's.
  * - `ScalePath`: a scale subresource path that is not in the codec or is not an integer field.
+ * - `Export`: a module has no custom resource under the export asked for (or none at all).
  *
  * `path` names the place: the field of the definition (`versions[v1].printerColumns[0]`) and,
  * for a schema, the JSON path inside the object (`.spec.replicas`, `.spec.ports[*].name`).
@@ -38,7 +39,8 @@ export interface CrdProblem {
     | 'StorageVersion'
     | 'DuplicateVersion'
     | 'PrinterColumn'
-    | 'ScalePath';
+    | 'ScalePath'
+    | 'Export';
   readonly path: string;
   readonly message: string;
 }

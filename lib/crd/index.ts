@@ -20,7 +20,7 @@ export type {
   ScaleSubresource,
   StructuralSchema,
 } from './CustomResourceDefinition.js';
-export { isCustomResource, renderCrds } from './renderCrds.js';
+export { customResourcesIn, isCustomResource, renderCrds } from './renderCrds.js';
 export { schemaAtPath } from './schemaAtPath.js';
 export { structuralSchema } from './structuralSchema.js';
 export { keywordViolation, type StringFormat, type ValueKeywords } from './valueKeywords.js';

@@ -1,5 +1,8 @@
+import type { Either } from 'fp-ts/lib/Either.js';
+import { left, right } from 'fp-ts/lib/Either.js';
 import { stringify } from 'yaml';
 
+import { crdProblem, type CrdProblem } from './CrdProblem.js';
 import { crdManifest } from './crdManifest.js';
 import type { CustomResource } from './customResource.js';
 
@@ -50,4 +53,47 @@ export const renderCrds = (resources: readonly CustomResource[], format: 'yaml' 
     return `${JSON.stringify(body, null, 2)}\n`;
   }
   return crds.map((crd) => stringify(crd, { lineWidth: 0 })).join('---\n');
+};
+
+/**
+ * The custom resources a module exports: those named in `names` (each must be one), or every
+ * export that is one (in export-name order; there must be at least one). For build scripts and
+ * `kube-rx crd MODULE [--export NAME]`.
+ *
+ * Maps to the `crdgen` binary of a kube-rs project (which lists its types by hand) and to
+ * controller-gen's `paths=` package scan.
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * import { customResource, customResourcesIn, renderCrds } from 'kube-rx';
+ * const Widget = customResource({
+ *   group: 'example.com', kind: 'Widget', plural: 'widgets', scope: 'Namespaced',
+ *   versions: [{ name: 'v1', spec: t.type({ size: t.Int }) }],
+ * });
+ * const found = customResourcesIn({ Widget, other: 42 });
+ * if (found._tag === 'Right') process.stdout.write(renderCrds(found.right));
+ * ```
+ * @category crd
+ * @since 0.3.0
+ */
+export const customResourcesIn = (
+  moduleExports: Readonly<Record<string, unknown>>,
+  names: readonly string[] = [],
+): Either<readonly CrdProblem[], readonly CustomResource[]> => {
+  if (names.length === 0) {
+    const all = Object.keys(moduleExports)
+      .sort()
+      .map((k) => moduleExports[k])
+      .filter(isCustomResource);
+    return all.length === 0 ? left([crdProblem('Export', '*', 'the module exports no custom resource (made with customResource(...))')]) : right(all);
+  }
+  const problems: CrdProblem[] = [];
+  const found: CustomResource[] = [];
+  for (const name of names) {
+    const value = moduleExports[name];
+    if (isCustomResource(value)) found.push(value);
+    else problems.push(crdProblem('Export', name, value === undefined ? 'no such export' : 'not a custom resource made with customResource(...)'));
+  }
+  return problems.length === 0 ? right(found) : left(problems);
 };

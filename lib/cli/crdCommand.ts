@@ -53,6 +53,7 @@ const load = async (path: string): Promise<Readonly<Record<string, unknown>>> =>
  *
  * @example
  * ```ts
+ * import { crdCommand } from './crdCommand.js';
  * const { code, stdout } = await crdCommand(['examples/widgetController.ts', '-o', 'json']);
  * ```
  */

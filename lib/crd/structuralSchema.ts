@@ -387,7 +387,7 @@ const walk = (log: Log, codec: t.Mixed, path: string): Node => {
  *
  * @example
  * ```ts
- * import type * as t from 'io-ts';
+ * import * as t from 'io-ts';
  * import { structuralSchema } from 'kube-rx';
  * structuralSchema(t.type({ size: t.Int, note: t.union([t.string, t.undefined]) }));
  * // right({ type: 'object', properties: { size: { type: 'integer' }, note: { type: 'string' } }, required: ['size'] })

@@ -1,4 +1,4 @@
-import type { StringFormat } from './valueKeywords.js';
+import type { ValueKeywords } from './valueKeywords.js';
 
 /**
  * A node of a CustomResourceDefinition's OpenAPI v3 validation schema, as kube-rx builds it: the
@@ -8,6 +8,7 @@ import type { StringFormat } from './valueKeywords.js';
  *
  * Maps to apiextensions-apiserver's `JSONSchemaProps` and its `schema.Structural`; kube-rs builds
  * the same value with schemars (`schemars::schema::SchemaObject`), controller-gen with markers.
+ * Its value keywords are the {@link ValueKeywords}.
  *
  * @example
  * ```ts
@@ -17,29 +18,16 @@ import type { StringFormat } from './valueKeywords.js';
  * @category crd
  * @since 0.3.0
  */
-export interface StructuralSchema {
+export interface StructuralSchema extends ValueKeywords {
   readonly type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean';
   readonly description?: string;
   readonly nullable?: boolean;
-  readonly format?: StringFormat;
   readonly enum?: ReadonlyArray<string | number | boolean>;
   readonly properties?: Readonly<Record<string, StructuralSchema>>;
   readonly required?: readonly string[];
   readonly additionalProperties?: StructuralSchema;
   readonly items?: StructuralSchema;
   readonly anyOf?: readonly StructuralSchema[];
-  readonly minLength?: number;
-  readonly maxLength?: number;
-  readonly pattern?: string;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly exclusiveMinimum?: boolean;
-  readonly exclusiveMaximum?: boolean;
-  readonly multipleOf?: number;
-  readonly minItems?: number;
-  readonly maxItems?: number;
-  readonly minProperties?: number;
-  readonly maxProperties?: number;
   readonly 'x-kubernetes-preserve-unknown-fields'?: true;
   readonly 'x-kubernetes-int-or-string'?: true;
   readonly 'x-kubernetes-list-type'?: 'atomic' | 'set';

@@ -34,6 +34,10 @@ export const GadgetSpec = t.exact(
       history: t.readonlyArray(t.Int),
       step: constrained(t.Int, { multipleOf: 5 }),
       size: t.union([t.Int, t.undefined]),
+      owner: t.union([t.exact(t.type({ name: t.string, uid: constrained(t.string, { format: 'uuid' }) })), t.null]),
+      aliases: t.union([t.array(t.string), t.null]),
+      day: constrained(t.string, { format: 'date' }),
+      blob: constrained(t.string, { format: 'byte' }),
     }),
   ]),
 );

@@ -152,6 +152,9 @@ describe('custom resources from io-ts codecs against kube-apiserver 1.20', () =>
     ['not a multiple', { ...valid, step: 7 }, 'spec.step'],
     ['bad uuid', { ...valid, id: 'not-a-uuid' }, 'spec.id'],
     ['bad date-time', { ...valid, createdAt: 'yesterday' }, 'spec.createdAt'],
+    ['bad date', { ...valid, day: '2023-02-30' }, 'spec.day'],
+    ['bad base64', { ...valid, blob: 'not base64!' }, 'spec.blob'],
+    ['missing required in a nullable object', { ...valid, owner: { name: 'o' } }, 'spec.owner.uid'],
     ['wrong record value type', { ...valid, labels: { app: 1 } }, 'spec.labels'],
     ['null where not nullable', { ...valid, mode: null }, 'spec.mode'],
   ];
@@ -164,7 +167,7 @@ describe('custom resources from io-ts codecs against kube-apiserver 1.20', () =>
   });
 
   it('null where nullable is accepted and kept by both', async () => {
-    const spec = { ...valid, note: null };
+    const spec = { ...valid, note: null, owner: null, aliases: null };
     expect(GadgetSpec.decode(spec)).toEqual({ _tag: 'Right', right: spec });
     const answer = await send(kc, 'POST', path, object(spec));
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);

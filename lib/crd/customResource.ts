@@ -432,7 +432,10 @@ export const validateCustomResource = <const V extends readonly CustomResourceVe
     versions: all,
     atVersion: (name: string) => {
       const found = byName.get(name);
-      if (found === undefined) throw new CustomResourceError(`${def.plural}.${def.group}`, [crdProblem('DuplicateVersion', 'atVersion', `no version ${name}`)]);
+      if (found === undefined) {
+        const known = all.map((r) => r.version).join(', ');
+        throw new CustomResourceError(`${def.plural}.${def.group}`, [crdProblem('InvalidName', `atVersion(${name})`, `no version ${name} (versions: ${known})`)]);
+      }
       return found;
     },
   };

@@ -131,8 +131,11 @@ const ARRAY_KEYWORDS = ['minItems', 'maxItems'] as const;
 const OBJECT_KEYWORDS = ['minProperties', 'maxProperties'] as const;
 const COUNTS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties'] as const;
 
-/** Go's RE2 has no lookaround and no backreferences; JavaScript-only syntax would make the server refuse the CRD. */
-const RE2_UNSUPPORTED = /\(\?<?[=!]|\\[1-9]|\\k</;
+/**
+ * Go's RE2 has no lookaround and no backreferences, and older Go no `(?<name>...)` groups:
+ * JavaScript-only syntax would make the server refuse the CRD.
+ */
+const RE2_UNSUPPORTED = /\(\?<?[=!]|\\[1-9]|\\k<|\(\?<[A-Za-z]/;
 
 /** Problems of `keywords` on a node of type `type`. */
 const keywordProblems = (keywords: ValueKeywords, type: StructuralSchema['type'], path: string): CrdProblem[] => {
@@ -166,7 +169,7 @@ const keywordProblems = (keywords: ValueKeywords, type: StructuralSchema['type']
   if (keywords.pattern !== undefined) {
     try {
       new RegExp(keywords.pattern, 'u');
-      if (RE2_UNSUPPORTED.test(keywords.pattern)) bad('pattern', 'lookaround and backreferences are not in Go regular expressions (RE2)');
+      if (RE2_UNSUPPORTED.test(keywords.pattern)) bad('pattern', 'lookaround, backreferences and (?<name>) groups are not in Go regular expressions (RE2)');
     } catch (e) {
       bad('pattern', `not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -246,6 +249,9 @@ const objectUnion = (log: Log, schemas: readonly StructuralSchema[], names: stri
     } else {
       log.push(crdProblem('Conflict', child(path, key), `the branches of the union ${names} give this field different structures; the server has one schema per field`));
     }
+  }
+  if (schemas.some((s) => s.properties?.['metadata'] !== undefined && canonical(s.properties['metadata']) !== canonical(properties['metadata']))) {
+    log.push(crdProblem('Conflict', child(path, 'metadata'), 'a field named metadata may not differ between union branches (Kubernetes forbids metadata under anyOf)'));
   }
   const branches = schemas.map((s): StructuralSchema => {
     const differing = Object.entries(s.properties ?? {}).flatMap(([key, p]) =>

@@ -25,47 +25,61 @@
  */
 import { parseArgs } from 'node:util';
 
-import {
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  V1CustomResourceDefinition,
-  V1CustomResourceDefinitionNames,
-  V1CustomResourceDefinitionSpec,
-  V1CustomResourceDefinitionVersion,
-  V1CustomResourceSubresources,
-  V1CustomResourceValidation,
-  V1JSONSchemaProps,
-  V1ObjectMeta,
-} from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import * as t from 'io-ts';
+import { firstValueFrom } from 'rxjs';
 
 import {
-  type ApiResource,
+  constrained,
   controllerManager,
+  crdManifest,
+  customResource,
+  described,
   done,
   generationChanged,
-  KubeObjectCodec,
+  type ObjectOf,
   type ReconcileResult,
   type Reconciler,
   splitMetaNamespaceKey,
   type Store,
 } from 'kube-rx';
+import { kubeGet } from 'kube-rx/protocol';
 
-import { defaultIdentity, isMain, loadKubeConfig, loggedReconciler, make, runToExit, statusOf } from './support.js';
+import { defaultIdentity, isMain, loadKubeConfig, loggedReconciler, runToExit, statusOf } from './support.js';
 
-/** The Widget resource (what discovery would answer once the CRD is established). */
-export const WIDGET_RESOURCE: ApiResource = { group: 'kube-rx.example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
+// -------------------------------------------------------------------------------------------
+// The Widget custom resource, defined once: its object type, its runtime codec and its CRD all
+// come from this definition (`kube-rx crd examples/widgetController.ts` prints the CRD).
+// -------------------------------------------------------------------------------------------
+
+/** The Widget resource: `spec.size` (>= 0), a status subresource with `observedGeneration` and `phase`. */
+export const WIDGET_RESOURCE = customResource({
+  group: 'kube-rx.example.com',
+  kind: 'Widget',
+  plural: 'widgets',
+  scope: 'Namespaced',
+  versions: [
+    {
+      name: 'v1',
+      spec: t.type({ size: described(constrained(t.number, { minimum: 0 }), 'How big the widget is.') }),
+      // observedGeneration: a whole number (multipleOf 1) typed as a plain `number`
+      status: t.partial({ observedGeneration: constrained(t.number, { multipleOf: 1 }), phase: t.string }),
+      printerColumns: [
+        { name: 'Size', type: 'number', jsonPath: '.spec.size' },
+        { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      ],
+    },
+  ],
+});
 
 /** A Widget as the controller sees it: metadata, `spec.size`, and the status it writes. */
-export const WidgetCodec = t.intersection([
-  KubeObjectCodec,
-  t.type({ spec: t.type({ size: t.number }) }),
-  t.partial({ status: t.partial({ observedGeneration: t.number, phase: t.string }) }),
-]);
-export type Widget = t.TypeOf<typeof WidgetCodec>;
+export const WidgetCodec = WIDGET_RESOURCE.codec;
+export type Widget = ObjectOf<typeof WIDGET_RESOURCE>;
+
+/** The CustomResourceDefinition of Widgets, with the status subresource. */
+export const widgetCrd = crdManifest(WIDGET_RESOURCE);
+
+// -------------------------------------------------------------------------------------------
 
 /** The Widget status the controller wants. */
 export interface WidgetStatus {
@@ -76,49 +90,25 @@ export interface WidgetStatus {
 /** The status `widget` should have: its generation observed, Ready. */
 export const desiredStatus = (widget: Widget): WidgetStatus => ({ observedGeneration: widget.metadata.generation ?? 0, phase: 'Ready' });
 
-const schema = (props: Partial<V1JSONSchemaProps>): V1JSONSchemaProps => make(V1JSONSchemaProps, props);
-
-/** The CustomResourceDefinition of Widgets, with the status subresource. */
-export const widgetCrd: V1CustomResourceDefinition = make(V1CustomResourceDefinition, {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: make(V1ObjectMeta, { name: `${WIDGET_RESOURCE.plural}.${WIDGET_RESOURCE.group}` }),
-  spec: make(V1CustomResourceDefinitionSpec, {
-    group: WIDGET_RESOURCE.group,
-    scope: 'Namespaced',
-    names: make(V1CustomResourceDefinitionNames, { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' }),
-    versions: [
-      make(V1CustomResourceDefinitionVersion, {
-        name: WIDGET_RESOURCE.version,
-        served: true,
-        storage: true,
-        subresources: make(V1CustomResourceSubresources, { status: {} }),
-        schema: make(V1CustomResourceValidation, {
-          openAPIV3Schema: schema({
-            type: 'object',
-            properties: {
-              spec: schema({ type: 'object', required: ['size'], properties: { size: schema({ type: 'number', minimum: 0 }) } }),
-              status: schema({
-                type: 'object',
-                properties: { observedGeneration: schema({ type: 'integer' }), phase: schema({ type: 'string' }) },
-              }),
-            },
-          }),
-        }),
-      }),
-    ],
-  }),
-});
-
 /** Creates the Widget CRD unless it exists, and resolves once it is Established (or rejects after `timeoutMs`). */
 export const installWidgetCrd = async (kubeConfig: KubeConfig, timeoutMs = 30_000): Promise<void> => {
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
-  try {
-    await api.createCustomResourceDefinition({ body: widgetCrd });
-  } catch (error) {
-    if (statusOf(error) !== 409) throw error;
+  // a raw POST: client-node's typed models would drop what they do not know of the schema
+  const created = await firstValueFrom(
+    kubeGet({
+      kubeConfig,
+      verb: 'list',
+      operation: 'create',
+      resource: 'customresourcedefinitions.apiextensions.k8s.io',
+      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      method: 'POST',
+      body: widgetCrd,
+    }),
+  );
+  if (created.statusCode !== 201 && created.statusCode !== 409) {
+    throw new Error(`creating CRD ${widgetCrd.metadata.name}: HTTP ${created.statusCode} ${created.body.toString('utf8')}`);
   }
-  const name = widgetCrd.metadata?.name ?? '';
+  const name = widgetCrd.metadata.name;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const crd = await api.readCustomResourceDefinition({ name });

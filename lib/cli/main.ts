@@ -12,12 +12,14 @@ import { sharedIndexInformer } from '../informer/sharedIndexInformer.js';
 import { resolveResource } from '../listwatch/discovery.js';
 import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
 import { messageOf } from '../internal/messageOf.js';
+import { crdCommand } from './crdCommand.js';
 import { eventLine, problemLine, stderrText, TABLE_HEADER, tableRow, warningLine, type WatchLine } from './formatEvent.js';
 
 const USAGE = `Usage: kube-rx <command> [options]
 
 Commands:
   watch RESOURCE   mirror RESOURCE with an informer and print one line per event
+  crd MODULE       print the CRDs of the custom resources MODULE exports
 
 Run 'kube-rx <command> --help' for a command's options.`;
 
@@ -180,6 +182,13 @@ const main = async (argv: readonly string[]): Promise<void> => {
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     if (command === undefined) process.exitCode = 2;
+    return;
+  }
+  if (command === 'crd') {
+    const result = await crdCommand(rest);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    process.exitCode = result.code;
     return;
   }
   if (command !== 'watch') throw new UsageError(`unknown command "${command}" (see kube-rx --help)`);

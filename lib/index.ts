@@ -161,6 +161,21 @@ export {
   whileTrue,
 } from './operators/index.js';
 
+// per-key debounce (issue 15)
+export {
+  debounceByKey,
+  type DebounceByKeyConfig,
+  type DebounceEntry,
+  type DebounceState,
+  debounceState,
+  type DebounceTiming,
+  type FireOutcome,
+  type TriggerOutcome,
+} from './operators/index.js';
+
+// reconcile timeout (issue 15)
+export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from './controller/index.js';
+
 // the controller runtime
 export {
   allOf,

@@ -13,9 +13,12 @@ import { type Logger } from '../logging/Logger.js';
 import { logReconcileEvents } from '../logging/reconcileLogs.js';
 import type { ControllerMetricsProvider } from '../metrics/MetricsProvider.js';
 import { createQueueMetrics } from '../metrics/queueMetrics.js';
+import { debounceByKey } from '../operators/debounceByKey.js';
+import type { DebounceTiming } from '../operators/DebounceState.js';
 import { reconcileMetrics } from '../metrics/reconcileMetrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rateLimiter.js';
 import { done as doneResult, type ReconcileResult } from './ReconcileResult.js';
+import { withReconcileTimeout } from './reconcileTimeout.js';
 import {
   add,
   addAfter,
@@ -112,6 +115,18 @@ export interface ReconcileConfig {
   readonly metrics?: ControllerMetricsProvider;
   /** Where failures (`error`) and aborts (`warn`) are logged ({@link reconcileEventLog}). Default: nothing logged. */
   readonly logger?: Logger;
+  /**
+   * Bounds each reconcile: after this many ms its signal aborts (reason {@link ReconcileTimeout}),
+   * its run ends and counts as a failure (`Failed` with that error, retried with the per-item
+   * backoff). controller-runtime's `ReconciliationTimeout`; default: no bound. See {@link withReconcileTimeout}.
+   */
+  readonly reconcileTimeoutMs?: number;
+  /**
+   * Per-key debounce of the incoming keys, before the queue: a key is queued only after `ms`
+   * without a new trigger for it, but never later than `maxWaitMs` after its first. Default: off.
+   * See {@link debounceByKey}.
+   */
+  readonly debounce?: DebounceTiming;
 }
 
 /**
@@ -284,6 +299,9 @@ export const reconcileWith = (
     throw new TypeError(`concurrency must be an integer >= 1, got ${concurrency}`);
   }
   if (!(drainTimeoutMs >= 0)) throw new TypeError(`drainTimeoutMs must be >= 0, got ${drainTimeoutMs}`);
+  const { reconcileTimeoutMs, debounce } = config;
+  const reconcileOnce = reconcileTimeoutMs === undefined ? reconciler : withReconcileTimeout(reconciler, reconcileTimeoutMs, scheduler);
+  const debounced = debounce === undefined ? undefined : debounceByKey({ ...debounce, scheduler });
   const loop: OperatorFunction<string, ReconcileEvent> = (source) =>
     new Observable<ReconcileEvent>((subscriber) => {
       const rateLimiter = config.rateLimiter ?? defaultControllerRateLimiter();
@@ -411,7 +429,7 @@ export const reconcileWith = (
         if (running.get(key) !== run) return; // the consumer unsubscribed from inside `next`
         let settled = false;
         run.subscription.add(
-          defer(() => from(reconciler(key, controller.signal))).subscribe({
+          defer(() => from(reconcileOnce(key, controller.signal))).subscribe({
             next: (value) => {
               if (settled) return;
               settled = true;
@@ -494,7 +512,7 @@ export const reconcileWith = (
       }
       // a synchronous shutdown$ with nothing running has completed the subscriber already
       if (!subscriber.closed) {
-        sourceSubscription = source.subscribe({
+        sourceSubscription = (debounced === undefined ? source : source.pipe(debounced)).subscribe({
           next: (key) => {
             guarded(() => {
               add(state, key);

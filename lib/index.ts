@@ -176,6 +176,17 @@ export {
 // reconcile timeout (issue 15)
 export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from './controller/index.js';
 
+// manager endpoints: /healthz, /readyz, /metrics (issue 15)
+export {
+  type EndpointsAddress,
+  type EndpointsError,
+  type ManagerEndpoints,
+  managerEndpoints,
+  type ManagerEndpointsConfig,
+  type ManagerHealth,
+  type MetricsSource,
+} from './controller/index.js';
+
 // the controller runtime
 export {
   allOf,

@@ -47,6 +47,7 @@ import type { MetricsProvider } from '../metrics/MetricsProvider.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 import { holdUntil } from '../operators/holdUntil.js';
 import type { LeaderState } from './leaderElection.js';
+import type { ManagerEndpoints, ManagerHealth } from './managerEndpoints.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
 import { type ReconcileConfig, type ReconcileEvent, type Reconciler, reconcileWith } from './reconcileWith.js';
 import { type KeyMapper, mapKeys, ownKeys } from './relations.js';
@@ -180,6 +181,11 @@ export interface RunOptions {
    * run all the time, so a new leader starts with warm caches.
    */
   readonly leader$?: Observable<LeaderState>;
+  /**
+   * HTTP endpoints ({@link managerEndpoints}: `/healthz`, `/readyz`, `/metrics`), listening from the
+   * start of the run until it has ended. Default: none.
+   */
+  readonly endpoints?: ManagerEndpoints;
 }
 
 /**
@@ -459,7 +465,16 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
         );
         if (observers.length + controllers.length === 0) return EMPTY;
         const controllers$ = merge(...controllers.map((start) => start(stop$)));
-        const { leader$ } = options;
+        let leaderState: LeaderState | undefined;
+        const leader$ = options.leader$?.pipe(
+          tap((s) => {
+            leaderState = s;
+          }),
+        );
+        const health: ManagerHealth = {
+          informers: () => [...used].map((name) => ({ name, synced: informer(name).hasSynced() })),
+          ...(leader$ === undefined ? {} : { leader: () => leaderState }),
+        };
         logger?.log('info', 'manager starting', { selectors: used.size, observers: observers.length, controllers: controllers.length });
         const events$ = merge(
           reports(stop$),
@@ -468,9 +483,10 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
             ? controllers$
             : gated(leader$.pipe(map((s) => s._tag === 'Leading')), stop$, () => controllers$),
         );
+        const served$ = options.endpoints === undefined ? events$ : options.endpoints.serveWhile(health, events$);
         return logger === undefined
-          ? events$
-          : events$.pipe(
+          ? served$
+          : served$.pipe(
               tap((e) => {
                 if (e._tag === 'ObserverFailed') logger.log('error', 'observer failed', { observer: e.observer, ...errorFields(e.error) });
               }),

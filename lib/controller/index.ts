@@ -42,6 +42,15 @@ export {
 } from './rateLimiter.js';
 export { done, requeue, requeueAfter, type ReconcileResult } from './ReconcileResult.js';
 export { type ReconcileConfig, type ReconcileEvent, type Reconciler, reconcileWith } from './reconcileWith.js';
+export {
+  type EndpointsAddress,
+  type EndpointsError,
+  type ManagerEndpoints,
+  managerEndpoints,
+  type ManagerEndpointsConfig,
+  type ManagerHealth,
+  type MetricsSource,
+} from './managerEndpoints.js';
 export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from './reconcileTimeout.js';
 export { type KeyMapper, mapKeys, ownerKeys, ownKeys } from './relations.js';
 export { assignShards, ownedKeys, shardOf, sharding, type ShardingConfig, whileOwning } from './sharding.js';

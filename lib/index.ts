@@ -173,6 +173,8 @@ export {
   type TriggerOutcome,
 } from './operators/index.js';
 
+export type { DebounceMetricsProvider } from './metrics/index.js';
+
 // reconcile timeout (issue 15)
 export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from './controller/index.js';
 

@@ -301,7 +301,9 @@ export const reconcileWith = (
   if (!(drainTimeoutMs >= 0)) throw new TypeError(`drainTimeoutMs must be >= 0, got ${drainTimeoutMs}`);
   const { reconcileTimeoutMs, debounce } = config;
   const reconcileOnce = reconcileTimeoutMs === undefined ? reconciler : withReconcileTimeout(reconciler, reconcileTimeoutMs, scheduler);
-  const debounced = debounce === undefined ? undefined : debounceByKey({ ...debounce, scheduler });
+  const pendingKeys = debounce === undefined ? undefined : metrics?.newDebouncePendingMetric?.(name);
+  const pending = pendingKeys === undefined ? {} : { pending: { next: (n: number): void => { pendingKeys.set(n); } } };
+  const debounced = debounce === undefined ? undefined : debounceByKey({ ...debounce, scheduler, ...pending });
   const loop: OperatorFunction<string, ReconcileEvent> = (source) =>
     new Observable<ReconcileEvent>((subscriber) => {
       const rateLimiter = config.rateLimiter ?? defaultControllerRateLimiter();

@@ -51,7 +51,8 @@ export interface DebounceByKeyConfig<T> extends DebounceTiming {
  *
  * Completion: the pending keys are flushed (emitted at once, in the order their bursts began),
  * then the output completes: debouncing delays work, it never loses it. An error is passed on at
- * once and the pending keys are dropped (as `debounceTime` does). Unsubscribing drops them.
+ * once and the pending keys are dropped (as `debounceTime` does). Unsubscribing drops them (and
+ * reports 0 pending).
  *
  * Algorithm: a {@link DebounceState} (per subscription) holds, per pending key, its burst's start,
  * due time and latest value. A value updates it in O(1) ({@link trigger}); a key that was not
@@ -129,6 +130,10 @@ export const debounceByKey = <T = string>(config: DebounceByKeyConfig<T>): MonoT
       return (): void => {
         subscription.unsubscribe();
         dropTimers();
+        if (state.pending.size > 0) {
+          flush(state);
+          report();
+        }
       };
     });
 };

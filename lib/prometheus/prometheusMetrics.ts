@@ -142,6 +142,7 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
   const reconcileErrors = counter('controller_runtime_reconcile_errors_total', 'Failed reconciles per controller.', byController);
   const reconcileTime = histogram('controller_runtime_reconcile_time_seconds', 'Seconds per reconcile per controller.', byController, RECONCILE_BUCKETS);
   const activeWorkers = gauge('controller_runtime_active_workers', 'Reconciles running now per controller.', byController);
+  const debouncePending = gauge('kube_rx_debounce_pending_keys', 'Keys held back by the per-key debounce, waiting for their quiet period.', byName);
 
   /** A labelled child, its series created at once (a counter or gauge at its current value, a histogram at zero). */
   const counterOf = <L extends string>(metric: Counter<L>, labels: Partial<Record<L, string>>): Counter.Internal => {
@@ -177,5 +178,6 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
     newReconcileErrorsMetric: (controller) => counterOf(reconcileErrors, { controller }),
     newReconcileTimeMetric: (controller) => histogramOf(reconcileTime, { controller }),
     newActiveWorkersMetric: (controller) => gaugeOf(activeWorkers, { controller }),
+    newDebouncePendingMetric: (name) => gaugeOf(debouncePending, { name }),
   };
 };

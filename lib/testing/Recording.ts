@@ -68,7 +68,7 @@ const HeaderC = t.intersection([
 ]);
 
 const at = { t: t.number, call: t.number };
-const LineC = t.union([
+const LineC: t.Decoder<unknown, RecordingLine> = t.union([
   t.type({ ...at, op: t.literal('list'), options: ListOptionsC }),
   t.type({ ...at, op: t.literal('page'), page: ListPageC }),
   t.type({ ...at, op: t.literal('watch'), options: WatchOptionsC }),
@@ -103,7 +103,13 @@ export interface RecordingHeader {
  * @category testing
  * @since 0.3.0
  */
-export type RecordingLine = t.TypeOf<typeof LineC>;
+export type RecordingLine =
+  | { readonly t: number; readonly call: number; readonly op: 'list'; readonly options: ListOptions }
+  | { readonly t: number; readonly call: number; readonly op: 'page'; readonly page: ListPage<unknown> }
+  | { readonly t: number; readonly call: number; readonly op: 'watch'; readonly options: WatchOptions }
+  | { readonly t: number; readonly call: number; readonly op: 'event'; readonly event: WatchEvent<unknown> }
+  | { readonly t: number; readonly call: number; readonly op: 'listError' | 'watchError'; readonly error: ListerWatcherError }
+  | { readonly t: number; readonly call: number; readonly op: 'watchEnd' | 'listCancel' | 'watchCancel' };
 
 /**
  * One recorded call's answers, each with its delay after the request (`dt`, ms).

@@ -175,7 +175,7 @@ export const recordingListerWatcher = <T>(lw: ListerWatcher<T>, sink: RecordingS
       defer(() => {
         const call = lists++;
         write({ t: now(), call, op: 'list', options: listOptions });
-        return recorded(call, lw.list(listOptions), (page) => ({ t: now(), call, op: 'page', page: redactPage(page) as never }), {
+        return recorded(call, lw.list(listOptions), (page) => ({ t: now(), call, op: 'page', page: redactPage(page) }), {
           error: 'listError',
           cancel: 'listCancel',
         });
@@ -184,7 +184,7 @@ export const recordingListerWatcher = <T>(lw: ListerWatcher<T>, sink: RecordingS
       defer(() => {
         const call = watches++;
         write({ t: now(), call, op: 'watch', options: watchOptions });
-        return recorded(call, lw.watch(watchOptions), (event) => ({ t: now(), call, op: 'event', event: redactEvent(event) as never }), {
+        return recorded(call, lw.watch(watchOptions), (event) => ({ t: now(), call, op: 'event', event: redactEvent(event) }), {
           error: 'watchError',
           complete: 'watchEnd',
           cancel: 'watchCancel',

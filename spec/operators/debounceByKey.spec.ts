@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { filter, map, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
@@ -5,7 +6,9 @@ import { itemExponentialFailureRateLimiter } from '../../lib/controller/rateLimi
 import { reconcileWith } from '../../lib/controller/reconcileWith.js';
 import { done } from '../../lib/controller/ReconcileResult.js';
 import { debounceByKey } from '../../lib/operators/debounceByKey.js';
+import { prometheusMetrics } from '../../lib/prometheus/prometheusMetrics.js';
 import { newTestScheduler } from '../helpers/marbles.js';
+import { recordingMetrics } from '../helpers/recordingMetrics.js';
 
 describe('debounceByKey', () => {
   it('emits a key after a quiet period of its own; keys do not delay each other', () => {
@@ -106,5 +109,34 @@ describe('reconcileWith debounce', () => {
       );
       expectObservable(out).toBe('(xyzw|)', { x: 'Started a', y: 'Succeeded a', z: 'Started b', w: 'Succeeded b' });
     });
+  });
+
+  it('reports the keys it holds back as a gauge, back to 0 when the loop ends', async () => {
+    const rx = newTestScheduler();
+    const sets: string[] = [];
+    const recorded = recordingMetrics(() => rx.now());
+    const registry = new Registry();
+    const prometheus = prometheusMetrics({ registry });
+    rx.run(({ hot, expectObservable }) => {
+      const keys = hot('ab-a----|');
+      const provider = {
+        ...recorded.provider,
+        newDebouncePendingMetric: (name: string) => {
+          const child = prometheus.newDebouncePendingMetric?.(name);
+          return {
+            set: (n: number) => {
+              sets.push(`${rx.now()} ${name}=${n}`);
+              child?.set(n);
+            },
+          };
+        },
+      };
+      const out = keys.pipe(reconcileWith(() => of(done), { scheduler: rx, debounce: { ms: 3 }, metrics: provider, name: 'deb' }), filter((e) => e._tag === 'Started'), map((e) => e.key));
+      expectObservable(out, '^-----!').toBe('----b-');
+    });
+    // a at 0 and 3 (pending until 6), b at 1 (out at 4); unsubscribed at 6 with a still pending
+    expect(sets).toEqual(['0 deb=1', '1 deb=2', '4 deb=1', '6 deb=0']);
+    const gauge = await registry.getSingleMetric('kube_rx_debounce_pending_keys')?.get();
+    expect(gauge?.values).toEqual([{ value: 0, labels: { name: 'deb' } }]);
   });
 });

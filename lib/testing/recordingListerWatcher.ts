@@ -138,58 +138,61 @@ export const recordingListerWatcher = <T>(lw: ListerWatcher<T>, sink: RecordingS
   const redactPage = (page: ListPage<T>): ListPage<unknown> => (redactSecrets ? { ...page, items: page.items.map(redact) } : page);
   const redactEvent = (e: WatchEvent<T>): WatchEvent<unknown> =>
     e._tag === 'Added' || e._tag === 'Modified' || e._tag === 'Deleted' ? { _tag: e._tag, object: redact(e.object) } : e;
-  let lists = 0;
-  let watches = 0;
-  /** Records a call's answers and end; a call unsubscribed before it ended is a cancel. */
+  const calls = { list: 0, watch: 0 };
+  const ENDS = {
+    list: { error: 'listError', cancel: 'listCancel' },
+    watch: { error: 'watchError', complete: 'watchEnd', cancel: 'watchCancel' },
+  } as const;
+  /**
+   * Records one call: its request, its answers and how it ended (a call unsubscribed before it
+   * ended is a cancel; a LIST answers one page, after which the call is over).
+   */
   const recorded = <A>(
-    call: number,
-    source: Observable<A>,
-    line: (value: A) => RecordingLine,
-    ends: { readonly error: 'listError' | 'watchError'; readonly complete?: 'watchEnd'; readonly cancel: 'listCancel' | 'watchCancel' },
-  ): Observable<A> => {
-    let ended = false;
-    // a LIST answers one page: once it is recorded, the call is over (its consumer may take it and leave)
-    const once = ends.complete === undefined;
-    return source.pipe(
-      tap({
-        next: (value) => {
-          if (once) ended = true;
-          write(line(value));
-        },
-        error: (error: unknown) => {
-          ended = true;
-          write({ t: now(), call, op: ends.error, error: asListerWatcherError(error, ends.error === 'listError' ? 'list' : 'watch') });
-        },
-        complete: () => {
-          ended = true;
-          if (ends.complete !== undefined) write({ t: now(), call, op: ends.complete });
-        },
-      }),
-      finalize(() => {
-        if (!ended) write({ t: now(), call, op: ends.cancel });
-      }),
-    );
-  };
+    verb: 'list' | 'watch',
+    request: (t: number, call: number) => RecordingLine,
+    source: () => Observable<A>,
+    answer: (t: number, call: number, value: A) => RecordingLine,
+  ): Observable<A> =>
+    defer(() => {
+      const call = calls[verb]++;
+      const ends: { readonly error: 'listError' | 'watchError'; readonly complete?: 'watchEnd'; readonly cancel: 'listCancel' | 'watchCancel' } = ENDS[verb];
+      let ended = false;
+      write(request(now(), call));
+      return source().pipe(
+        tap({
+          next: (value) => {
+            if (verb === 'list') ended = true;
+            write(answer(now(), call, value));
+          },
+          error: (error: unknown) => {
+            ended = true;
+            write({ t: now(), call, op: ends.error, error: asListerWatcherError(error, verb) });
+          },
+          complete: () => {
+            ended = true;
+            if (ends.complete !== undefined) write({ t: now(), call, op: ends.complete });
+          },
+        }),
+        finalize(() => {
+          if (!ended) write({ t: now(), call, op: ends.cancel });
+        }),
+      );
+    });
   return {
-    list: (listOptions) =>
-      defer(() => {
-        const call = lists++;
-        write({ t: now(), call, op: 'list', options: listOptions });
-        return recorded(call, lw.list(listOptions), (page) => ({ t: now(), call, op: 'page', page: redactPage(page) }), {
-          error: 'listError',
-          cancel: 'listCancel',
-        });
-      }),
-    watch: (watchOptions) =>
-      defer(() => {
-        const call = watches++;
-        write({ t: now(), call, op: 'watch', options: watchOptions });
-        return recorded(call, lw.watch(watchOptions), (event) => ({ t: now(), call, op: 'event', event: redactEvent(event) }), {
-          error: 'watchError',
-          complete: 'watchEnd',
-          cancel: 'watchCancel',
-        });
-      }),
+    list: (options) =>
+      recorded(
+        'list',
+        (t, call) => ({ t, call, op: 'list', options }),
+        () => lw.list(options),
+        (t, call, page) => ({ t, call, op: 'page', page: redactPage(page) }),
+      ),
+    watch: (options) =>
+      recorded(
+        'watch',
+        (t, call) => ({ t, call, op: 'watch', options }),
+        () => lw.watch(options),
+        (t, call, event) => ({ t, call, op: 'event', event: redactEvent(event) }),
+      ),
   };
 };
 

@@ -10,6 +10,7 @@ import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { configMap, listPage } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
 import { newTestScheduler } from '../helpers/marbles.js';
+import { recordingLogger } from '../helpers/recordingLogger.js';
 import { recordingMetrics } from '../helpers/recordingMetrics.js';
 
 const exponential = () => itemExponentialFailureRateLimiter(5, 1000);
@@ -91,6 +92,21 @@ describe('reconcileTimeoutMs', () => {
     expect(metrics.calls.filter((c) => c.metric === 'newReconcileErrorsMetric' || (c.metric === 'newReconcileTotalMetric' && c.op === 'inc'))).toEqual([
       { at: 7, metric: 'newReconcileTotalMetric', name: 'c/error', op: 'inc' },
       { at: 7, metric: 'newReconcileErrorsMetric', name: 'c', op: 'inc' },
+    ]);
+  });
+
+  it('logs a timed-out run as a failure naming the timeout', () => {
+    const rx = newTestScheduler();
+    const log = recordingLogger();
+    rx.run(({ cold, expectObservable }) => {
+      const out = cold('a|').pipe(
+        reconcileWith(() => NEVER, { scheduler: rx, rateLimiter: exponential(), reconcileTimeoutMs: 2, logger: log.logger, name: 'c' }),
+        map((e) => e._tag),
+      );
+      expectObservable(out).toBe('s-(f|)', { s: 'Started', f: 'Failed' });
+    });
+    expect(log.lines.filter((l) => l.level === 'error').map((l) => [l.message, l.fields['errorType'], l.fields['error']])).toEqual([
+      ['reconcile failed', 'ReconcileTimeout', 'reconcile of a timed out after 2 ms'],
     ]);
   });
 

@@ -68,14 +68,35 @@ const HeaderC = t.intersection([
 ]);
 
 const at = { t: t.number, call: t.number };
-const LineC: t.Decoder<unknown, RecordingLine> = t.union([
-  t.type({ ...at, op: t.literal('list'), options: ListOptionsC }),
-  t.type({ ...at, op: t.literal('page'), page: ListPageC }),
-  t.type({ ...at, op: t.literal('watch'), options: WatchOptionsC }),
-  t.type({ ...at, op: t.literal('event'), event: WatchEventC }),
-  t.type({ ...at, op: t.keyof({ listError: null, watchError: null }), error: ListerWatcherErrorC }),
-  t.type({ ...at, op: t.keyof({ watchEnd: null, listCancel: null, watchCancel: null }) }),
-]);
+const ErrorLineC = t.type({ ...at, op: t.keyof({ listError: null, watchError: null }), error: ListerWatcherErrorC });
+const EndLineC = t.type({ ...at, op: t.keyof({ watchEnd: null, listCancel: null, watchCancel: null }) });
+/** The decoder of each `op`, so that a bad line is reported against what it claims to be. */
+const LINE_CODECS: Readonly<Record<RecordingLine['op'], t.Decoder<unknown, RecordingLine>>> = {
+  list: t.type({ ...at, op: t.literal('list'), options: ListOptionsC }),
+  page: t.type({ ...at, op: t.literal('page'), page: ListPageC }),
+  watch: t.type({ ...at, op: t.literal('watch'), options: WatchOptionsC }),
+  event: t.type({ ...at, op: t.literal('event'), event: WatchEventC }),
+  listError: ErrorLineC,
+  watchError: ErrorLineC,
+  watchEnd: EndLineC,
+  listCancel: EndLineC,
+  watchCancel: EndLineC,
+};
+
+/** At most 3 decode errors, each cut to 200 characters. */
+const briefErrors = (errors: t.Errors): string =>
+  PathReporter.report(left(errors))
+    .slice(0, 3)
+    .map((e) => (e.length <= 200 ? e : `${e.slice(0, 199)}…`))
+    .join('; ');
+
+const decodeLine = (raw: unknown): Either<string, RecordingLine> => {
+  const op = typeof raw === 'object' && raw !== null && 'op' in raw ? raw.op : undefined;
+  const codec = typeof op === 'string' && Object.hasOwn(LINE_CODECS, op) ? LINE_CODECS[op as RecordingLine['op']] : undefined;
+  if (codec === undefined) return left(`unknown op ${op === undefined ? '(none)' : JSON.stringify(op)} (expected one of ${Object.keys(LINE_CODECS).join(', ')})`);
+  const d = codec.decode(raw);
+  return isLeft(d) ? left(`a bad "${String(op)}" line: ${briefErrors(d.left)}`) : right(d.right);
+}
 
 /**
  * The first line of a recording.
@@ -229,7 +250,7 @@ export function parseRecording<T>(text: string, codec?: t.Decoder<unknown, T>): 
   const first = json(0);
   if (isLeft(first)) return first;
   const header = HeaderC.decode(first.right);
-  if (isLeft(header)) return left(recordingError(1, `not a kube-rx recording header: ${PathReporter.report(header).join('; ')}`));
+  if (isLeft(header)) return left(recordingError(1, `not a kube-rx recording header: ${briefErrors(header.left)}`));
   if (header.right.version !== RECORDING_FORMAT_VERSION) {
     return left(recordingError(1, `unsupported recording version ${header.right.version} (this kube-rx reads version ${RECORDING_FORMAT_VERSION})`));
   }
@@ -237,14 +258,14 @@ export function parseRecording<T>(text: string, codec?: t.Decoder<unknown, T>): 
   const watches: Array<MutableCall<WatchEvent<T | KubeObject>, WatchOptions>> = [];
   const object = (raw: unknown, n: number): Either<RecordingError, T | KubeObject> => {
     const d = decoder.decode(raw);
-    return isLeft(d) ? left(recordingError(n, `an object does not decode: ${PathReporter.report(d).join('; ')}`)) : right(d.right);
+    return isLeft(d) ? left(recordingError(n, `an object does not decode: ${briefErrors(d.left)}`)) : right(d.right);
   };
   for (let i = 1; i < lines.length; i += 1) {
     const n = i + 1;
     const raw = json(i);
     if (isLeft(raw)) return raw;
-    const decoded = LineC.decode(raw.right);
-    if (isLeft(decoded)) return left(recordingError(n, `not a recording line: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`));
+    const decoded = decodeLine(raw.right);
+    if (isLeft(decoded)) return left(recordingError(n, `not a recording line: ${decoded.left}`));
     const line = decoded.right;
     const isList = line.op === 'list' || line.op === 'page' || line.op === 'listError' || line.op === 'listCancel';
     if (line.op === 'list' || line.op === 'watch') {

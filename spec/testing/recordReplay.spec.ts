@@ -1,5 +1,5 @@
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { NEVER, throwError } from 'rxjs';
+import { map, NEVER, throwError } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -195,7 +195,8 @@ describe('record and replay', () => {
     expectError('', 1, /^empty: no header line$/);
     expectError(`{"format":"something else","version":1,"redacted":true}\n`, 1, /not a kube-rx recording header/);
     expectError(header.replace('"version":1', '"version":2'), 1, /unsupported recording version 2/);
-    expectError(`${header}\n${list}\n{"t":1,"call":0,"op":"teleport"}\n`, 3, /not a recording line/);
+    expectError(`${header}\n${list}\n{"t":1,"call":0,"op":"teleport"}\n`, 3, /^not a recording line: unknown op "teleport"/);
+    expectError(`${header}\n${list}\n{"t":1,"call":0,"op":"page","page":{"items":[]}}\n`, 3, /^not a recording line: a bad "page" line: .*resourceVersion/);
     expectError(`${header}\n${page('')}\n`, 2, /list call 0, which was never made/);
     expectError(`${header}\n${list}\n${page('{"metadata":{}}')}\n`, 3, /an object does not decode/);
     expectError(`${header}\n${list}\n${page('')}\n${page('')}\n`, 4, /after list call 0 ended/);
@@ -221,6 +222,30 @@ describe('record and replay', () => {
         a: { _tag: 'Added', object: { metadata: { name: 'a', resourceVersion: '6' } } },
       };
       expectObservable(replay.right.watch({ resourceVersion: '1', allowWatchBookmarks: true })).toBe('--ba-----|', events);
+    });
+  });
+
+  it('turns a recording into a marble test of the informer', () => {
+    // an incident: the watch dies with a 410 after one change; the relist finds a deleted
+    const text = [
+      '{"format":"kube-rx/listerwatcher-recording","version":1,"redacted":true}',
+      '{"t":0,"call":0,"op":"list","options":{"resourceVersion":"0","limit":500}}',
+      '{"t":2,"call":0,"op":"page","page":{"resourceVersion":"5","items":[{"metadata":{"name":"a","namespace":"ns","resourceVersion":"4"}}],"invalid":[]}}',
+      '{"t":2,"call":0,"op":"watch","options":{"resourceVersion":"5","allowWatchBookmarks":true}}',
+      '{"t":5,"call":0,"op":"event","event":{"_tag":"Modified","object":{"metadata":{"name":"a","namespace":"ns","resourceVersion":"6"}}}}',
+      '{"t":7,"call":0,"op":"event","event":{"_tag":"Error","status":{"kind":"Status","code":410,"reason":"Expired"}}}',
+      '{"t":7,"call":0,"op":"watchCancel"}',
+      '{"t":7,"call":1,"op":"list","options":{"resourceVersion":"","limit":500}}',
+      '{"t":8,"call":1,"op":"page","page":{"resourceVersion":"9","items":[],"invalid":[]}}',
+    ].join('\n');
+    const rx = newTestScheduler();
+    rx.run(({ expectObservable }) => {
+      const lw = replayListerWatcher(text, { scheduler: rx });
+      if (!isRight(lw)) throw new Error(`the recording must parse: ${JSON.stringify(lw.left)}`);
+      const informer = sharedIndexInformer(lw.right, { scheduler: rx, random: () => 0.5, backoff: { jitter: 0 } });
+      const tags = informer.events$.pipe(map((e) => `${e._tag} ${e.key}`));
+      // listed at 2, modified at 5 (watch opened at 2 + 3), relisted 800 ms after the 410 at 7, the relist answers 1 later (808)
+      expectObservable(tags, '^ 900ms !').toBe('--a--u 802ms d', { a: 'Added ns/a', u: 'Updated ns/a', d: 'Deleted ns/a' });
     });
   });
 });

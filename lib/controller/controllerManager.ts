@@ -183,7 +183,8 @@ export interface RunOptions {
   readonly leader$?: Observable<LeaderState>;
   /**
    * HTTP endpoints ({@link managerEndpoints}: `/healthz`, `/readyz`, `/metrics`), listening from the
-   * start of the run until it has ended. Default: none.
+   * start of the run until it has ended (a manager with nothing to run completes at once and does
+   * not listen). Default: none.
    */
   readonly endpoints?: ManagerEndpoints;
 }

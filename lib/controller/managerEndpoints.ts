@@ -152,6 +152,17 @@ const answerChecks = (path: string, checks: ReadonlyArray<Check>, url: URL, res:
   res.end(body);
 };
 
+/** `/healthz/NAME`, `/readyz/NAME`: one check, as controller-runtime's `adaptCheckToHandler`. */
+const answerOneCheck = (c: Check | undefined, res: ServerResponse): void => {
+  const headers = { 'content-type': 'text/plain; charset=utf-8' };
+  if (c === undefined) res.writeHead(404, headers).end('no such check\n');
+  else if (c.ok) res.writeHead(200, headers).end('ok');
+  else res.writeHead(500, headers).end(`internal server error: ${c.name} not ready\n`);
+};
+
+/** Liveness: the manager runs (the listener only serves while it does). */
+const PING: ReadonlyArray<Check> = [{ name: 'ping', ok: true }];
+
 const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
 const answerMetrics = (source: MetricsSource | undefined, res: ServerResponse): void => {
@@ -178,14 +189,14 @@ const handler =
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return;
     }
+    const [, root = '', check] = /^\/([^/]+)(?:\/(.+))?$/.exec(url.pathname) ?? [];
+    const checks = root === 'readyz' ? readyChecks(health) : root === 'healthz' || root === 'livez' ? PING : undefined;
+    if (checks !== undefined) {
+      if (check === undefined) answerChecks(root, checks, url, res);
+      else answerOneCheck(checks.find((c) => c.name === check), res);
+      return;
+    }
     switch (url.pathname) {
-      case '/healthz':
-      case '/livez':
-        answerChecks(url.pathname.slice(1), [{ name: 'ping', ok: true }], url, res);
-        return;
-      case '/readyz':
-        answerChecks('readyz', readyChecks(health), url, res);
-        return;
       case '/metrics':
         answerMetrics(metrics, res);
         return;
@@ -211,7 +222,9 @@ const endpointsError = (error: unknown): EndpointsError => {
  *
  * Maps to controller-runtime's manager health probe server (`HealthProbeBindAddress`,
  * `AddHealthzCheck`/`AddReadyzCheck`, `pkg/healthz`: `ok`, `?verbose`, `?exclude=`,
- * `[-]name failed: reason withheld`) and its metrics server (`Metrics.BindAddress`).
+ * `[-]name failed: reason withheld`, one check at `/readyz/NAME`) and its metrics server
+ * (`Metrics.BindAddress`). As there, the listener starts before the caches and serves whether
+ * or not this replica leads.
  *
  * ```
  * run():      ^--------------------stop---drained|

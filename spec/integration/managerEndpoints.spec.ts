@@ -91,12 +91,17 @@ describe('manager endpoints over HTTP', () => {
       type: 'text/plain; charset=utf-8',
     });
     expect((await get(address, '/healthz')).status).toBe(200);
+    expect(await get(address, '/readyz/informer-cms')).toMatchObject({ status: 500, body: 'internal server error: informer-cms not ready\n' });
+    expect(await get(address, '/readyz/leader-election')).toMatchObject({ status: 200, body: 'ok' });
+    expect(await get(address, '/healthz/ping')).toMatchObject({ status: 200, body: 'ok' });
+    expect(await get(address, '/readyz/nope')).toMatchObject({ status: 404 });
 
     pages.next(listPage('1', [configMap('a', '1')]));
     pages.complete();
     leader.next({ _tag: 'Following', leader: 'pod-b' });
     await until(() => mgr.informer('cms').hasSynced());
     expect((await get(address, '/readyz?verbose')).body).toBe('[+]informer-cms ok\n[+]leader-election ok (following pod-b)\nreadyz check passed\n');
+    expect(await get(address, '/readyz/informer-cms')).toMatchObject({ status: 200, body: 'ok' });
     leader.next({ _tag: 'Leading' });
     expect((await get(address, '/readyz?verbose')).body).toBe('[+]informer-cms ok\n[+]leader-election ok (leading)\nreadyz check passed\n');
 

@@ -51,7 +51,7 @@ export {
   type ManagerHealth,
   type MetricsSource,
 } from './managerEndpoints.js';
-export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from './reconcileTimeout.js';
+export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from '../workqueue/reconcileTimeout.js';
 export { type KeyMapper, mapKeys, ownerKeys, ownKeys } from './relations.js';
 export { assignShards, ownedKeys, shardOf, sharding, type ShardingConfig, whileOwning } from './sharding.js';
 export type { WaitingEntry, WorkQueueState } from './WorkQueueState.js';

@@ -18,7 +18,7 @@ import type { DebounceTiming } from '../operators/DebounceState.js';
 import { reconcileMetrics } from '../metrics/reconcileMetrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rateLimiter.js';
 import { done as doneResult, type ReconcileResult } from './ReconcileResult.js';
-import { withReconcileTimeout } from './reconcileTimeout.js';
+import { withReconcileTimeout } from '../workqueue/reconcileTimeout.js';
 import {
   add,
   addAfter,

@@ -1,7 +1,7 @@
 import { asyncScheduler, defer, from, Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
 
-import type { ReconcileResult } from './ReconcileResult.js';
-import type { Reconciler } from './reconcileWith.js';
+import type { ReconcileResult } from '../controller/ReconcileResult.js';
+import type { Reconciler } from '../controller/reconcileWith.js';
 
 /**
  * Why a reconcile failed when it ran out of time: its signal was aborted after `timeoutMs` and

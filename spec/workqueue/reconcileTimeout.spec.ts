@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { controllerManager, type ManagerEvent } from '../../lib/controller/controllerManager.js';
 import { itemExponentialFailureRateLimiter } from '../../lib/controller/rateLimiter.js';
-import { isReconcileTimeout, reconcileTimeout, withReconcileTimeout } from '../../lib/controller/reconcileTimeout.js';
+import { isReconcileTimeout, reconcileTimeout, withReconcileTimeout } from '../../lib/workqueue/reconcileTimeout.js';
 import { type ReconcileEvent, reconcileWith } from '../../lib/controller/reconcileWith.js';
 import { done } from '../../lib/controller/ReconcileResult.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';

@@ -27,6 +27,7 @@ import {
 
 import type { InformerProblem, InformerStatus } from '../informer/InformerStatus.js';
 import type { ResourceEvent } from '../informer/ResourceEvent.js';
+import type { ManagerEndpoints, ManagerHealth } from './managerEndpoints.js';
 import {
   type ObserveOptions,
   type SharedIndexInformer,
@@ -47,7 +48,6 @@ import type { MetricsProvider } from '../metrics/MetricsProvider.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 import { holdUntil } from '../operators/holdUntil.js';
 import type { LeaderState } from './leaderElection.js';
-import type { ManagerEndpoints, ManagerHealth } from './managerEndpoints.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
 import { type ReconcileConfig, type ReconcileEvent, type Reconciler, reconcileWith } from './reconcileWith.js';
 import { type KeyMapper, mapKeys, ownKeys } from './relations.js';

@@ -13,12 +13,12 @@ import { type Logger } from '../logging/Logger.js';
 import { logReconcileEvents } from '../logging/reconcileLogs.js';
 import type { ControllerMetricsProvider } from '../metrics/MetricsProvider.js';
 import { createQueueMetrics } from '../metrics/queueMetrics.js';
-import { debounceByKey } from '../operators/debounceByKey.js';
-import type { DebounceTiming } from '../operators/DebounceState.js';
 import { reconcileMetrics } from '../metrics/reconcileMetrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rateLimiter.js';
 import { done as doneResult, type ReconcileResult } from './ReconcileResult.js';
 import { withReconcileTimeout } from '../workqueue/reconcileTimeout.js';
+import { debounceByKey } from '../operators/debounceByKey.js';
+import type { DebounceTiming } from '../operators/DebounceState.js';
 import {
   add,
   addAfter,

@@ -1,7 +1,5 @@
-import { asyncScheduler, defer, from, Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, from, Observable, type ObservableInput, type ObservedValueOf, type SchedulerLike } from 'rxjs';
 
-import type { ReconcileResult } from '../controller/ReconcileResult.js';
-import type { Reconciler } from '../controller/reconcileWith.js';
 
 /**
  * Why a reconcile failed when it ran out of time: its signal was aborted after `timeoutMs` and
@@ -65,7 +63,7 @@ export const isReconcileTimeout = (u: unknown): u is ReconcileTimeout =>
   typeof u === 'object' && u !== null && '_tag' in u && u._tag === 'ReconcileTimeout';
 
 /**
- * Bounds every run of `reconciler` to `timeoutMs`: the run gets its own signal, which aborts when
+ * Bounds every run of `reconciler` (a {@link Reconciler}, or any function of a key and a signal) to `timeoutMs`: the run gets its own signal, which aborts when
  * the outer signal aborts (shutdown) or, with a {@link ReconcileTimeout} as its reason, after
  * `timeoutMs` on `scheduler`; at that moment the run's Observable is unsubscribed and the run
  * errors with the {@link ReconcileTimeout}. {@link reconcileWith}'s `reconcileTimeoutMs` applies it.
@@ -96,10 +94,14 @@ export const isReconcileTimeout = (u: unknown): u is ReconcileTimeout =>
  * @category controller
  * @since 0.3.0
  */
-export const withReconcileTimeout = (reconciler: Reconciler, timeoutMs: number, scheduler: SchedulerLike = asyncScheduler): Reconciler => {
+export const withReconcileTimeout = <I extends ObservableInput<unknown>>(
+  reconciler: (key: string, signal: AbortSignal) => I,
+  timeoutMs: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): ((key: string, signal: AbortSignal) => Observable<ObservedValueOf<I>>) => {
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new TypeError(`reconcileTimeoutMs must be a finite number > 0, got ${timeoutMs}`);
   return (key, outer) =>
-    new Observable<ReconcileResult | undefined>((subscriber) => {
+    new Observable<ObservedValueOf<I>>((subscriber) => {
       const controller = new AbortController();
       const onAbort = (): void => {
         controller.abort(outer.reason);
@@ -111,7 +113,7 @@ export const withReconcileTimeout = (reconciler: Reconciler, timeoutMs: number, 
         controller.abort(error);
         subscriber.error(error);
       }, timeoutMs);
-      const run = defer(() => from(reconciler(key, controller.signal) as ObservableInput<ReconcileResult | undefined>)).subscribe(subscriber);
+      const run = defer(() => from(reconciler(key, controller.signal))).subscribe(subscriber);
       return (): void => {
         deadline.unsubscribe();
         run.unsubscribe();

@@ -63,7 +63,8 @@ export const isReconcileTimeout = (u: unknown): u is ReconcileTimeout =>
   typeof u === 'object' && u !== null && '_tag' in u && u._tag === 'ReconcileTimeout';
 
 /**
- * Bounds every run of `reconciler` (a {@link Reconciler}, or any function of a key and a signal) to `timeoutMs`: the run gets its own signal, which aborts when
+ * Bounds every run of `reconciler` (a {@link Reconciler}, or any function of a key and a signal;
+ * a `void` result reads as `undefined`, so the result is a `Reconciler` again) to `timeoutMs`: the run gets its own signal, which aborts when
  * the outer signal aborts (shutdown) or, with a {@link ReconcileTimeout} as its reason, after
  * `timeoutMs` on `scheduler`; at that moment the run's Observable is unsubscribed and the run
  * errors with the {@link ReconcileTimeout}. {@link reconcileWith}'s `reconcileTimeoutMs` applies it.
@@ -98,10 +99,10 @@ export const withReconcileTimeout = <I extends ObservableInput<unknown>>(
   reconciler: (key: string, signal: AbortSignal) => I,
   timeoutMs: number,
   scheduler: SchedulerLike = asyncScheduler,
-): ((key: string, signal: AbortSignal) => Observable<ObservedValueOf<I>>) => {
+): ((key: string, signal: AbortSignal) => Observable<Exclude<ObservedValueOf<I>, void> | undefined>) => {
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new TypeError(`reconcileTimeoutMs must be a finite number > 0, got ${timeoutMs}`);
   return (key, outer) =>
-    new Observable<ObservedValueOf<I>>((subscriber) => {
+    new Observable<Exclude<ObservedValueOf<I>, void> | undefined>((subscriber) => {
       const controller = new AbortController();
       const onAbort = (): void => {
         controller.abort(outer.reason);
@@ -113,7 +114,8 @@ export const withReconcileTimeout = <I extends ObservableInput<unknown>>(
         controller.abort(error);
         subscriber.error(error);
       }, timeoutMs);
-      const run = defer(() => from(reconciler(key, controller.signal))).subscribe(subscriber);
+      // a `void` value is `undefined` at run time
+      const run = defer(() => from(reconciler(key, controller.signal)) as Observable<Exclude<ObservedValueOf<I>, void> | undefined>).subscribe(subscriber);
       return (): void => {
         deadline.unsubscribe();
         run.unsubscribe();

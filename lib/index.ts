@@ -131,6 +131,25 @@ export {
   type WhileTrueOptions,
 } from './operators/index.js';
 
+// per-key debounce (issue 15)
+export { debounceByKey, type DebounceByKeyConfig, type DebounceTiming } from './operators/index.js';
+
+export type { DebounceMetricsProvider } from './metrics/index.js';
+
+// reconcile timeout (issue 15)
+export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from './workqueue/index.js';
+
+// manager endpoints: /healthz, /readyz, /metrics (issue 15)
+export {
+  type EndpointsAddress,
+  type EndpointsError,
+  type ManagerEndpoints,
+  managerEndpoints,
+  type ManagerEndpointsConfig,
+  type ManagerHealth,
+  type MetricsSource,
+} from './controller/index.js';
+
 // the work queue and the reconcile loop
 export {
   bucketRateLimiter,

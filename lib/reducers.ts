@@ -12,6 +12,7 @@
 import * as writeTrackerState from './controller/WriteTrackerState.js';
 import * as fifoState from './fifo/FifoState.js';
 import * as coalesceState from './operators/CoalesceState.js';
+import * as debounceState from './operators/DebounceState.js';
 import * as reflectorProtocol from './reflector/reflectorProtocol.js';
 import * as workQueueState from './workqueue/WorkQueueState.js';
 
@@ -61,6 +62,7 @@ export type { WatchEnd, WatchVerdict } from './reflector/reflectorRules.js';
 export type { PhaseOutput, ReflectorState, ReflectorStep, ReflectorTransition } from './reflector/ReflectorState.js';
 export type { FifoPopped, FifoState } from './fifo/FifoState.js';
 export type { CoalesceState } from './operators/CoalesceState.js';
+export type { DebounceEntry, DebounceState, FireOutcome, TriggerOutcome } from './operators/DebounceState.js';
 export type { WaitingEntry, WorkQueueState } from './workqueue/WorkQueueState.js';
 /** The DeltaFIFO's pure, O(1)-per-event reducers (client-go `DeltaFIFO` methods), for use and tests without Rx. */
 export { fifoState };
@@ -68,6 +70,8 @@ export { fifoState };
 export { coalesceState };
 /** The reflector's pure protocol rules (resourceVersion ladder, paging, failure classification, the watch reducer), for use and tests without Rx. */
 export { reflectorProtocol };
+/** The per-key debounce's pure reducers (the state behind {@link kube-rx!debounceByKey}), for use and tests without Rx. */
+export { debounceState };
 /** The work queue's pure reducers (client-go `workqueue.Typed` and its delaying queue), for use and tests without Rx. */
 export { workQueueState };
 /** The read-your-writes tracker's pure reducers, for use and tests without Rx. */

@@ -23,6 +23,7 @@ import {
 
 import type { InformerProblem, InformerStatus } from '../informer/InformerStatus.js';
 import type { ResourceEvent } from '../informer/ResourceEvent.js';
+import type { ManagerEndpoints, ManagerHealth } from './managerEndpoints.js';
 import {
   type ObserveOptions,
   type SharedIndexInformer,
@@ -188,6 +189,12 @@ export interface RunOptions {
    * run all the time, so a new leader starts with warm caches.
    */
   readonly leader$?: Observable<LeaderState>;
+  /**
+   * HTTP endpoints ({@link managerEndpoints}: `/healthz`, `/readyz`, `/metrics`), listening from the
+   * start of the run until it has ended (a manager with nothing to run completes at once and does
+   * not listen). Default: none.
+   */
+  readonly endpoints?: ManagerEndpoints;
 }
 
 /**
@@ -448,7 +455,16 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
         );
         if (observers.length + controllers.length === 0) return EMPTY;
         const controllers$ = merge(...controllers.map((start) => start(stop$)));
-        const { leader$ } = options;
+        let leaderState: LeaderState | undefined;
+        const leader$ = options.leader$?.pipe(
+          tap((s) => {
+            leaderState = s;
+          }),
+        );
+        const health: ManagerHealth = {
+          informers: () => [...used].map((name) => ({ name, synced: informer(name).hasSynced() })),
+          ...(leader$ === undefined ? {} : { leader: () => leaderState }),
+        };
         logger?.log('info', 'manager starting', { selectors: used.size, observers: observers.length, controllers: controllers.length });
         const events$ = merge(
           reports(stop$),
@@ -457,9 +473,10 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
             ? controllers$
             : whileTrue(leader$.pipe(map((s) => s._tag === 'Leading')), () => controllers$, { stop$ }),
         );
+        const served$ = options.endpoints === undefined ? events$ : options.endpoints.serveWhile(health, events$);
         return logger === undefined
-          ? events$
-          : events$.pipe(
+          ? served$
+          : served$.pipe(
               tap((e) => {
                 if (e._tag === 'ObserverFailed') logger.log('error', 'observer failed', { observer: e.observer, ...errorFields(e.error) });
               }),

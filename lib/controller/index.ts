@@ -19,6 +19,15 @@ export {
   onlyWhen,
   resourceVersionChanged,
 } from './predicates.js';
+export {
+  type EndpointsAddress,
+  type EndpointsError,
+  type ManagerEndpoints,
+  managerEndpoints,
+  type ManagerEndpointsConfig,
+  type ManagerHealth,
+  type MetricsSource,
+} from './managerEndpoints.js';
 export { type KeyMapper, mapKeys, ownerKeys, ownKeys } from './relations.js';
 export {
   type ReconcileContext,

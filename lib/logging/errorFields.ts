@@ -99,7 +99,8 @@ export const decodeFailureFields = (f: DecodeFailure): LogFields => ({
  * The log fields of anything thrown or returned as an error (a reconciler's failure, say): a
  * {@link KubeApiError} gives {@link apiErrorFields}; an `Error` its name and the first line of its
  * message (client-node's `ApiException` puts the response body and headers on later lines); a
- * string its first line; anything else only its type. Texts are cut at {@link LOG_TEXT_LIMIT}.
+ * string its first line; a tagged error value with a `message` (a `ReconcileTimeout`) its tag and
+ * the first line of its message; anything else only its type. Texts are cut at {@link LOG_TEXT_LIMIT}.
  *
  * Maps to the `err` that controller-runtime logs with "Reconciler error".
  *
@@ -115,5 +116,9 @@ export const errorFields = (error: unknown): LogFields => {
   if (isListerWatcherError(error)) return apiErrorFields(error);
   if (error instanceof Error) return { errorType: error.name, error: bounded(firstLine(error.message)) };
   if (typeof error === 'string') return { errorType: 'string', error: bounded(firstLine(error)) };
+  // a tagged error value with a message (a ReconcileTimeout, say)
+  if (typeof error === 'object' && error !== null && '_tag' in error && typeof error._tag === 'string' && 'message' in error && typeof error.message === 'string') {
+    return { errorType: error._tag, error: bounded(firstLine(error.message)) };
+  }
   return { errorType: error === null ? 'null' : typeof error };
 };

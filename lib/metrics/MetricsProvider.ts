@@ -1,4 +1,5 @@
 import type { EventRecorderMetricsProvider } from './EventRecorderMetricsProvider.js';
+import type { DebounceMetricsProvider } from './DebounceMetricsProvider.js';
 import type { ReconcileMetricsProvider } from './ReconcileMetricsProvider.js';
 import type { ReflectorMetricsProvider } from './ReflectorMetricsProvider.js';
 import type { WorkQueueMetricsProvider } from './WorkQueueMetricsProvider.js';
@@ -17,7 +18,7 @@ import type { WorkQueueMetricsProvider } from './WorkQueueMetricsProvider.js';
  * @category metrics
  * @since 0.2.0
  */
-export type ControllerMetricsProvider = WorkQueueMetricsProvider & ReconcileMetricsProvider;
+export type ControllerMetricsProvider = WorkQueueMetricsProvider & ReconcileMetricsProvider & DebounceMetricsProvider;
 
 /**
  * Every metric kube-rx reports: reflectors', work queues', reconciles' and event recorders'. What

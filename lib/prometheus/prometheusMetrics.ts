@@ -143,6 +143,7 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
   const reconcileErrors = counter('controller_runtime_reconcile_errors_total', 'Failed reconciles per controller.', byController);
   const reconcileTime = histogram('controller_runtime_reconcile_time_seconds', 'Seconds per reconcile per controller.', byController, RECONCILE_BUCKETS);
   const activeWorkers = gauge('controller_runtime_active_workers', 'Reconciles running now per controller.', byController);
+  const debouncePending = gauge('kube_rx_debounce_pending_keys', 'Keys held back by the per-key debounce, waiting for their quiet period.', byName);
 
   const eventsDropped = counter('kube_rx_events_dropped_total', 'Events an event recorder did not write, per component and reason.', ['component', 'reason'] as const);
 
@@ -181,5 +182,6 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
     newReconcileTimeMetric: (controller) => histogramOf(reconcileTime, { controller }),
     newActiveWorkersMetric: (controller) => gaugeOf(activeWorkers, { controller }),
     newEventsDroppedMetric: (component, reason) => counterOf(eventsDropped, { component, reason }),
+    newDebouncePendingMetric: (name) => gaugeOf(debouncePending, { name }),
   };
 };

@@ -1,6 +1,7 @@
 /**
- * `kube-rx/testing`: a scripted ListerWatcher for marble tests, object and event builders, and an
- * embedded API server speaking the real list/watch protocol, with fault injection.
+ * `kube-rx/testing`: a scripted ListerWatcher for marble tests, object and event builders, an
+ * embedded API server speaking the real list/watch protocol, with fault injection, and record and
+ * replay of a ListerWatcher's input (a production incident as a marble test).
  *
  * @packageDocumentation
  * @module kube-rx/testing
@@ -28,3 +29,21 @@ export {
   type TestConfigMap,
 } from './builders.js';
 export { type FakeListerWatcher, fakeListerWatcher, type FakeListerWatcherScript } from './fakeListerWatcher.js';
+export {
+  parseRecording,
+  RECORDING_FORMAT,
+  RECORDING_FORMAT_VERSION,
+  type RecordedCall,
+  type Recording,
+  type RecordingError,
+  type RecordingHeader,
+  type RecordingLine,
+} from './Recording.js';
+export {
+  fileRecordingSink,
+  recordingListerWatcher,
+  type RecordingOptions,
+  type RecordingSink,
+  redactSecret,
+} from './recordingListerWatcher.js';
+export { readRecordingFile, recordingScript, replayListerWatcher } from './replayListerWatcher.js';

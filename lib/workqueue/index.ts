@@ -12,6 +12,7 @@ export { logReconcileEvents, reconcileEventLog } from './reconcileLogs.js';
 export { reconcileMetrics, reconcileResultLabel } from './reconcileMetrics.js';
 export { done, requeue, requeueAfter, type ReconcileResult } from './ReconcileResult.js';
 export { type ReconcileConfig, type Reconciler, reconcileWith } from './reconcileWith.js';
+export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from './reconcileTimeout.js';
 export type { WaitingEntry, WorkQueueState } from './WorkQueueState.js';
 /** The work queue's pure reducers (client-go `workqueue.Typed` and its delaying queue), for use and tests without Rx. */
 export { workQueueState };

@@ -17,6 +17,9 @@ import type { ReconcileEvent } from './ReconcileEvent.js';
 import { logReconcileEvents } from './reconcileLogs.js';
 import { reconcileMetrics } from './reconcileMetrics.js';
 import { done as doneResult, type ReconcileResult } from './ReconcileResult.js';
+import { withReconcileTimeout } from '../workqueue/reconcileTimeout.js';
+import { debounceByKey } from '../operators/debounceByKey.js';
+import type { DebounceTiming } from '../operators/DebounceState.js';
 import {
   add,
   addAfter,
@@ -113,6 +116,18 @@ export interface ReconcileConfig {
   readonly metrics?: ControllerMetricsProvider;
   /** Where failures (`error`) and aborts (`warn`) are logged ({@link reconcileEventLog}). Default: nothing logged. */
   readonly logger?: Logger;
+  /**
+   * Bounds each reconcile: after this many ms its signal aborts (reason {@link ReconcileTimeout}),
+   * its run ends and counts as a failure (`Failed` with that error, retried with the per-item
+   * backoff). controller-runtime's `ReconciliationTimeout`; default: no bound. See {@link withReconcileTimeout}.
+   */
+  readonly reconcileTimeoutMs?: number;
+  /**
+   * Per-key debounce of the incoming keys, before the queue: a key is queued only after `ms`
+   * without a new trigger for it, but never later than `maxWaitMs` after its first. Default: off.
+   * See {@link debounceByKey}.
+   */
+  readonly debounce?: DebounceTiming;
 }
 
 /** One running reconcile. */
@@ -235,6 +250,11 @@ export const reconcileWith = (
     throw new TypeError(`concurrency must be an integer >= 1, got ${concurrency}`);
   }
   if (!(drainTimeoutMs >= 0)) throw new TypeError(`drainTimeoutMs must be >= 0, got ${drainTimeoutMs}`);
+  const { reconcileTimeoutMs, debounce } = config;
+  const reconcileOnce = reconcileTimeoutMs === undefined ? reconciler : withReconcileTimeout(reconciler, reconcileTimeoutMs, scheduler);
+  const pendingKeys = debounce === undefined ? undefined : metrics?.newDebouncePendingMetric?.(name);
+  const pending = pendingKeys === undefined ? {} : { pending: { next: (n: number): void => { pendingKeys.set(n); } } };
+  const debounced = debounce === undefined ? undefined : debounceByKey({ ...debounce, scheduler, ...pending });
   const loop: OperatorFunction<string, ReconcileEvent> = (source) =>
     new Observable<ReconcileEvent>((subscriber) => {
       const rateLimiter = config.rateLimiter ?? defaultControllerRateLimiter();
@@ -362,7 +382,7 @@ export const reconcileWith = (
         if (running.get(key) !== run) return; // the consumer unsubscribed from inside `next`
         let settled = false;
         run.subscription.add(
-          defer(() => from(reconciler(key, controller.signal))).subscribe({
+          defer(() => from(reconcileOnce(key, controller.signal))).subscribe({
             next: (value) => {
               if (settled) return;
               settled = true;
@@ -445,7 +465,7 @@ export const reconcileWith = (
       }
       // a synchronous shutdown$ with nothing running has completed the subscriber already
       if (!subscriber.closed) {
-        sourceSubscription = source.subscribe({
+        sourceSubscription = (debounced === undefined ? source : source.pipe(debounced)).subscribe({
           next: (key) => {
             guarded(() => {
               add(state, key);

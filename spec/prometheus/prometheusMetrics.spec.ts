@@ -64,6 +64,7 @@ const METRICS: ReadonlyArray<readonly [string, string, ReadonlyArray<string>]> =
   ['controller_runtime_reconcile_errors_total', 'counter', ['controller']],
   ['controller_runtime_reconcile_time_seconds', 'histogram', ['controller']],
   ['controller_runtime_active_workers', 'gauge', ['controller']],
+  ['kube_rx_debounce_pending_keys', 'gauge', ['name']],
   ['kube_rx_events_dropped_total', 'counter', ['component', 'reason']],
 ];
 

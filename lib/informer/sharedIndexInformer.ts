@@ -154,6 +154,7 @@ const reusingStoredObjects = <T extends KubeObject>(
     return old !== undefined && old.metadata.resourceVersion === rv ? old : obj;
   };
   return {
+    ...(lw.nextWatchIdleTimeoutMs === undefined ? {} : { nextWatchIdleTimeoutMs: lw.nextWatchIdleTimeoutMs }),
     list: (options) =>
       lw.list(options).pipe(map((page) => (store.size === 0 ? page : { ...page, items: page.items.map(stored) }))),
     watch: (options) => {

@@ -28,3 +28,4 @@ export {
   type TestConfigMap,
 } from './builders.js';
 export { type FakeListerWatcher, fakeListerWatcher, type FakeListerWatcherScript } from './fakeListerWatcher.js';
+export { addedEvent, deletedEvent, type ResourceEventOptions, syncEvent, updatedEvent } from './resourceEventBuilders.js';

@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,27 +9,12 @@ import { configMap } from '../../lib/testing/builders.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { until } from '../helpers/until.js';
 import { root, run } from '../helpers/repo.js';
+import { type LinesChild, spawnTs } from '../helpers/spawnLines.js';
 
 const cliArgs = ['--import', 'tsx', 'lib/cli/main.ts'];
 
 /** The CLI as a child process, its stdout/stderr collected line by line. */
-const startCli = (args: readonly string[]) => {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...cliArgs, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-  const out: string[] = [];
-  const err: string[] = [];
-  const collect = (into: string[]) => {
-    let rest = '';
-    return (chunk: Buffer): void => {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop() ?? '';
-      into.push(...lines);
-    };
-  };
-  child.stdout.on('data', collect(out));
-  child.stderr.on('data', collect(err));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { child, out, err, exited };
-};
+const startCli = (args: readonly string[]): LinesChild => spawnTs('lib/cli/main.ts', args);
 
 describe('kube-rx watch', () => {
   let server: EmbeddedApiServer;

@@ -42,6 +42,7 @@ export {
   httpErrorOf,
   httpListerWatcher,
   type HttpListerWatcherConfig,
+  type HttpListerWatcherFactory,
   INSECURE_TLS_WARNING,
   isExpired,
   isForbidden,
@@ -147,6 +148,7 @@ export {
   type SharedIndexInformer,
   sharedIndexInformer,
   type SharedIndexInformerConfig,
+  terminalFailure,
   waitForCacheSync,
 } from './informer/index.js';
 
@@ -253,6 +255,7 @@ export {
   type ConsoleLoggerOptions,
   decodeFailureFields,
   errorFields,
+  firstOccurrenceLogger,
   informerProblemLog,
   informerStatusLog,
   type LogEntry,
@@ -261,6 +264,7 @@ export {
   type LogLevel,
   logInformer,
   logLevelEnabled,
+  logLineIdentity,
   logReconcileEvents,
   LOG_TEXT_LIMIT,
   reconcileEventLog,

@@ -9,6 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { filter, firstValueFrom, type Subscription, take } from 'rxjs';
 
 import { sharedIndexInformer } from '../informer/sharedIndexInformer.js';
+import { terminalFailure } from '../informer/terminalFailure.js';
 import { resolveResource } from '../listwatch/discovery.js';
 import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
 import { messageOf } from '../internal/messageOf.js';
@@ -57,6 +58,10 @@ const fail = (message: string, code: number): never => {
  * and in a kubeconfig those may hold a token or a key.
  */
 const firstLine = (e: unknown): string => messageOf(e).split('\n', 1)[0] ?? '';
+
+/** The message of an Error or of a typed error value (a `KubeApiError` is a plain object). */
+const errorMessage = (e: unknown): string =>
+  typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : messageOf(e);
 
 /**
  * Prints every process warning (kube-rx's `KUBE_RX_INSECURE_TLS` when the kubeconfig turns TLS
@@ -119,7 +124,7 @@ const watch = async (args: readonly string[]): Promise<void> => {
   };
 
   const resource = await firstValueFrom(resolveResource(kubeConfig, resourceName)).catch((e: unknown) => {
-    const message = typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e);
+    const message = errorMessage(e);
     if (ndjson) writeErr({ type: 'ERROR', error: 'ResolveError', message });
     return fail(`cannot resolve "${resourceName}": ${message}`, 1);
   });
@@ -133,7 +138,8 @@ const watch = async (args: readonly string[]): Promise<void> => {
       ...(values.selector === undefined ? {} : { labelSelector: values.selector }),
       ...(values['field-selector'] === undefined ? {} : { fieldSelector: values['field-selector'] }),
     }),
-    pageSize === undefined ? {} : { pageSize },
+    // as kubectl does, give up on answers retrying cannot fix (401, 403, 400, 404 before the sync)
+    { failFast: true, ...(pageSize === undefined ? {} : { pageSize }) },
   );
 
   const colour = process.stdout.isTTY && !ndjson;
@@ -152,10 +158,19 @@ const watch = async (args: readonly string[]): Promise<void> => {
   if (!ndjson) process.stdout.write(`${colour ? styleText('bold', TABLE_HEADER) : TABLE_HEADER}\n`);
   const subs: Subscription[] = [
     informer.problems$.subscribe((p) => {
+      // a terminal failure ends the command with its own line (below)
+      if (p._tag === 'ReflectorError' && terminalFailure(p.error, informer.hasSynced()) !== undefined) return;
       writeErr(problemLine(p));
     }),
-    informer.observe({ resyncPeriodMs: resyncSeconds * 1000 }).subscribe((e) => {
-      print(eventLine(e));
+    informer.observe({ resyncPeriodMs: resyncSeconds * 1000 }).subscribe({
+      next: (e) => {
+        print(eventLine(e));
+      },
+      error: (e: unknown) => {
+        const message = errorMessage(e);
+        if (ndjson) writeErr({ type: 'ERROR', error: typeof e === 'object' && e !== null && '_tag' in e ? String(e._tag) : 'Error', message });
+        fail(message, 1);
+      },
     }),
     informer.synced$.pipe(filter(Boolean), take(1)).subscribe(() => {
       print({ type: 'SYNCED', count: informer.store.size });

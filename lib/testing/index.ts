@@ -26,6 +26,7 @@ export {
   listPage,
   modified,
   type TestConfigMap,
+  TestConfigMapCodec,
 } from './builders.js';
 export { type FakeListerWatcher, fakeListerWatcher, type FakeListerWatcherScript } from './fakeListerWatcher.js';
 export { addedEvent, deletedEvent, type ResourceEventOptions, syncEvent, updatedEvent } from './resourceEventBuilders.js';

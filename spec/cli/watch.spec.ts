@@ -98,6 +98,14 @@ describe('kube-rx watch', () => {
     await expect(run(process.execPath, [...cliArgs, 'frobnicate'], { cwd: root })).rejects.toMatchObject({ code: 2 });
   });
 
+  it('exits 1 with the server’s message on answers retrying cannot fix (bad selectors), as kubectl does', async () => {
+    const badSelector = await run(process.execPath, [...cliArgs, 'watch', 'cm', '-l', 'app in (web', '--kubeconfig', kubeconfig], { cwd: root }).catch((e: unknown) => e);
+    expect(badSelector).toMatchObject({ code: 1, stderr: expect.stringMatching(/^kube-rx: list configmaps in namespace "default": BadRequest: .+\n$/) as unknown });
+    const badField = await run(process.execPath, [...cliArgs, 'watch', 'cm', '-o', 'ndjson', '--field-selector', 'spec.nope=1', '--kubeconfig', kubeconfig], { cwd: root }).catch((e: unknown) => e);
+    expect(badField).toMatchObject({ code: 1 });
+    expect((badField as { stderr: string }).stderr).toMatch(/^\{"type":"ERROR","error":"HttpError","message":"list configmaps in namespace \\"default\\": BadRequest: [^\n]+\n[^\n]+\n$/);
+  });
+
   describe('security', () => {
     /** The kubeconfig file of `server`, edited (it is JSON, which every YAML reader accepts). */
     const writeKubeconfig = (edit: (config: { clusters: Array<{ cluster: Record<string, unknown> }> }) => void): string => {

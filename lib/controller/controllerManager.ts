@@ -38,6 +38,7 @@ import { terminalFailure } from '../informer/terminalFailure.js';
 import { waitForCacheSync } from '../informer/waitForCacheSync.js';
 import type { ApiResource } from '../listwatch/ApiResource.js';
 import { resolveResource } from '../listwatch/discovery.js';
+import { discoveryCache } from '../listwatch/discoveryCache.js';
 import { codecOf, httpListerWatcher } from '../listwatch/httpListerWatcher.js';
 import type { TypedResource } from '../listwatch/TypedResource.js';
 import type { ListerWatcher } from '../listwatch/ListerWatcher.js';
@@ -350,6 +351,8 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
   // talking to an API server, failures are never silent: each distinct one is reported once
   const logger = config.logger ?? ('kubeConfig' in config ? firstOccurrenceLogger(consoleLogger({ level: 'warn' })) : undefined);
   const observability = { ...(metrics === undefined ? {} : { metrics }), ...(logger === undefined ? {} : { logger }) };
+  // one round of discovery for every selector named by a string (kubectl's discovery cache)
+  const discovery = discoveryCache();
   const selectors = new Map<string, Registered>();
   const observers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
   const controllers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
@@ -368,7 +371,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
     const name = spec.resource;
     const resource$: Observable<ApiResource> =
       typeof name === 'string'
-        ? resolveResource(kubeConfig, name).pipe(
+        ? resolveResource(kubeConfig, name, { cache: discovery }).pipe(
             // a name that does not resolve is a NotFound of the list, retried with backoff
             catchError((e: unknown) =>
               failed<ApiResource>(

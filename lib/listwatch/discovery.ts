@@ -275,15 +275,11 @@ export const resolveResource = (
 const resolveCached = (kubeConfig: KubeConfigLike, name: string, config: ResolveResourceConfig, cache: DiscoveryCache): Observable<ApiResource> => {
   const context = discoveryContextOf(kubeConfig);
   let cacheHits = 0;
-  const withCache: CachedGet = {
-    read: (path) => {
-      const document = cache.get(context, path);
-      if (document !== undefined) cacheHits++;
-      return document;
-    },
-    write: (path, document) => {
-      cache.set(context, path, document);
-    },
+  const withCache: CachedGet = (path, fetch) => {
+    const document = cache.get(context, path);
+    if (document === undefined) return cache.fetch(context, path, fetch);
+    cacheHits++;
+    return of(document);
   };
   return resolveFromServer(kubeConfig, name, config, withCache).pipe(
     catchError((e: unknown) => {
@@ -305,11 +301,8 @@ const discoveryContextOf = (kubeConfig: KubeConfigLike): string => {
 const isResolveError = (e: unknown): e is Extract<ResolveResourceError, { readonly _tag: 'ResolveError' }> =>
   typeof e === 'object' && e !== null && '_tag' in e && e._tag === 'ResolveError';
 
-/** Reads and writes decoded discovery documents of one context. */
-interface CachedGet {
-  readonly read: (path: string) => unknown;
-  readonly write: (path: string, document: unknown) => void;
-}
+/** A decoded discovery document of one context: from the cache, or `fetch`ed (shared with concurrent callers) and kept. */
+type CachedGet = (path: string, fetch: () => Observable<unknown>) => Observable<unknown>;
 
 const resolveFromServer = (
   kubeConfig: KubeConfigLike,
@@ -319,14 +312,9 @@ const resolveFromServer = (
 ): Observable<ApiResource> => {
   const { userAgent, concurrency = 8, idleTimeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_DISCOVERY_BYTES } = config;
   const get = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
-    const hit = cached?.read(path);
-    if (hit !== undefined) return of(hit as A); // only decoded documents are ever written
-    return fetchDocument(path, codec).pipe(
-      map((document) => {
-        cached?.write(path, document);
-        return document;
-      }),
-    );
+    if (cached === undefined) return fetchDocument(path, codec);
+    // only documents decoded with this path's codec are ever kept
+    return cached(path, () => fetchDocument(path, codec)) as Observable<A>;
   };
   const fetchDocument = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
     const request: KubeRequest = {

@@ -1,3 +1,5 @@
+import { defer, finalize, type Observable, ReplaySubject, share, tap } from 'rxjs';
+
 /**
  * A cache of discovery documents (`/api`, `/apis`, `/api/v1`, `/apis/{group}/{version}`) per
  * kubeconfig context: the server and the user (different users may see different resources).
@@ -10,7 +12,7 @@
  * documents and is resolved again from the server once (a CRD installed meanwhile).
  *
  * State: per context, per path, the decoded document and the time it was fetched; an entry older
- * than `ttlMs` is fetched again.
+ * than `ttlMs` is fetched again. Requests in flight are shared by whoever asks meanwhile.
  *
  * @example
  * ```ts
@@ -30,6 +32,11 @@ export interface DiscoveryCache {
   /** The document at `path` for `context`, if fetched less than `ttlMs` ago. */
   get(context: string, path: string): unknown;
   set(context: string, path: string, document: unknown): void;
+  /**
+   * Fetches the document at `path` for `context` and keeps it; callers asking for the same
+   * document while it is in flight share that one request (selectors resolved at once).
+   */
+  fetch(context: string, path: string, fetch: () => Observable<unknown>): Observable<unknown>;
   /** Forgets every document of `context` (client-go `Invalidate()`). */
   invalidate(context: string): void;
 }
@@ -53,16 +60,33 @@ export const DEFAULT_DISCOVERY_TTL_MS = 6 * 60 * 60 * 1000;
 export const discoveryCache = (options: { readonly ttlMs?: number; readonly now?: () => number } = {}): DiscoveryCache => {
   const { ttlMs = DEFAULT_DISCOVERY_TTL_MS, now = Date.now } = options;
   const contexts = new Map<string, Map<string, { readonly at: number; readonly document: unknown }>>();
+  const inFlight = new Map<string, Observable<unknown>>();
+  const set = (context: string, path: string, document: unknown): void => {
+    const docs = contexts.get(context) ?? new Map<string, { readonly at: number; readonly document: unknown }>();
+    docs.set(path, { at: now(), document });
+    contexts.set(context, docs);
+  };
   return {
     get: (context, path) => {
       const entry = contexts.get(context)?.get(path);
       return entry === undefined || now() - entry.at >= ttlMs ? undefined : entry.document;
     },
-    set: (context, path, document) => {
-      const docs = contexts.get(context) ?? new Map<string, { readonly at: number; readonly document: unknown }>();
-      docs.set(path, { at: now(), document });
-      contexts.set(context, docs);
-    },
+    set,
+    fetch: (context, path, fetch) =>
+      defer(() => {
+        const key = `${context}\n${path}`;
+        const pending =
+          inFlight.get(key) ??
+          fetch().pipe(
+            tap((document) => {
+              set(context, path, document);
+            }),
+            finalize(() => inFlight.delete(key)),
+            share({ connector: () => new ReplaySubject<unknown>(1) }),
+          );
+        inFlight.set(key, pending);
+        return pending;
+      }),
     invalidate: (context) => {
       contexts.delete(context);
     },

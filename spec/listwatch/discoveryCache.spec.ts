@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { KubeConfig } from '@kubernetes/client-node';
-import { firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { controllerManager } from '../../lib/controller/controllerManager.js';
 import { resolveResource } from '../../lib/listwatch/discovery.js';
 import { discoveryCache } from '../../lib/listwatch/discoveryCache.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
@@ -61,6 +62,24 @@ describe('discoveryCache', () => {
     cache.set('https://a admin', '/apis', {});
     cache.invalidate('https://a admin');
     expect(cache.get('https://a admin', '/apis')).toBeUndefined();
+  });
+});
+
+describe('controllerManager', () => {
+  it('resolves all its selectors named by a string with one round of discovery', async () => {
+    const kubeConfig = adminConfig();
+    const before = discoveryRequests();
+    await firstValueFrom(resolveResource(kubeConfig, 'cm'));
+    const oneRound = discoveryRequests() - before;
+    const mgr = controllerManager({ kubeConfig, logger: { log: () => undefined } });
+    for (const name of ['configmaps', 'secrets', 'leases']) mgr.observe(mgr.select(name, { resource: name }), (events$) => events$);
+    const stop = new AbortController();
+    const synced = Promise.all(['configmaps', 'secrets', 'leases'].map((name) => firstValueFrom(mgr.informer(name).synced$.pipe(filter(Boolean)))));
+    const done = lastValueFrom(mgr.run({ signal: stop.signal }), { defaultValue: undefined });
+    await synced;
+    stop.abort();
+    await done;
+    expect(discoveryRequests() - before).toBe(2 * oneRound);
   });
 });
 

@@ -240,8 +240,9 @@ for (const sc of scenarios.filter((s) => flags.only === undefined || s.id.starts
         listMode: vr.listMode, pageSize: 500, subscribers: vr.subscribers, ...(vr.indexes ? { indexes: true } : {}),
         ...(sc.kind === 'relist' ? { relist: true } : {}), ...(sc.kind === 'latency' ? { latency: true } : {}),
       };
-      // client-node 1.4 aborts each watch after 30 s (research/performance.md §1): the watch phases
-      // here stay under about 10 s, and a run whose watch outlives 30 s fails with its error event
+      // client-node 2.x aborts a watch idle for 30 s (1.4.0 sets that timeout and then overwrites it,
+      // docs/performance.md): the watch phases here stay under about 10 s with events flowing, and a
+      // run whose watch ends with an error event fails
       const res = await runOnce(config, 120_000);
       if (!res.ok) vr.errors.push(res.error ?? 'failed');
       vr.samples.push(res);

@@ -4,12 +4,19 @@
  * every ConfigMap labelled kube-rx.io/secret=true. You see the informer events, the work queue
  * (keys started, requeued) and the reconciles.
  *
- * With no cluster it starts the embedded API server (kube-rx/testing) and keeps creating, changing
- * and deleting ConfigMaps; with --kubeconfig PATH (or KUBECONFIG) it runs against that cluster and
- * only watches (label a ConfigMap there to see it reconciled). Ctrl-C exits.
+ * By default it starts the embedded API server (kube-rx/testing), whatever $KUBECONFIG says, and
+ * keeps creating, changing and deleting ConfigMaps there. Only an explicit --kubeconfig PATH runs
+ * it against a real cluster: it prints the context, server and namespace first, then only watches
+ * (label a ConfigMap there to see it reconciled), and its controller writes Secrets in that
+ * namespace. Ctrl-C exits.
+ *
+ * Each change shows two reconciles of its key: the first writes the Secret; the Secret's own
+ * event (a `secret` line: Secrets are a trigger of their owner, so that a Secret edited or deleted
+ * by hand is repaired) queues the ConfigMap once more, and that second reconcile finds the Secret
+ * up to date and writes nothing.
  *
  *   npm start                              embedded API server, until Ctrl-C
- *   npm start -- --kubeconfig ~/.kube/config --namespace default
+ *   npm start -- --kubeconfig ~/.kube/config [--context NAME] --namespace default
  *   npm start -- --ticks 20 --period 50    stop after 20 changes (used by tests)
  */
 import { parseArgs, styleText } from 'node:util';
@@ -20,19 +27,21 @@ import { filter, firstValueFrom, interval, Subject, take } from 'rxjs';
 import { controllerManager, type ManagerEvent, ownerKeys, type ResourceEvent } from 'kube-rx';
 import { configMap, type EmbeddedApiServer, startApiServer } from 'kube-rx/testing';
 
-import { type ConfigMap, ConfigMapCodec, configMapToSecret, SECRET_LABEL, SecretCodec } from './configMapToSecret.js';
+import { type ConfigMap, ConfigMapCodec, configMapToSecret, type Secret, SECRET_LABEL, SecretCodec } from './configMapToSecret.js';
 
 const { values } = parseArgs({
   options: {
     ticks: { type: 'string' },
     period: { type: 'string', default: '700' },
     kubeconfig: { type: 'string' },
+    context: { type: 'string' },
     namespace: { type: 'string' },
   },
 });
 const ticks = values.ticks === undefined ? Number.POSITIVE_INFINITY : Number(values.ticks);
 const periodMs = Number(values.period);
-const kubeconfigPath = values.kubeconfig ?? process.env['KUBECONFIG'];
+// never $KUBECONFIG: a demo that writes must not wander into the cluster of the user's shell
+const kubeconfigPath = values.kubeconfig;
 
 // --- the cluster: a real one, or the embedded API server (HTTPS on loopback, token auth) ------
 const kubeConfig = new KubeConfig();
@@ -43,9 +52,18 @@ if (kubeconfigPath === undefined) {
   console.log(styleText('bold', `embedded API server at ${server.url}`));
 } else {
   kubeConfig.loadFromFile(kubeconfigPath);
-  console.log(styleText('bold', `cluster ${kubeConfig.getCurrentCluster()?.server ?? '?'}`));
+  if (values.context !== undefined) kubeConfig.setCurrentContext(values.context);
 }
 const namespace = values.namespace ?? (server === undefined ? 'default' : 'demo');
+if (server === undefined) {
+  const context = kubeConfig.getCurrentContext();
+  if (kubeConfig.getContextObject(context) === null) {
+    process.stderr.write(`demo: no context "${context}" in ${kubeconfigPath ?? ''}\n`);
+    process.exit(1);
+  }
+  console.log(styleText('bold', `cluster: context ${context}, server ${kubeConfig.getCurrentCluster()?.server ?? '?'}`));
+  console.log(styleText('bold', `the controller writes Secrets in namespace ${namespace} (for ConfigMaps labelled ${SECRET_LABEL}=true)`));
+}
 const labels = { [SECRET_LABEL]: 'true' };
 if (server !== undefined) {
   for (const name of ['alpha', 'beta', 'gamma']) server.create('configmaps', configMap(name, '', namespace, { n: '0' }, labels));
@@ -93,7 +111,12 @@ const managerLine = (e: ManagerEvent): string | undefined => {
       return `${styleText('red', 'queue    ')} Aborted   ${r.key}`;
   }
 };
+const secretLine = (e: ResourceEvent<Secret>): string =>
+  `${styleText('cyan', 'secret   ')} ${styleText(colour[e._tag], e._tag.padEnd(9))} ${e.key.padEnd(16)} ${
+    e.initial ? '(initial list)' : '(a trigger: queues its ConfigMap once more; after our own write that reconcile writes nothing)'
+  }`;
 mgr.observe(cms, (events$) => events$.pipe(filter((e) => (console.log(informerLine(e)), true))), { name: 'printer' });
+mgr.observe(secrets, (events$) => events$.pipe(filter((e) => (console.log(secretLine(e)), true))), { name: 'secret-printer' });
 
 // --- run, and (embedded server) keep changing things --------------------------------------------
 const stop$ = new Subject<void>();

@@ -223,7 +223,7 @@ const runKubeRx = async (
   [cn, { httpListerWatcher, labelIndexFunc, metaNamespaceIndexFunc, NamespaceIndex, sharedIndexInformer }, { filter, firstValueFrom, take }]: [ClientNode, KubeRx, Rx],
   probe: Probe,
 ): Promise<() => number> => {
-  const lw = httpListerWatcher<KubeObject>({
+  const lw = httpListerWatcher({
     kubeConfig: kubeConfig(cn),
     resource: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
   });

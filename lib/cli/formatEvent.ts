@@ -107,28 +107,17 @@ export const stderrText = (line: WatchLine): string =>
   line.type === 'ERROR' ? `error: ${line.message}` : line.type === 'WARNING' ? `kube-rx: warning: ${line.message}` : '';
 
 /**
- * One row of `kube-rx watch -o table`: event type, namespace, name, resourceVersion, padded like
- * kubectl's columns.
+ * The event name `kubectl get --watch --output-watch-events` prints for an ndjson line's type:
+ * `ADDED`, `MODIFIED` (kube-rx's `UPDATED`), `DELETED`; a resync's `SYNC` stays `SYNC`.
  *
  * @example
  * ```ts
  * // part of the kube-rx command, not of the library's exports
- * import { tableRow } from './formatEvent.js';
- * tableRow({ type: 'ADDED', key: 'ns/a', resourceVersion: '7', initial: true });
+ * import { kubectlEventName } from './formatEvent.js';
+ * kubectlEventName('UPDATED'); // 'MODIFIED'
  * ```
  * @category cli
- * @since 0.1.0
+ * @since 0.3.0
  */
-export const tableRow = (line: Extract<WatchLine, { readonly key: string }>): string => {
-  const slash = line.key.indexOf('/');
-  const [ns, name] = slash < 0 ? ['', line.key] : [line.key.slice(0, slash), line.key.slice(slash + 1)];
-  return [line.type.padEnd(8), (ns === '' ? '<none>' : ns).padEnd(20), name.padEnd(40), line.resourceVersion].join(' ');
-};
-
-/**
- * The header of `kube-rx watch -o table`.
- *
- * @category cli
- * @since 0.1.0
- */
-export const TABLE_HEADER = ['EVENT'.padEnd(8), 'NAMESPACE'.padEnd(20), 'NAME'.padEnd(40), 'RESOURCEVERSION'].join(' ');
+export const kubectlEventName = (type: 'ADDED' | 'UPDATED' | 'DELETED' | 'SYNC'): 'ADDED' | 'MODIFIED' | 'DELETED' | 'SYNC' =>
+  type === 'UPDATED' ? 'MODIFIED' : type;

@@ -9,6 +9,7 @@ import {
   fromEvent,
   ignoreElements,
   map,
+  mergeMap,
   merge,
   NEVER,
   type Observable,
@@ -30,17 +31,22 @@ import {
   sharedIndexInformer,
   type SharedIndexInformerConfig,
 } from '../informer/sharedIndexInformer.js';
+import { terminalFailure } from '../informer/terminalFailure.js';
 import { waitForCacheSync } from '../informer/waitForCacheSync.js';
 import { failed } from '../internal/failed.js';
 import type { LeaderState } from '../leaderelection/leaderElection.js';
 import { shardOf } from '../leaderelection/sharding.js';
 import type { ApiResource } from '../listwatch/ApiResource.js';
 import { resolveResource } from '../listwatch/discovery.js';
-import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
+import { discoveryCache } from '../listwatch/discoveryCache.js';
+import { codecOf, httpListerWatcher } from '../listwatch/httpListerWatcher.js';
 import type { KubeConfigLike } from '../listwatch/kubeRequest.js';
+import type { TypedResource } from '../listwatch/TypedResource.js';
 import type { ListerWatcher } from '../listwatch/ListerWatcher.js';
 import { httpError, isListerWatcherError } from '../listwatch/ListerWatcherError.js';
 import { errorFields } from '../logging/errorFields.js';
+import { consoleLogger } from '../logging/consoleLogger.js';
+import { firstOccurrenceLogger } from '../logging/firstOccurrenceLogger.js';
 import type { Logger } from '../logging/Logger.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 import type { MetricsProvider } from '../metrics/MetricsProvider.js';
@@ -64,7 +70,8 @@ import { readYourWrites, type TrackedReconciler, untracked, writeTracker, type W
  * @since 0.1.0
  */
 export interface SelectorSpec<T> {
-  readonly resource: string | ApiResource;
+  /** A name resolved through discovery, an {@link ApiResource}, or a {@link TypedResource} (which gives `T` and the codec). */
+  readonly resource: string | ApiResource | TypedResource<T & KubeObject>;
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
@@ -158,19 +165,30 @@ export type ManagerEvent =
  * @category controller
  * @since 0.1.0
  */
-export type ManagerConfig =
+export type ManagerConfig = (
   | {
       readonly kubeConfig: KubeConfigLike;
       readonly scheduler?: SchedulerLike;
       readonly metrics?: MetricsProvider;
+      /** Default: the first occurrence of each distinct warning and error on stderr ({@link firstOccurrenceLogger}). */
       readonly logger?: Logger;
     }
   | {
       readonly listerWatcher: <T extends KubeObject>(selector: Selector<T>) => ListerWatcher<T>;
       readonly scheduler?: SchedulerLike;
       readonly metrics?: MetricsProvider;
+      /** Default: nothing logged. */
       readonly logger?: Logger;
-    };
+    }
+) & {
+  /**
+   * Fail `run()` with the `ListerWatcherError` when an informer gets an answer retrying cannot
+   * fix ({@link terminalFailure}: 401, 403, 400, or 404 before the first sync, which includes a
+   * resource name that does not resolve), instead of retrying it forever. Default `false`.
+   * @since 0.3.0
+   */
+  readonly failFast?: boolean;
+};
 
 /**
  * How a manager stops: on the first of `shutdown$`, `signal` aborting, or (with `handleSignals`)
@@ -204,8 +222,18 @@ export interface RunOptions {
  * @since 0.1.0
  */
 export interface ControllerManager {
-  /** Declares a selector (once per name; declaring a name again returns the first token). */
-  select<T extends KubeObject = KubeObject>(name: string, spec: SelectorSpec<T>): Selector<T>;
+  /**
+   * Declares a selector (once per name; declaring a name again returns the first token). The
+   * object type comes from a {@link TypedResource} or from `codec`; with neither it is
+   * `KubeObject` (a type argument alone would be an unchecked cast, so it is refused).
+   */
+  select<T extends KubeObject>(
+    name: string,
+    spec: Omit<SelectorSpec<T>, 'resource' | 'codec'> & { readonly resource: TypedResource<T>; readonly codec?: t.Decoder<unknown, T> },
+  ): Selector<T>;
+  // eslint-disable-next-line @typescript-eslint/unified-signatures -- one signature per source of `T`: a union of the two specs defeats its inference
+  select<T extends KubeObject>(name: string, spec: Omit<SelectorSpec<T>, 'codec'> & { readonly codec: t.Decoder<unknown, T> }): Selector<T>;
+  select(name: string, spec: SelectorSpec<KubeObject>): Selector<KubeObject>;
   /** The one shared informer of a selector. */
   informer<T extends KubeObject>(selector: Selector<T> | string): SharedIndexInformer<T>;
   /** Attaches an observer: a pipeline over the selector's events, run while the manager runs. */
@@ -299,8 +327,12 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
  */
 export const controllerManager = (config: ManagerConfig): ControllerManager => {
   const scheduler = config.scheduler ?? asyncScheduler;
-  const { metrics, logger } = config;
+  const { metrics, failFast = false } = config;
+  // talking to an API server, failures are never silent: each distinct one is reported once
+  const logger = config.logger ?? ('kubeConfig' in config ? firstOccurrenceLogger(consoleLogger({ level: 'warn' })) : undefined);
   const observability = { ...(metrics === undefined ? {} : { metrics }), ...(logger === undefined ? {} : { logger }) };
+  // one round of discovery for every selector named by a string (kubectl's discovery cache)
+  const discovery = discoveryCache();
   const selectors = new Map<string, Registered>();
   const observers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
   const controllers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
@@ -314,12 +346,12 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
       ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
       ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
-      ...(spec.codec === undefined ? {} : { codec: spec.codec }),
+      codec: codecOf<T>(spec),
     };
     const name = spec.resource;
     const resource$: Observable<ApiResource> =
       typeof name === 'string'
-        ? resolveResource(kubeConfig, name).pipe(
+        ? resolveResource(kubeConfig, name, { cache: discovery }).pipe(
             // a name that does not resolve is a NotFound of the list, retried with backoff
             catchError((e: unknown) =>
               failed<ApiResource>(
@@ -335,7 +367,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
               ),
             ),
           )
-        : of(name);
+        : of<ApiResource>(name);
     return lazyListerWatcher(resource$.pipe(map((resource) => httpListerWatcher<T>({ kubeConfig, resource, ...options }))));
   };
 
@@ -362,7 +394,12 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
         const inf = informer(name);
         return merge(
           inf.status$.pipe(map((status): ManagerEvent => ({ _tag: 'Status', selector: name, status }))),
-          inf.problems$.pipe(map((problem): ManagerEvent => ({ _tag: 'Problem', selector: name, problem }))),
+          inf.problems$.pipe(
+            mergeMap((problem) => {
+              const terminal = failFast && problem._tag === 'ReflectorError' ? terminalFailure(problem.error, inf.hasSynced()) : undefined;
+              return terminal === undefined ? of<ManagerEvent>({ _tag: 'Problem', selector: name, problem }) : failed<ManagerEvent>(terminal);
+            }),
+          ),
         );
       }),
     ).pipe(takeUntil(stop$));

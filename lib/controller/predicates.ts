@@ -42,13 +42,17 @@ const sameRecord = (a: Readonly<Record<string, string>> | undefined, b: Readonly
 /**
  * Passes updates that changed `metadata.generation` (the spec changed; status-only writes don't
  * bump it), adds, deletes, and re-creations under the same name (a new uid, kube-rs#1830).
+ * Updates of objects without a `metadata.generation` (ConfigMaps, Secrets, most kinds with no
+ * spec/status split) always pass, as kube-rs's `predicate_filter` lets through objects for which
+ * `predicates::generation` gives no value; controller-runtime would drop them all. For such
+ * kinds `resourceVersionChanged` is the predicate that fits.
  *
  * Maps to controller-runtime's `predicate.GenerationChangedPredicate` and kube-rs's
  * `predicates::generation`.
  *
  * ```
- * events:  -A-U(gen 1→1)-U(gen 1→2)-S-D-
- * passes:  -A-------------U----------D-
+ * events:  -A-U(gen 1→1)-U(gen 1→2)-U(no gen)-S-D-
+ * passes:  -A-------------U---------U--------D-
  * ```
  *
  * @example
@@ -61,7 +65,7 @@ const sameRecord = (a: Readonly<Record<string, string>> | undefined, b: Readonly
  * @since 0.1.0
  */
 export const generationChanged: EventPredicate<KubeObject> = updateWhere(
-  (old, object) => old.metadata.generation !== object.metadata.generation,
+  (old, object) => object.metadata.generation === undefined || old.metadata.generation !== object.metadata.generation,
 );
 
 /**

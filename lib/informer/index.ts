@@ -8,4 +8,5 @@ export {
   sharedIndexInformer,
   type SharedIndexInformerConfig,
 } from './sharedIndexInformer.js';
+export { terminalFailure } from './terminalFailure.js';
 export { waitForCacheSync } from './waitForCacheSync.js';

@@ -21,6 +21,7 @@ import {
 
 import { deltaFifo, type FifoInput, type FifoOutput } from '../fifo/deltaFifo.js';
 import type { ListerWatcher, WatchEvent } from '../listwatch/ListerWatcher.js';
+import type { ListerWatcherError } from '../listwatch/ListerWatcherError.js';
 import type { Logger } from '../logging/Logger.js';
 import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
 import type { KubeObject } from '../meta/KubeObject.js';
@@ -32,6 +33,7 @@ import { logInformer } from './informerLogs.js';
 import type { InformerProblem, InformerStatus } from './InformerStatus.js';
 import { processDeltas } from './processDeltas.js';
 import type { ResourceEvent } from './ResourceEvent.js';
+import { terminalFailure } from './terminalFailure.js';
 
 /**
  * Configuration of a {@link sharedIndexInformer}. Everything of {@link ReflectorConfig} (page size,
@@ -67,6 +69,14 @@ export interface SharedIndexInformerConfig<T> extends ReflectorConfig {
    * @since 0.2.0
    */
   readonly batchSize?: number;
+  /**
+   * Fail instead of retrying forever when the API server answers in a way retrying cannot fix
+   * ({@link terminalFailure}: 401, 403, 400, or 404 before the first sync): `events$` and every
+   * `observe()` error with that `ListerWatcherError` (after it went out on `problems$`) and the
+   * informer stops. Default `false`: retried with backoff, as client-go's reflector does.
+   * @since 0.3.0
+   */
+  readonly failFast?: boolean;
 }
 
 /**
@@ -154,6 +164,7 @@ const reusingStoredObjects = <T extends KubeObject>(
     return old !== undefined && old.metadata.resourceVersion === rv ? old : obj;
   };
   return {
+    ...(lw.nextWatchIdleTimeoutMs === undefined ? {} : { nextWatchIdleTimeoutMs: lw.nextWatchIdleTimeoutMs }),
     list: (options) =>
       lw.list(options).pipe(map((page) => (store.size === 0 ? page : { ...page, items: page.items.map(stored) }))),
     watch: (options) => {
@@ -176,7 +187,8 @@ const reusingStoredObjects = <T extends KubeObject>(
 const handleFifoOutput =
   <T extends KubeObject>(
     store: IndexerWriter<T>,
-    onOther: (out: Exclude<FifoOutput<T>, { readonly _tag: 'Deltas' }>) => void,
+    /** Returns an error to fail the stream with (a terminal failure under `failFast`), or nothing. */
+    onOther: (out: Exclude<FifoOutput<T>, { readonly _tag: 'Deltas' }>) => ListerWatcherError | undefined,
   ): OperatorFunction<FifoOutput<T>, ResourceEvent<T>> =>
   (source) =>
     new Observable<ResourceEvent<T>>((subscriber) => {
@@ -185,8 +197,12 @@ const handleFifoOutput =
       };
       return source.subscribe({
         next: (out) => {
-          if (out._tag === 'Deltas') processDeltas(store, out.key, out.deltas, out.isInInitialList, emit);
-          else onOther(out);
+          if (out._tag === 'Deltas') {
+            processDeltas(store, out.key, out.deltas, out.isInInitialList, emit);
+            return;
+          }
+          const failure = onOther(out);
+          if (failure !== undefined) subscriber.error(failure);
         },
         error: (e: unknown) => {
           subscriber.error(e);
@@ -228,7 +244,8 @@ const handleFifoOutput =
  *    operators (e.g. `concatMap`) and never holds back the reflector.
  *
  * Recovery: the reflector never fails for good; every failure is retried with backoff and shows
- * in `status$` and `problems$`. Only an error thrown by `keyFunc`, `transform` or an index
+ * in `status$` and `problems$` (with `failFast`, the failures retrying cannot fix end the informer
+ * with that error instead: {@link terminalFailure}). Only an error thrown by `keyFunc`, `transform` or an index
  * function fails the stream, and then every subscriber sees that error and the informer resets.
  *
  * @example
@@ -263,6 +280,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
     scheduler = asyncScheduler,
     logger,
     batchSize = DEFAULT_BATCH_SIZE,
+    failFast = false,
     ...reflectorConfig
   } = config;
 
@@ -301,22 +319,22 @@ export const sharedIndexInformer = <T extends KubeObject>(
     return any;
   };
 
-  const onOther = (out: Exclude<FifoOutput<T>, { readonly _tag: 'Deltas' }>): void => {
+  const onOther = (out: Exclude<FifoOutput<T>, { readonly _tag: 'Deltas' }>): ListerWatcherError | undefined => {
     switch (out._tag) {
       case 'Synced':
         synced.next(true);
         status.next({ _tag: 'Synced', count: store.size });
-        return;
+        return undefined;
       case 'Listing':
         status.next({ _tag: 'Listing', resourceVersion: out.resourceVersion, cause: out.cause });
-        return;
+        return undefined;
       case 'Watching':
         status.next({ _tag: 'Watching', resourceVersion: out.resourceVersion, synced: synced.value });
-        return;
+        return undefined;
       case 'Error':
         lastError = out.error;
         problems.next({ _tag: 'ReflectorError', error: out.error, next: out.next });
-        return;
+        return failFast ? terminalFailure(out.error, synced.value) : undefined;
       case 'Backoff':
         status.next({
           _tag: 'BackingOff',
@@ -326,12 +344,12 @@ export const sharedIndexInformer = <T extends KubeObject>(
           ...(lastError === undefined ? {} : { error: lastError }),
         });
         lastError = undefined;
-        return;
+        return undefined;
       case 'Invalid':
         problems.next(out.failure);
-        return;
+        return undefined;
       case 'Bookmark':
-        return;
+        return undefined;
     }
   };
 

@@ -123,4 +123,13 @@ export type WatchEvent<T> =
 export interface ListerWatcher<T> {
   list(options: ListOptions): Observable<ListPage<T>>;
   watch(options: WatchOptions): Observable<WatchEvent<T>>;
+  /**
+   * Optional: the idle limit of the next watch, asked just before it is opened; it overrides the
+   * reflector's `watchIdleTimeoutMs`, and `Infinity` opens it with no idle watchdog at all.
+   * `undefined` (or no method) keeps the reflector's setting. The scripted
+   * `fakeListerWatcher` of `kube-rx/testing` answers `Infinity` once its script is used up, so that an informer
+   * over it goes quiet in virtual time instead of re-watching forever.
+   * @since 0.3.0
+   */
+  readonly nextWatchIdleTimeoutMs?: () => number | undefined;
 }

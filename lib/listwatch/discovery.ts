@@ -1,11 +1,12 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { catchError, concatMap, forkJoin, from, map, mergeMap, type Observable, of, toArray } from 'rxjs';
+import { catchError, concatMap, defer, forkJoin, from, map, mergeMap, type Observable, of, toArray } from 'rxjs';
 
 import { failed } from '../internal/failed.js';
 import { messageOf } from '../internal/messageOf.js';
 import type { ApiResource } from './ApiResource.js';
+import type { DiscoveryCache } from './discoveryCache.js';
 import type { ListerWatcherError } from './ListerWatcherError.js';
 import { httpErrorOf, isSuccessStatus, type KubeConfigLike, kubeGet, type KubeRequest } from './kubeRequest.js';
 
@@ -95,6 +96,13 @@ export interface ResolveResourceConfig {
    * cluster with hundreds of API groups serves an `/apis` of well under 1 MiB).
    */
   readonly maxBodyBytes?: number;
+  /**
+   * Where discovery documents are kept between calls ({@link discoveryCache}); a name that does
+   * not resolve from cached documents invalidates them and is resolved again from the server.
+   * Default: no cache (every call asks the server).
+   * @since 0.3.0
+   */
+  readonly cache?: DiscoveryCache;
 }
 
 /** What the name asks for: `resource` alone, `resource.group`, and/or `resource.version.group`. */
@@ -258,8 +266,57 @@ export const resolveResource = (
   name: string,
   config: ResolveResourceConfig = {},
 ): Observable<ApiResource> => {
+  const { cache } = config;
+  if (cache === undefined) return resolveFromServer(kubeConfig, name, config, undefined);
+  return defer(() => resolveCached(kubeConfig, name, config, cache));
+};
+
+/** One resolution through `cache`: from cached documents, and once more from the server if that misses. */
+const resolveCached = (kubeConfig: KubeConfigLike, name: string, config: ResolveResourceConfig, cache: DiscoveryCache): Observable<ApiResource> => {
+  const context = discoveryContextOf(kubeConfig);
+  let cacheHits = 0;
+  const withCache: CachedGet = (path, fetch) => {
+    const document = cache.get(context, path);
+    if (document === undefined) return cache.fetch(context, path, fetch);
+    cacheHits++;
+    return of(document);
+  };
+  return resolveFromServer(kubeConfig, name, config, withCache).pipe(
+    catchError((e: unknown) => {
+      // a miss on cached documents: forget them and ask the server once (client-go's Fresh() / Invalidate())
+      if (cacheHits === 0 || !isResolveError(e) || e.reason !== 'NotFound') return failed<ApiResource>(e);
+      cache.invalidate(context);
+      return resolveFromServer(kubeConfig, name, config, withCache);
+    }),
+  );
+};
+
+/** The cache key of a kubeconfig context: its server and its user. */
+const discoveryContextOf = (kubeConfig: KubeConfigLike): string => {
+  const probe = kubeConfig as { readonly getCurrentUser?: () => { readonly name: string } | null };
+  const user = typeof probe.getCurrentUser === 'function' ? (probe.getCurrentUser.call(kubeConfig)?.name ?? '') : '';
+  return `${kubeConfig.getCurrentCluster()?.server ?? ''} ${user}`;
+};
+
+const isResolveError = (e: unknown): e is Extract<ResolveResourceError, { readonly _tag: 'ResolveError' }> =>
+  typeof e === 'object' && e !== null && '_tag' in e && e._tag === 'ResolveError';
+
+/** A decoded discovery document of one context: from the cache, or `fetch`ed (shared with concurrent callers) and kept. */
+type CachedGet = (path: string, fetch: () => Observable<unknown>) => Observable<unknown>;
+
+const resolveFromServer = (
+  kubeConfig: KubeConfigLike,
+  name: string,
+  config: ResolveResourceConfig,
+  cached: CachedGet | undefined,
+): Observable<ApiResource> => {
   const { userAgent, concurrency = 8, idleTimeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_DISCOVERY_BYTES } = config;
   const get = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
+    if (cached === undefined) return fetchDocument(path, codec);
+    // only documents decoded with this path's codec are ever kept
+    return cached(path, () => fetchDocument(path, codec)) as Observable<A>;
+  };
+  const fetchDocument = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
     const request: KubeRequest = {
       kubeConfig,
       verb: 'discovery',

@@ -5,6 +5,7 @@ import { catchError, Observable } from 'rxjs';
 import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
 import { failed } from '../internal/failed.js';
 import { type ApiResource, collectionPath } from './ApiResource.js';
+import type { TypedResource } from './TypedResource.js';
 import { decodeWatchLines } from './decodeWatchLine.js';
 import type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
 import { httpError, transportError } from './ListerWatcherError.js';
@@ -41,8 +42,14 @@ export interface HttpListerWatcherConfig<T> {
    * and proxies. Called once per request, so refreshed tokens are picked up.
    */
   readonly kubeConfig: KubeConfigLike;
-  readonly resource: ApiResource;
-  /** Decoder of each object. Default `KubeObjectCodec` (metadata checked, everything else kept); give one whenever `T` is narrower than `KubeObject`. */
+  /** The resource; a {@link TypedResource} also gives the object type `T` and its decoder. */
+  readonly resource: ApiResource | TypedResource<T & KubeObject>;
+  /**
+   * Decoder of each object. Default: the `codec` of a {@link TypedResource}, else
+   * `KubeObjectCodec` (metadata checked, everything else kept, typed `KubeObject`). The object
+   * type comes from here or from the typed resource: `httpListerWatcher<ConfigMap>(...)` with
+   * neither does not type-check, since only the metadata would have been checked.
+   */
   readonly codec?: t.Decoder<unknown, T>;
   /** A namespaced resource: only this namespace. Absent (or `''`): all namespaces. Ignored for cluster-scoped resources. */
   readonly namespace?: string;
@@ -180,6 +187,58 @@ const listRequest = <T>(
   });
 
 /**
+ * The decoder of a {@link HttpListerWatcherConfig} (or of a manager's selector): its `codec`, else
+ * its typed resource's, else `KubeObjectCodec`. The signatures of {@link HttpListerWatcherFactory} let `T` be narrower than
+ * `KubeObject` only with one of the first two, so the last one's `KubeObject` is `T` there.
+ *
+ * @category listwatch
+ * @since 0.3.0
+ */
+export const codecOf = <T extends KubeObject>(config: {
+  readonly resource: string | ApiResource | TypedResource<T>;
+  readonly codec?: t.Decoder<unknown, T>;
+}): t.Decoder<unknown, T> => {
+  const { resource } = config;
+  if (config.codec !== undefined) return config.codec;
+  return typeof resource !== 'string' && 'codec' in resource ? resource.codec : (KubeObjectCodec as unknown as t.Decoder<unknown, T>);
+};
+
+/**
+ * The signatures of {@link httpListerWatcher}: the object type comes from a {@link TypedResource}
+ * or from a `codec`; with neither it is `KubeObject` (a type argument alone would be an unchecked
+ * cast, so it is refused).
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from '@kubernetes/client-node';
+ * import { httpListerWatcher, type KubeObject, KubeObjectCodec, type TypedResource } from 'kube-rx';
+ * const kubeConfig = new KubeConfig();
+ * const widgets: TypedResource<KubeObject & { spec?: unknown }> = {
+ *   group: 'example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true, codec: KubeObjectCodec,
+ * };
+ * const lw = httpListerWatcher({ kubeConfig, resource: widgets }); // ListerWatcher<KubeObject & { spec?: unknown }>
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export interface HttpListerWatcherFactory {
+  /** `T` from the typed resource (and its decoder, unless `codec` overrides it). */
+  <T extends KubeObject>(
+    config: Omit<HttpListerWatcherConfig<T>, 'resource' | 'codec'> & {
+      readonly resource: TypedResource<T>;
+      readonly codec?: t.Decoder<unknown, T>;
+    },
+  ): ListerWatcher<T>;
+  /** `T` from the codec. */
+  <T extends KubeObject>(
+    // eslint-disable-next-line @typescript-eslint/unified-signatures -- one signature per source of `T`: a union of the two configs defeats its inference
+    config: Omit<HttpListerWatcherConfig<T>, 'codec'> & { readonly codec: t.Decoder<unknown, T> },
+  ): ListerWatcher<T>;
+  /** No codec: `KubeObject`, metadata checked and the rest kept as the server sent it. */
+  (config: HttpListerWatcherConfig<KubeObject>): ListerWatcher<KubeObject>;
+}
+
+/**
  * A {@link ListerWatcher} over HTTP for any resource: LIST pages and WATCH streams straight from
  * the API server with `node:http` / `node:https`, using the TLS material, credentials and proxy
  * that the client-node `KubeConfig` provides. Each `list` / `watch` call returns a cold
@@ -244,12 +303,11 @@ const listRequest = <T>(
  * @category listwatch
  * @since 0.1.0
  */
-export const httpListerWatcher = <T extends KubeObject>(config: HttpListerWatcherConfig<T>): ListerWatcher<T> => {
+export const httpListerWatcher: HttpListerWatcherFactory = <T extends KubeObject>(config: HttpListerWatcherConfig<T>): ListerWatcher<T> => {
   const { kubeConfig, resource, namespace, labelSelector, fieldSelector, watchIdleTimeoutMs, userAgent } = config;
   const maxLineBytes = config.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxListBytes = config.maxListBytes ?? Number.POSITIVE_INFINITY;
-  // KubeObjectCodec decodes to KubeObject; T defaults to it when no codec is given.
-  const codec = config.codec ?? (KubeObjectCodec as unknown as t.Decoder<unknown, T>);
+  const codec = codecOf(config);
   const label = resourceLabel(resource);
   const path = collectionPath(resource, namespace);
   const requestFor = (

@@ -3,7 +3,8 @@ export type { ObjectOf, TypedResource } from './TypedResource.js';
 export { decodeListBody } from './decodeListBody.js';
 export { decodeListBytes, type ListBodyDecoder, listBodyDecoder, type ListBodyDecoderOptions } from './listBodyDecoder.js';
 export { type ResolveResourceConfig, type ResolveResourceError, resolveResource } from './discovery.js';
-export { httpListerWatcher, type HttpListerWatcherConfig } from './httpListerWatcher.js';
+export { DEFAULT_DISCOVERY_TTL_MS, type DiscoveryCache, discoveryCache } from './discoveryCache.js';
+export { httpListerWatcher, type HttpListerWatcherConfig, type HttpListerWatcherFactory } from './httpListerWatcher.js';
 export {
   BODY_TOO_LARGE,
   httpErrorOf,

@@ -9,6 +9,7 @@ import { Observable } from 'rxjs';
 
 import { type Status, StatusCodec } from '../codec/Status.js';
 import { messageOf } from '../internal/messageOf.js';
+import { credentialCache } from './credentialCache.js';
 import { httpError, type ListerWatcherError, type ListerWatcherVerb, transportError } from './ListerWatcherError.js';
 import { redactBody, redactor, secretsOf, tlsHint, warnIfInsecure } from './transportSecurity.js';
 
@@ -300,6 +301,12 @@ interface Handlers {
 }
 
 /**
+ * The credentials of exec-plugin and auth-provider users, shared by every request of the process
+ * (per kubeConfig object, so nothing outlives the kubeConfigs it was made for).
+ */
+const CREDENTIALS = credentialCache();
+
+/**
  * The one place that talks HTTP: resolves the kubeConfig (once, asynchronously), sends the request,
  * runs the byte-level watchdog and maps every transport failure to a `TransportError`. Returns the
  * teardown: clear the watchdog and destroy the request (and so its socket) unless the response
@@ -386,6 +393,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     });
     req.on('response', (res: IncomingMessage) => {
       alive();
+      if (res.statusCode === 401) CREDENTIALS.invalidate(request.kubeConfig);
       res.on('data', (chunk: Buffer) => {
         alive();
         received += chunk.length;
@@ -411,7 +419,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     req.end(payload);
   };
 
-  request.kubeConfig.applyToHTTPSOptions(options).then(
+  CREDENTIALS.apply(request.kubeConfig, options).then(
     () => {
       secrets = secretsOf(options);
       warnIfInsecure(target, options.rejectUnauthorized === false || cluster?.skipTLSVerify === true);

@@ -10,7 +10,8 @@ import { Observable, of, type OperatorFunction, type SchedulerAction, type Sched
  * value (a `setInterval`/`clearInterval` pair per watch event with the async scheduler). Here
  * each value only records `scheduler.now()`; one timer runs, and when it fires early (values came
  * meanwhile) it re-arms itself for the rest of the quiet period, so it fires exactly `idleMs`
- * after the last value. A non-positive `idleMs` is handed to rxjs `timeout` unchanged.
+ * after the last value. A non-positive `idleMs` is handed to rxjs `timeout` unchanged; `Infinity`
+ * arms no timer at all (the source passes through untouched).
  *
  * Maps to nothing in client-go (its watch has no idle watchdog; a dead connection hangs until the
  * TCP keep-alive gives up).
@@ -38,6 +39,7 @@ import { Observable, of, type OperatorFunction, type SchedulerAction, type Sched
 export const idleTimeout =
   <A, B>(idleMs: number, onIdle: () => B, scheduler: SchedulerLike): OperatorFunction<A, A | B> =>
   (source) => {
+    if (idleMs === Number.POSITIVE_INFINITY) return source;
     if (!(idleMs > 0)) return source.pipe(timeout({ each: idleMs, with: () => of(onIdle()), scheduler }));
     return new Observable<A | B>((subscriber) => {
       let last = scheduler.now();

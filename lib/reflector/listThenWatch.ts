@@ -205,7 +205,7 @@ const watchPhase = <T extends KubeObject>(
     const { scheduler } = settings;
     const startedAt = scheduler.now();
     const timeoutSeconds = watchTimeoutSeconds(settings.minWatchTimeoutSeconds, settings.random);
-    const idleMs = settings.watchIdleTimeoutMs ?? (timeoutSeconds + 30) * 1000;
+    const idleMs = lw.nextWatchIdleTimeoutMs?.() ?? settings.watchIdleTimeoutMs ?? (timeoutSeconds + 30) * 1000;
     const streaming = streamingCause !== undefined;
     const resourceVersion = streaming && state.expired ? '' : state.lastSyncRV;
     const opening: PhaseOutput<T> = streaming

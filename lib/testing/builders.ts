@@ -1,7 +1,9 @@
+import * as t from 'io-ts';
+
 import type { DecodeFailure } from '../codec/DecodeFailure.js';
 import type { Status } from '../codec/Status.js';
 import type { ListPage, WatchEvent } from '../listwatch/ListerWatcher.js';
-import type { KubeObject } from '../meta/KubeObject.js';
+import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
 
 /**
  * A ConfigMap-shaped test object.
@@ -17,6 +19,27 @@ import type { KubeObject } from '../meta/KubeObject.js';
 export interface TestConfigMap extends KubeObject {
   readonly data?: Readonly<Record<string, string>>;
 }
+
+/**
+ * The io-ts codec of a {@link TestConfigMap}: `KubeObjectCodec` plus an optional string map
+ * `data`. Give it to `httpListerWatcher` (or a selector) to get `TestConfigMap`s, checked.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from '@kubernetes/client-node';
+ * import { httpListerWatcher } from 'kube-rx';
+ * import { TestConfigMapCodec } from 'kube-rx/testing';
+ * const kubeConfig = new KubeConfig();
+ * const resource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+ * const lw = httpListerWatcher({ kubeConfig, resource, codec: TestConfigMapCodec }); // ListerWatcher<TestConfigMap>
+ * ```
+ * @category testing
+ * @since 0.3.0
+ */
+export const TestConfigMapCodec: t.Decoder<unknown, TestConfigMap> = t.intersection([
+  KubeObjectCodec,
+  t.partial({ data: t.readonly(t.record(t.string, t.string)) }),
+]);
 
 /**
  * Builds a {@link TestConfigMap} named `name` at `resourceVersion` in `namespace` (default `default`).

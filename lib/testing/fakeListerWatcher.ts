@@ -5,7 +5,8 @@ import type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } f
 /**
  * What a {@link fakeListerWatcher} answers: for the n-th LIST (or WATCH) call, the n-th entry, or
  * the result of a function of the call's options and index. Past the end of an array the call
- * never answers (`NEVER`), as a hung server would.
+ * never answers (`NEVER`), and a WATCH past the end is opened without the reflector's idle
+ * watchdog: the informer goes quiet (no timer left), so a marble test's `flush()` returns.
  *
  * @category testing
  * @since 0.1.0
@@ -53,7 +54,13 @@ const pick = <O, A>(
  * ```
  * lists:   [ cold('--(p|)') ]                       one page at frame 2
  * watches: [ cold('-a-b-|'), cold('---#', {}, gone) ]  clean close, then an error
+ *          then a third watch that stays open and silent: the script has run out
  * ```
+ *
+ * Once the script has run out, nothing is scheduled any more, so
+ * `expectObservable(informer.events$)` returns without an unsubscription marble. With a resync
+ * period or a function script (never exhausted), timers keep going in virtual time: end the
+ * subscription with an unsubscription marble, e.g. `expectObservable(informer.events$, '^ 100ms !')`.
  *
  * @example
  * ```ts
@@ -73,9 +80,12 @@ const pick = <O, A>(
 export const fakeListerWatcher = <T>(script: FakeListerWatcherScript<T>): FakeListerWatcher<T> => {
   const listCalls: ListOptions[] = [];
   const watchCalls: WatchOptions[] = [];
+  const { watches } = script;
   return {
     listCalls,
     watchCalls,
+    nextWatchIdleTimeoutMs: () =>
+      watches === undefined || (typeof watches !== 'function' && watchCalls.length >= watches.length) ? Number.POSITIVE_INFINITY : undefined,
     list: (options) =>
       defer(() => {
         const call = listCalls.push(options) - 1;

@@ -27,6 +27,7 @@ export {
   listPage,
   modified,
   type TestConfigMap,
+  TestConfigMapCodec,
 } from './builders.js';
 export { type FakeListerWatcher, fakeListerWatcher, type FakeListerWatcherScript } from './fakeListerWatcher.js';
 export {
@@ -47,3 +48,4 @@ export {
   redactSecret,
 } from './recordingListerWatcher.js';
 export { readRecordingFile, recordingScript, replayListerWatcher } from './replayListerWatcher.js';
+export { addedEvent, deletedEvent, type ResourceEventOptions, syncEvent, updatedEvent } from './resourceEventBuilders.js';

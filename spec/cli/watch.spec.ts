@@ -1,35 +1,21 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 
 import { configMap } from '../../lib/testing/builders.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { until } from '../helpers/until.js';
 import { root, run } from '../helpers/repo.js';
+import { type LinesChild, spawnTs } from '../helpers/spawnLines.js';
 
 const cliArgs = ['--import', 'tsx', 'lib/cli/main.ts'];
 
 /** The CLI as a child process, its stdout/stderr collected line by line. */
-const startCli = (args: readonly string[]) => {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...cliArgs, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-  const out: string[] = [];
-  const err: string[] = [];
-  const collect = (into: string[]) => {
-    let rest = '';
-    return (chunk: Buffer): void => {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop() ?? '';
-      into.push(...lines);
-    };
-  };
-  child.stdout.on('data', collect(out));
-  child.stderr.on('data', collect(err));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { child, out, err, exited };
-};
+const startCli = (args: readonly string[]): LinesChild => spawnTs('lib/cli/main.ts', args);
 
 describe('kube-rx watch', () => {
   let server: EmbeddedApiServer;
@@ -80,11 +66,56 @@ describe('kube-rx watch', () => {
     const cli = startCli(['watch', 'configmaps', '-l', 'app=web', '--kubeconfig', kubeconfig]);
     children.push(cli.child);
     await until(() => cli.err.some((l) => l.startsWith('synced:')), 30_000);
-    expect(cli.out[0]).toMatch(/^EVENT\s+NAMESPACE\s+NAME\s+RESOURCEVERSION$/);
-    expect(cli.out.slice(1).filter((l) => l !== '')).toEqual([expect.stringMatching(/^ADDED\s+default\s+web\s+\d+$/)]);
+    expect(cli.out[0]).toMatch(/^EVENT\s+NAME\s+DATA\s+AGE$/);
+    expect(cli.out.slice(1).filter((l) => l !== '')).toEqual([expect.stringMatching(/^ADDED\s+web\s+0\s+\d+s$/)]);
     expect(cli.err).toEqual(['synced: 1 configmaps']);
+    server.patch('configmaps', 'default', 'web', { data: { k: 'v' } });
+    await until(() => cli.out.length >= 3, 30_000);
+    // kubectl get --watch --output-watch-events names an update MODIFIED
+    expect(cli.out[2]).toMatch(/^MODIFIED\s+web\s+1\s+\d+s$/);
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
+  });
+
+  it('-A adds a NAMESPACE column; other kinds get NAME and AGE; -o wide adds kubectl’s wide columns', async () => {
+    server.create('configmaps', configMap('a', '', 'other'));
+    const all = startCli(['watch', 'cm', '-A', '--kubeconfig', kubeconfig]);
+    children.push(all.child);
+    await until(() => all.err.some((l) => l.startsWith('synced:')), 30_000);
+    expect(all.out[0]).toMatch(/^EVENT\s+NAMESPACE\s+NAME\s+DATA\s+AGE$/);
+    expect(all.out[1]).toMatch(/^ADDED\s+other\s+a\s+0\s+\d+s$/);
+    const leases = startCli(['watch', 'leases.coordination.k8s.io', '-o', 'wide', '--kubeconfig', kubeconfig]);
+    children.push(leases.child);
+    await until(() => leases.err.some((l) => l.startsWith('synced:')), 30_000);
+    expect(leases.out[0]).toMatch(/^EVENT\s+NAME\s+AGE$/);
+  });
+
+  it('-o json and -o yaml print the full objects; NAME watches one object', async () => {
+    server.create('configmaps', configMap('one', '', 'default', { colour: 'red' }));
+    server.create('configmaps', configMap('two', '', 'default', { colour: 'blue' }));
+    const json = startCli(['watch', 'cm', 'one', '-o', 'json', '--kubeconfig', kubeconfig]);
+    children.push(json.child);
+    await until(() => json.err.some((l) => l.startsWith('synced:')), 30_000);
+    const object = JSON.parse(json.out.join('\n')) as { metadata: { name: string; uid: string }; data: unknown };
+    expect(object).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'one' }, data: { colour: 'red' } });
+    expect(object.metadata.uid).toEqual(expect.any(String));
+    expect(server.requests.find((r) => r.verb === 'list')?.query['fieldSelector']).toBe('metadata.name=one');
+    const yaml = startCli(['watch', 'cm', '-o', 'yaml', '--kubeconfig', kubeconfig]);
+    children.push(yaml.child);
+    await until(() => yaml.err.some((l) => l.startsWith('synced:')), 30_000);
+    const docs = parseAllDocuments(yaml.out.join('\n')).map((d) => d.toJS() as { metadata: { name: string }; data: unknown });
+    expect(docs.map((d) => [d.metadata.name, d.data]).sort()).toEqual([
+      ['one', { colour: 'red' }],
+      ['two', { colour: 'blue' }],
+    ]);
+  });
+
+  it('--version prints the package version; an unknown --context is one clear error', async () => {
+    const version = await run(process.execPath, [...cliArgs, '--version'], { cwd: root });
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout).toBe(`kube-rx ${pkg.version}\n`);
+    const failed = await run(process.execPath, [...cliArgs, 'watch', 'cm', '--context', 'nope', '--kubeconfig', kubeconfig], { cwd: root }).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 1, stderr: expect.stringMatching(/^kube-rx: context "nope" does not exist in the kubeconfig \(contexts: .+\)\n$/) as unknown });
   });
 
   it('reports problems on stderr as ERROR lines and keeps going', async () => {
@@ -106,11 +137,19 @@ describe('kube-rx watch', () => {
       stderr: expect.stringMatching(/^kube-rx: cannot resolve "nosuchthings": .+\n$/) as unknown,
     });
     await expect(run(process.execPath, [...cliArgs, 'watch', 'cm', '--bogus'], { cwd: root })).rejects.toMatchObject({ code: 2 });
-    await expect(run(process.execPath, [...cliArgs, 'watch', 'cm', '-o', 'yaml'], { cwd: root })).rejects.toMatchObject({
+    await expect(run(process.execPath, [...cliArgs, 'watch', 'cm', '-o', 'xml'], { cwd: root })).rejects.toMatchObject({
       code: 2,
-      stderr: 'kube-rx: unknown output format "yaml" (table or ndjson)\n',
+      stderr: 'kube-rx: unknown output format "xml" (table, wide, json, yaml, ndjson)\n',
     });
     await expect(run(process.execPath, [...cliArgs, 'frobnicate'], { cwd: root })).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('exits 1 with the server’s message on answers retrying cannot fix (bad selectors), as kubectl does', async () => {
+    const badSelector = await run(process.execPath, [...cliArgs, 'watch', 'cm', '-l', 'app in (web', '--kubeconfig', kubeconfig], { cwd: root }).catch((e: unknown) => e);
+    expect(badSelector).toMatchObject({ code: 1, stderr: expect.stringMatching(/^kube-rx: list configmaps in namespace "default": BadRequest: .+\n$/) as unknown });
+    const badField = await run(process.execPath, [...cliArgs, 'watch', 'cm', '-o', 'ndjson', '--field-selector', 'spec.nope=1', '--kubeconfig', kubeconfig], { cwd: root }).catch((e: unknown) => e);
+    expect(badField).toMatchObject({ code: 1 });
+    expect((badField as { stderr: string }).stderr).toMatch(/^\{"type":"ERROR","error":"HttpError","message":"list configmaps in namespace \\"default\\": BadRequest: [^\n]+\n[^\n]+\n$/);
   });
 
   describe('security', () => {

@@ -35,6 +35,11 @@ describe('predicates', () => {
     expect([added, deleted, sync].map(generationChanged)).toEqual([true, true, false]);
   });
 
+  it('generationChanged passes every update of an object without metadata.generation (a ConfigMap), as kube-rs does', () => {
+    expect(generationChanged(update({ resourceVersion: '1' }, { resourceVersion: '2' }))).toBe(true);
+    expect(generationChanged(sync)).toBe(false);
+  });
+
   it('resourceVersionChanged passes any write and holds back syncs', () => {
     expect(resourceVersionChanged(update({ resourceVersion: '1' }, { resourceVersion: '2' }))).toBe(true);
     expect(resourceVersionChanged(update({ resourceVersion: '1' }, { resourceVersion: '1' }))).toBe(false);

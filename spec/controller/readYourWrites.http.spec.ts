@@ -64,8 +64,8 @@ const run = async (
   const mgr = controllerManager({
     listerWatcher: <T extends KubeObject>(selector: { readonly name: string }): ListerWatcher<T> =>
       selector.name === 'children'
-        ? slowWatch(httpListerWatcher<T>({ kubeConfig, resource: secrets, namespace: 'default' }), WATCH_DELAY_MS)
-        : httpListerWatcher<T>({ kubeConfig, resource: configMaps, namespace: 'default' }),
+        ? slowWatch(httpListerWatcher({ kubeConfig, resource: secrets, namespace: 'default' }) as ListerWatcher<T>, WATCH_DELAY_MS)
+        : (httpListerWatcher({ kubeConfig, resource: configMaps, namespace: 'default' }) as ListerWatcher<T>),
   });
   const parents = mgr.select('parents', { resource: configMaps });
   const childSelector = mgr.select('children', { resource: secrets });

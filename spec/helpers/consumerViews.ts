@@ -6,7 +6,7 @@ import { type SharedIndexInformer, type SharedIndexInformerConfig, sharedIndexIn
 import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import type { KubeConfigOptions } from '../../lib/testing/apiServer/kubeConfig.js';
-import type { TestConfigMap } from '../../lib/testing/builders.js';
+import { type TestConfigMap, TestConfigMapCodec } from '../../lib/testing/builders.js';
 
 export type Ev = ResourceEvent<TestConfigMap>;
 
@@ -19,7 +19,7 @@ export const configMapInformer = (
 ): SharedIndexInformer<TestConfigMap> => {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions(options);
-  return sharedIndexInformer(httpListerWatcher<TestConfigMap>({ kubeConfig, resource: configMaps }), {
+  return sharedIndexInformer(httpListerWatcher({ codec: TestConfigMapCodec, kubeConfig, resource: configMaps }), {
     backoff: { initialMs: 20, maxMs: 200 },
     ...config,
   });

@@ -8,7 +8,7 @@ import { resolveResource } from '../../lib/listwatch/discovery.js';
 import type { InformerProblem } from '../../lib/informer/InformerStatus.js';
 import { sharedIndexInformer, type SharedIndexInformerConfig } from '../../lib/informer/sharedIndexInformer.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
-import { configMap, type TestConfigMap } from '../../lib/testing/builders.js';
+import { configMap, type TestConfigMap, TestConfigMapCodec } from '../../lib/testing/builders.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { until } from '../helpers/until.js';
 
@@ -38,9 +38,10 @@ describe('informer over HTTP against the embedded API server', () => {
 
   const informerFor = (config: Partial<SharedIndexInformerConfig<TestConfigMap>> & { token?: string; labelSelector?: string } = {}) => {
     const { token, labelSelector, ...rest } = config;
-    const lw = httpListerWatcher<TestConfigMap>({
+    const lw = httpListerWatcher({
       kubeConfig: kubeConfigFor(server, token),
       resource: configMaps,
+      codec: TestConfigMapCodec,
       ...(labelSelector === undefined ? {} : { labelSelector }),
     });
     return sharedIndexInformer(lw, { backoff: { initialMs: 20, maxMs: 200 }, ...rest });

@@ -51,7 +51,7 @@ describe('record against the embedded API server, replay in virtual time', () =>
     kubeConfig.loadFromOptions(server.kubeConfigOptions());
     const file = join(dir, 'configmaps.ndjson');
     const sink = fileRecordingSink(file);
-    const lw = recordingListerWatcher(httpListerWatcher<KubeObject>({ kubeConfig, resource: configMaps }), sink, { resource: 'configmaps' });
+    const lw = recordingListerWatcher(httpListerWatcher({ kubeConfig, resource: configMaps }), sink, { resource: 'configmaps' });
     const informer = sharedIndexInformer(lw, deterministic);
     const recorded: string[] = [];
     const sub = informer.events$.subscribe((e) => recorded.push(describeEvent(e)));

@@ -106,7 +106,7 @@ describe('record against a real kube-apiserver, replay in virtual time', () => {
 
     const file = join(dir, 'configmaps.ndjson');
     const sink = fileRecordingSink(file);
-    const lw = recordingListerWatcher(httpListerWatcher<KubeObject>({ kubeConfig, resource: configMaps, namespace: ns }), sink, {
+    const lw = recordingListerWatcher(httpListerWatcher({ kubeConfig, resource: configMaps, namespace: ns }), sink, {
       resource: `configmaps in ${ns}`,
     });
     const live = controllerOver(lw);
@@ -164,7 +164,7 @@ describe('record against a real kube-apiserver, replay in virtual time', () => {
     await core.createNamespacedSecret({ namespace: ns, body: secret('listed', 'hunter2-listed') });
     const file = join(dir, 'secrets.ndjson');
     const sink = fileRecordingSink(file);
-    const informer = sharedIndexInformer(recordingListerWatcher(httpListerWatcher<KubeObject>({ kubeConfig, resource: secrets, namespace: ns }), sink));
+    const informer = sharedIndexInformer(recordingListerWatcher(httpListerWatcher({ kubeConfig, resource: secrets, namespace: ns }), sink));
     const sub = informer.events$.subscribe();
     await firstValueFrom(informer.synced$.pipe(filter(Boolean), timeout(30_000)));
     await core.createNamespacedSecret({ namespace: ns, body: secret('watched', 'hunter2-watched') });

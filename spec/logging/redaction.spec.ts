@@ -10,7 +10,7 @@ import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import { consoleLogger } from '../../lib/logging/consoleLogger.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
-import { configMap, type TestConfigMap } from '../../lib/testing/builders.js';
+import { configMap, TestConfigMapCodec } from '../../lib/testing/builders.js';
 import { done } from '../../lib/workqueue/ReconcileResult.js';
 import { reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { until } from '../helpers/until.js';
@@ -58,7 +58,7 @@ describe('logs over HTTP with token auth never contain the token (every line sca
     subs.push(mgr.run({ shutdown$: stop }).subscribe());
 
     // an informer whose token is unknown (401)
-    const informer = sharedIndexInformer(httpListerWatcher<TestConfigMap>({ kubeConfig: unknown, resource: configMaps }), {
+    const informer = sharedIndexInformer(httpListerWatcher({ codec: TestConfigMapCodec, kubeConfig: unknown, resource: configMaps }), {
       name: 'direct',
       logger,
       backoff,

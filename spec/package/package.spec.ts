@@ -10,7 +10,7 @@
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, join, posix, relative } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root, run } from '../helpers/repo.js';
@@ -81,17 +81,42 @@ afterAll(() => {
 });
 
 describe('the tarball (npm pack)', () => {
-  it('holds only the build (js, d.ts, maps), the docs pages, README, CHANGELOG and package.json', () => {
+  it('holds only the build (js, d.ts, maps), the sources the maps point at, the docs pages and their charts, README, CHANGELOG and package.json', () => {
     const stray = packed.filter(
       (p) =>
         !/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(p) &&
+        !/^lib\/.+\.ts$/.test(p) &&
         !/^docs\/[^/]+\.md$/.test(p) &&
-        !['README.md', 'CHANGELOG.md', 'package.json'].includes(p),
+        !['README.md', 'CHANGELOG.md', 'package.json', 'bench/results/sync.svg', 'bench/results/watch.svg'].includes(p),
     );
     expect(stray).toEqual([]);
   });
 
-  it('has the entry points, the bin and the docs pages, and no tests, sources, bench, scripts or generated API pages', () => {
+  it('ships every file a source map or declaration map points at', () => {
+    const missing = packed
+      .filter((p) => p.endsWith('.map'))
+      .flatMap((map) => {
+        const { sources } = JSON.parse(readFileSync(join(stage, map), 'utf8')) as { sources: string[] };
+        return sources.map((source) => posix.normalize(posix.join(posix.dirname(map), source)));
+      })
+      .filter((source) => !packed.includes(source));
+    expect(missing).toEqual([]);
+  });
+
+  it('ships every file a relative link or image of the shipped Markdown points at', () => {
+    const missing = packed
+      .filter((p) => p.endsWith('.md'))
+      .flatMap((page) =>
+        [...readFileSync(join(stage, page), 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+          .map((m) => m[1] ?? '')
+          .filter((target) => !/^[a-z]+:/.test(target))
+          .map((target) => ({ page, target: posix.normalize(posix.join(posix.dirname(page), target)) })),
+      )
+      .filter(({ target }) => !packed.includes(target));
+    expect(missing).toEqual([]);
+  });
+
+  it('has the entry points, the bin and the docs pages, and no tests, examples, bench code, scripts or generated API pages', () => {
     expect(packed).toEqual(
       expect.arrayContaining([
         'dist/index.js',
@@ -111,7 +136,8 @@ describe('the tarball (npm pack)', () => {
         'package.json',
       ]),
     );
-    expect(packed.filter((p) => /^(spec|lib|bench|examples|scripts|\.ci|docs\/api)\//.test(p) || /\.(spec|test)\./.test(p))).toEqual([]);
+    expect(packed.filter((p) => /^(spec|examples|scripts|\.ci|docs\/api)\//.test(p) || /\.(spec|test)\./.test(p))).toEqual([]);
+    expect(packed.filter((p) => p.startsWith('bench/'))).toEqual(['bench/results/sync.svg', 'bench/results/watch.svg']);
   });
 
   it('links every file the manifest names (exports, main, types, bin)', () => {

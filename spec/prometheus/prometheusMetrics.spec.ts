@@ -12,7 +12,7 @@ import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import { prometheusMetrics } from '../../lib/prometheus/prometheusMetrics.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
-import { configMap, type TestConfigMap } from '../../lib/testing/builders.js';
+import { configMap, TestConfigMapCodec } from '../../lib/testing/builders.js';
 import { done, type ReconcileResult } from '../../lib/workqueue/ReconcileResult.js';
 import { reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { until } from '../helpers/until.js';
@@ -127,7 +127,7 @@ describe('prometheusMetrics over HTTP: an informer on the embedded API server an
     const metrics = prometheusMetrics({ registry });
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromOptions(server.kubeConfigOptions());
-    const informer = sharedIndexInformer(httpListerWatcher<TestConfigMap>({ kubeConfig, resource: configMaps, namespace: 'default' }), {
+    const informer = sharedIndexInformer(httpListerWatcher({ codec: TestConfigMapCodec, kubeConfig, resource: configMaps, namespace: 'default' }), {
       name: 'cms',
       metrics,
     });

@@ -8,7 +8,6 @@ import { resolveResource } from '../../lib/listwatch/discovery.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import { BODY_TOO_LARGE } from '../../lib/listwatch/kubeRequest.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../lib/listwatch/splitLines.js';
-import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { closedAfterEach, cm, configMaps, errorOf, type Exchange, httpServer, json, kubeConfigFor, line, startWatch, status } from '../listwatch/testServer.js';
 
 const track = closedAfterEach();
@@ -73,7 +72,7 @@ describe('LIST bodies are bounded by maxListBytes', () => {
       }),
     );
     const informer = sharedIndexInformer(
-      httpListerWatcher<KubeObject>({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, maxListBytes: 8 * 1024 }),
+      httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, maxListBytes: 8 * 1024 }),
       { backoff: { initialMs: 5, maxMs: 20 } },
     );
     const problems$ = firstValueFrom(informer.problems$.pipe(take(1), toArray()));

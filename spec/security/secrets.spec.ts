@@ -10,7 +10,6 @@ import type { InformerProblem, InformerStatus } from '../../lib/informer/Informe
 import { resolveResource } from '../../lib/listwatch/discovery.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import { isForbidden, isUnauthorized, type ListerWatcherError } from '../../lib/listwatch/ListerWatcherError.js';
-import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { closedAfterEach, configMaps, errorOf, type Exchange, httpServer, httpsServer, json, kubeConfigFor, status, type TestServer, tls } from '../listwatch/testServer.js';
 import { expectNoSecrets, pemPieces, renderAll } from './leaks.js';
@@ -45,7 +44,7 @@ const kubeConfigWith = (server: EmbeddedApiServer, user: Record<string, unknown>
 
 /** Runs an informer until it reported `n` problems; returns everything status$ and problems$ said. */
 const observeInformer = async (kubeConfig: KubeConfig, n = 3): Promise<{ problems: InformerProblem[]; statuses: InformerStatus[] }> => {
-  const informer = sharedIndexInformer(httpListerWatcher<KubeObject>({ kubeConfig, resource: configMaps }), {
+  const informer = sharedIndexInformer(httpListerWatcher({ kubeConfig, resource: configMaps }), {
     backoff: { initialMs: 5, maxMs: 20 },
   });
   const statuses: InformerStatus[] = [];

@@ -49,12 +49,13 @@ const LEAVES = new Set(['cli', 'testing']);
 /**
  * The modules (a path relative to lib/, or a folder ending in `/`) that may import
  * `@kubernetes/client-node`: the HTTP modules, the lease client and the command line. Today only
- * `listwatch/kubeRequest.ts` (a type) and `cli/main.ts` do.
+ * `listwatch/kubeRequest.ts` and `listwatch/credentialCache.ts` (types) and `cli/main.ts` do.
  */
 const CLIENT_NODE_IMPORTERS: ReadonlyArray<string> = [
   'listwatch/kubeRequest.ts',
   'listwatch/httpListerWatcher.ts',
   'listwatch/discovery.ts',
+  'listwatch/credentialCache.ts',
   'leaderelection/leaseClient.ts',
   'cli/',
 ];

@@ -268,6 +268,7 @@ export {
   statefulSets,
   type Stored,
   toPromise,
+  type UnstructuredObject,
   type WriteOptions,
 } from './client/index.js';
 

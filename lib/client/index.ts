@@ -36,5 +36,6 @@ export {
   type PatchOptions,
   type PromiseObjectClient,
   type Signal,
+  type UnstructuredObject,
   type WriteOptions,
 } from './objectClient.js';

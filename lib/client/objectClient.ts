@@ -351,8 +351,24 @@ interface Call {
 }
 
 /**
+ * Any object of a resource that has no codec: metadata as {@link KubeObject} has it, every other
+ * field `unknown`, so an untyped client can write any field and reads need a check.
+ *
+ * Maps to controller-runtime's `unstructured.Unstructured` and kube-rs's `DynamicObject`.
+ *
+ * @example
+ * ```ts
+ * import type { UnstructuredObject } from 'kube-rx';
+ * const o: UnstructuredObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1 } };
+ * ```
+ * @category client
+ * @since 0.3.0
+ */
+export type UnstructuredObject = KubeObject & Readonly<Record<string, unknown>>;
+
+/**
  * A client for the objects of `resource`: typed by its codec when it is a {@link TypedResource}
- * (a built-in kind of `kube-rx`, or a custom resource's descriptor), else {@link KubeObject}.
+ * (a built-in kind of `kube-rx`, or a custom resource's descriptor), else {@link UnstructuredObject}.
  * See {@link ObjectClient} for the calls.
  *
  * Request details: `dryRun` sends `dryRun=All`; `fieldManager` is sent on every write that has
@@ -375,7 +391,7 @@ interface Call {
  * @since 0.3.0
  */
 export function objectClient<T extends KubeObject>(resource: TypedResource<T>, config: ClientConfig): ObjectClient<T>;
-export function objectClient(resource: ApiResource, config: ClientConfig): ObjectClient<KubeObject>;
+export function objectClient(resource: ApiResource, config: ClientConfig): ObjectClient<UnstructuredObject>;
 export function objectClient<T extends KubeObject>(resource: TypedResource<T> | ApiResource, config: ClientConfig): ObjectClient<T> {
   const codec = ('codec' in resource ? resource.codec : KubeObjectCodec) as t.Decoder<unknown, T>;
   const name = resourceName(resource);

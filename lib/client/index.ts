@@ -39,3 +39,11 @@ export {
   type UnstructuredObject,
   type WriteOptions,
 } from './objectClient.js';
+export {
+  type Ownable,
+  type Owned,
+  type OwnerReference,
+  type OwnerReferenceError,
+  setControllerReference,
+  setOwnerReference,
+} from './ownerReferences.js';

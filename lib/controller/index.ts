@@ -41,6 +41,7 @@ export {
   type RateLimiter,
 } from './rateLimiter.js';
 export { done, requeue, requeueAfter, type ReconcileResult } from './ReconcileResult.js';
+export { isTerminalError, TerminalError, terminalError } from './ReconcileResult.js';
 export { type ReconcileConfig, type ReconcileEvent, type Reconciler, reconcileWith } from './reconcileWith.js';
 export { type KeyMapper, mapKeys, ownerKeys, ownKeys } from './relations.js';
 export { assignShards, ownedKeys, shardOf, sharding, type ShardingConfig, whileOwning } from './sharding.js';

@@ -15,7 +15,7 @@ import type { ControllerMetricsProvider } from '../metrics/MetricsProvider.js';
 import { createQueueMetrics } from '../metrics/queueMetrics.js';
 import { reconcileMetrics } from '../metrics/reconcileMetrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rateLimiter.js';
-import { done as doneResult, type ReconcileResult } from './ReconcileResult.js';
+import { done as doneResult, isTerminalError, type ReconcileResult } from './ReconcileResult.js';
 import {
   add,
   addAfter,
@@ -119,7 +119,8 @@ export interface ReconcileConfig {
  * - `Started`: a worker took `key`; `attempt` is its number of requeues so far (0 on a fresh key);
  * - `Succeeded`: the reconcile returned `result` after `durationMs`;
  * - `Failed`: it failed with `error` after `durationMs`; it runs again in `retryInMs` (unless the
- *   loop is shutting down);
+ *   loop is shutting down); with `terminal: true` (a {@link TerminalError}) it is not requeued
+ *   (`retryInMs` is `Infinity`);
  * - `Requeued`: `key` runs again in `delayMs` because of a `Requeue` or `RequeueAfter` result or a
  *   failure (not emitted once shutting down, as nothing is requeued then);
  * - `Aborted`: shutdown reached its deadline while `key` was running; its signal was aborted.
@@ -153,8 +154,11 @@ export type ReconcileEvent =
       readonly _tag: 'Failed';
       readonly key: string;
       readonly error: unknown;
+      /** When the key runs again; `Infinity` for a terminal failure (never: it is not requeued). */
       readonly retryInMs: number;
       readonly durationMs: number;
+      /** True when `error` is a {@link TerminalError}: reported, not requeued. */
+      readonly terminal?: boolean;
     }
   | {
       readonly _tag: 'Requeued';
@@ -219,7 +223,8 @@ interface Run {
  *    - `Requeue`: emit `Succeeded`; `delay = when(key, now)`; emit `Requeued`; add after `delay`;
  *    - `RequeueAfter(d)`: emit `Succeeded`; `forget(key)`; emit `Requeued`; add after `d`;
  *    - error: `delay = when(key, now)`; emit `Failed` (with `retryInMs = delay`), `Requeued`; add
- *      after `delay`.
+ *      after `delay`;
+ *    - a {@link TerminalError}: emit `Failed` with `terminal: true`; nothing is requeued.
  *    Then {@link done}(key) (which queues it again if it changed meanwhile) and pump again.
  * 4. Delayed adds wait in the queue's heap; one timer on `scheduler` fires at the earliest due
  *    time, adds the due keys ({@link takeReady}) and pumps.
@@ -389,6 +394,9 @@ export const reconcileWith = (
               requeue(key, result.delayMs, 'RequeueAfter');
               break;
           }
+        } else if (isTerminalError(outcome.error)) {
+          // as controller-runtime: reported and counted, not requeued (nor forgotten)
+          emit({ _tag: 'Failed', key, error: outcome.error, retryInMs: Number.POSITIVE_INFINITY, durationMs, terminal: true });
         } else {
           const retryInMs = rateLimiter.when(key, now);
           emit({ _tag: 'Failed', key, error: outcome.error, retryInMs, durationMs });

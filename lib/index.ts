@@ -232,6 +232,13 @@ export {
 
 // the write side: the object client, typed built-in kinds, owner references, finalizers
 export {
+  addFinalizerPatch,
+  finalizer,
+  type FinalizerAction,
+  finalizerAction,
+  type FinalizerHandlers,
+  type HandlerResult,
+  removeFinalizerPatch,
   type ApplyObject,
   type ApplyOptions,
   type ClientConfig,

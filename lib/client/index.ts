@@ -47,3 +47,12 @@ export {
   setControllerReference,
   setOwnerReference,
 } from './ownerReferences.js';
+export {
+  addFinalizerPatch,
+  finalizer,
+  type FinalizerAction,
+  finalizerAction,
+  type FinalizerHandlers,
+  type HandlerResult,
+  removeFinalizerPatch,
+} from './finalizer.js';

@@ -6,17 +6,23 @@
 import { randomBytes } from 'node:crypto';
 
 import { KubeConfig } from '@kubernetes/client-node';
+import { catchError, concat, defer, from, lastValueFrom, map, mergeMap, NEVER, of, takeWhile, throwError, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { configMaps, metadataCodec, namespaces } from '../../lib/client/builtinResources.js';
 import type { ClientError } from '../../lib/client/ClientError.js';
+import { finalizer } from '../../lib/client/finalizer.js';
 import { objectClient } from '../../lib/client/objectClient.js';
+import { itemExponentialFailureRateLimiter } from '../../lib/controller/rateLimiter.js';
+import { reconcileWith } from '../../lib/controller/reconcileWith.js';
+import { done, requeue } from '../../lib/controller/ReconcileResult.js';
 import { isConflict, isForbidden, isInvalid, isNotFound } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { errorOf } from '../listwatch/testServer.js';
 import { eventually, type Kube, startKube } from './harness.js';
 
 const START_TIMEOUT_MS = 180_000;
+const NAME = 'kube-rx.example.com/cleanup';
 
 const kubeConfigFrom = (file: string): KubeConfig => {
   const kc = new KubeConfig();
@@ -139,6 +145,74 @@ describe('object client against kube-apiserver', () => {
     expect(typeof held.metadata.deletionTimestamp).toBe('string');
     await client.promise.jsonPatch({ name: 'held' }, [{ op: 'remove', path: '/metadata/finalizers/0' }]);
     await eventually('the object is gone', async () => isNotFound(await errorOf<ClientError>(client.get({ name: 'held' }))));
+  });
+
+  it('the finalizer helper holds a deleted object until its cleanup has run, then removes only its finalizer', async () => {
+    const client = objectClient(configMaps, { kubeConfig: kc, namespace: ns, fieldManager: 'finalizing' });
+    const cleaned: string[] = [];
+    const handlers = {
+      apply: () => of(done),
+      cleanup: (o: KubeObject) => {
+        cleaned.push(o.metadata.name);
+        return of(done);
+      },
+    };
+    await client.promise.create({ ...cm('guarded', { k: 'v' }), metadata: { name: 'guarded', finalizers: ['example.com/other'] } });
+    expect(await lastValueFrom(finalizer(client, NAME, await client.promise.get({ name: 'guarded' }), handlers))).toEqual(done);
+    expect((await client.promise.get({ name: 'guarded' })).metadata.finalizers).toEqual(['example.com/other', NAME]);
+
+    expect((await client.promise.delete({ name: 'guarded' }))._tag).toBe('Pending');
+    const deleting = await client.promise.get({ name: 'guarded' });
+    expect(cleaned).toEqual([]);
+    // a stale copy (someone wrote meanwhile) is refused by the resourceVersion test: requeue, nothing removed
+    await client.promise.patch({ name: 'guarded' }, { metadata: { labels: { touched: 'yes' } } });
+    expect(await lastValueFrom(finalizer(client, NAME, deleting, handlers))).toEqual(requeue);
+    expect((await client.promise.get({ name: 'guarded' })).metadata.finalizers).toEqual(['example.com/other', NAME]);
+
+    expect(await lastValueFrom(finalizer(client, NAME, await client.promise.get({ name: 'guarded' }), handlers))).toEqual(done);
+    expect(cleaned).toEqual(['guarded', 'guarded']);
+    const held = await client.promise.get({ name: 'guarded' });
+    expect(held.metadata.finalizers).toEqual(['example.com/other']);
+    // another controller's finalizer: ours is not there, so the helper ignores it and the object waits for the other
+    expect(await lastValueFrom(finalizer(client, NAME, held, handlers))).toEqual(done);
+    await client.promise.jsonPatch({ name: 'guarded' }, [{ op: 'remove', path: '/metadata/finalizers/0' }]);
+    await eventually('the object is gone', async () => isNotFound(await errorOf<ClientError>(client.get({ name: 'guarded' }))));
+  });
+
+  it('a replace with a stale resourceVersion is a Conflict, and reconcileWith retries the reconcile until it succeeds', async () => {
+    const client = objectClient(configMaps, { kubeConfig: kc, namespace: ns, fieldManager: 'counter' });
+    const created = await client.promise.create(cm('counted', { n: '0' }));
+    // a stale cache: the first reconcile replaces from the object as first read, after someone else wrote
+    await client.promise.patch({ name: 'counted' }, { data: { other: 'writer' } });
+    let cached = created;
+    const errors: unknown[] = [];
+    const events = await lastValueFrom(
+      concat(of('counted'), NEVER).pipe(
+        reconcileWith(
+          (key) =>
+            defer(() => client.replace({ ...cached, data: { ...cached.data, n: String(Number(cached.data?.['n'] ?? '0') + 1) } })).pipe(
+              map(() => done),
+              catchError((e: unknown) => {
+                errors.push(e);
+                // the informer would bring the fresh object; here the retry reads it
+                return from(client.promise.get({ name: key })).pipe(
+                  mergeMap((fresh) => {
+                    cached = fresh;
+                    return throwError(() => new Error('conflict', { cause: e }));
+                  }),
+                );
+              }),
+            ),
+          { rateLimiter: itemExponentialFailureRateLimiter(10, 1000) },
+        ),
+        takeWhile((e) => e._tag !== 'Succeeded', true),
+        toArray(),
+      ),
+    );
+    expect(errors).toHaveLength(1);
+    expect(isConflict(errors[0] as ClientError)).toBe(true);
+    expect(events.map((e) => e._tag)).toEqual(['Started', 'Failed', 'Requeued', 'Started', 'Succeeded']);
+    expect((await client.promise.get({ name: 'counted' })).data).toEqual({ n: '1', other: 'writer' });
   });
 
   it('a 403 on a write is a typed Forbidden', async () => {

@@ -230,10 +230,10 @@ export type ApplyObject<T extends KubeObject> = DeepPartial<Omit<T, 'apiVersion'
  *
  * @example
  * ```ts
- * import { isNotFound, type PromiseObjectClient, type KubeObject } from 'kube-rx';
+ * import { isNotFound, KubeApiException, type PromiseObjectClient, type KubeObject } from 'kube-rx';
  * declare const client: PromiseObjectClient<KubeObject>;
  * const found = await client.get({ name: 'a' }, { signal: AbortSignal.timeout(5000) }).catch((e: unknown) => {
- *   if (e instanceof Error && isNotFound(e as never)) return undefined;
+ *   if (e instanceof KubeApiException && isNotFound(e)) return undefined;
  *   throw e;
  * });
  * ```

@@ -15,6 +15,7 @@ import { applyJsonPatch } from '../../lib/testing/apiServer/jsonPatch.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { embeddedKubeConfig } from '../helpers/embeddedKubeConfig.js';
 import { newTestScheduler } from '../helpers/marbles.js';
+import { recordingFinalizerHandlers } from '../helpers/recordingFinalizerHandlers.js';
 
 const NAME = 'example.com/cleanup';
 const obj = (finalizers: ReadonlyArray<string> | undefined, deleting: boolean, rv = '5'): KubeObject => ({
@@ -198,14 +199,7 @@ describe('finalizer over the embedded API server (real HTTP)', () => {
 
   it('holds a deleted object until the cleanup has run, then lets it go; another finalizer is kept', async () => {
     const client = objectClient(configMaps, { kubeConfig: embeddedKubeConfig(server), namespace: 'ns', fieldManager: 'cm-controller' });
-    const cleaned: string[] = [];
-    const handlers = {
-      apply: () => of(done),
-      cleanup: (o: KubeObject) => {
-        cleaned.push(o.metadata.name);
-        return of(done);
-      },
-    };
+    const handlers = recordingFinalizerHandlers();
     server.create('configmaps', { metadata: { name: 'a', namespace: 'ns', finalizers: ['other/keep'] } });
     const read = () => server.get('configmaps', 'ns', 'a');
     expect(await lastValueFrom(finalizer(client, NAME, read(), handlers))).toEqual(done);
@@ -220,7 +214,7 @@ describe('finalizer over the embedded API server (real HTTP)', () => {
 
     expect(await lastValueFrom(finalizer(client, NAME, read(), handlers))).toEqual(done);
     expect(server.get('configmaps', 'ns', 'a')?.metadata.finalizers).toEqual(['other/keep']);
-    expect(cleaned).toEqual(['a', 'a']);
+    expect(handlers.cleaned).toEqual(['a', 'a']);
     server.patch('configmaps', 'ns', 'a', { metadata: { finalizers: null } });
     expect(server.get('configmaps', 'ns', 'a')).toBeUndefined();
   });

@@ -19,6 +19,7 @@ import { done, requeue } from '../../lib/controller/ReconcileResult.js';
 import { isConflict, isForbidden, isInvalid, isNotFound } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { errorOf } from '../listwatch/testServer.js';
+import { recordingFinalizerHandlers } from '../helpers/recordingFinalizerHandlers.js';
 import { eventually, type Kube, startKube } from './harness.js';
 
 const START_TIMEOUT_MS = 180_000;
@@ -149,28 +150,21 @@ describe('object client against kube-apiserver', () => {
 
   it('the finalizer helper holds a deleted object until its cleanup has run, then removes only its finalizer', async () => {
     const client = objectClient(configMaps, { kubeConfig: kc, namespace: ns, fieldManager: 'finalizing' });
-    const cleaned: string[] = [];
-    const handlers = {
-      apply: () => of(done),
-      cleanup: (o: KubeObject) => {
-        cleaned.push(o.metadata.name);
-        return of(done);
-      },
-    };
+    const handlers = recordingFinalizerHandlers();
     await client.promise.create({ ...cm('guarded', { k: 'v' }), metadata: { name: 'guarded', finalizers: ['example.com/other'] } });
     expect(await lastValueFrom(finalizer(client, NAME, await client.promise.get({ name: 'guarded' }), handlers))).toEqual(done);
     expect((await client.promise.get({ name: 'guarded' })).metadata.finalizers).toEqual(['example.com/other', NAME]);
 
     expect((await client.promise.delete({ name: 'guarded' }))._tag).toBe('Pending');
     const deleting = await client.promise.get({ name: 'guarded' });
-    expect(cleaned).toEqual([]);
+    expect(handlers.cleaned).toEqual([]);
     // a stale copy (someone wrote meanwhile) is refused by the resourceVersion test: requeue, nothing removed
     await client.promise.patch({ name: 'guarded' }, { metadata: { labels: { touched: 'yes' } } });
     expect(await lastValueFrom(finalizer(client, NAME, deleting, handlers))).toEqual(requeue);
     expect((await client.promise.get({ name: 'guarded' })).metadata.finalizers).toEqual(['example.com/other', NAME]);
 
     expect(await lastValueFrom(finalizer(client, NAME, await client.promise.get({ name: 'guarded' }), handlers))).toEqual(done);
-    expect(cleaned).toEqual(['guarded', 'guarded']);
+    expect(handlers.cleaned).toEqual(['guarded', 'guarded']);
     const held = await client.promise.get({ name: 'guarded' });
     expect(held.metadata.finalizers).toEqual(['example.com/other']);
     // another controller's finalizer: ours is not there, so the helper ignores it and the object waits for the other

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 
+import type { ApiResource } from '../listwatch/ApiResource.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 
 /**
@@ -98,11 +99,13 @@ const groupOf = (apiVersion: string | undefined): string => {
 const sameObject = (a: Partial<OwnerReference>, b: OwnerReference): boolean =>
   groupOf(a.apiVersion) === groupOf(b.apiVersion) && a.kind === b.kind && a.name === b.name;
 
-const ownerRefOf = (owner: KubeObject, object: Ownable): E.Either<OwnerReferenceError, OwnerReference> => {
-  const { apiVersion, kind } = owner;
+const ownerRefOf = (owner: KubeObject, object: Ownable, ownerResource: ApiResource | undefined): E.Either<OwnerReferenceError, OwnerReference> => {
+  const fromResource = ownerResource === undefined ? undefined : ownerResource.group === '' ? ownerResource.version : `${ownerResource.group}/${ownerResource.version}`;
+  const apiVersion = owner.apiVersion ?? fromResource;
+  const kind = owner.kind ?? ownerResource?.kind;
   const { name, uid, namespace: ownerNs } = owner.metadata;
   for (const [field, value] of [['apiVersion', apiVersion], ['kind', kind], ['metadata.name', name], ['metadata.uid', uid]] as const) {
-    if (value === undefined || value === '') return refuse('InvalidOwner', `the owner has no ${field} (use the object as read from the server)`, { field });
+    if (value === undefined || value === '') return refuse('InvalidOwner', `the owner has no ${field} (an object from an informer's cache has none: pass its resource as ownerResource)`, { field });
   }
   const objectNs = object.metadata.namespace ?? '';
   if (ownerNs !== undefined && ownerNs !== '') {
@@ -130,6 +133,11 @@ const upsert = <O extends Ownable>(object: O, ref: OwnerReference): Owned<O> => 
  * object with its owner (foreground deletion waits for it) and `ownerToOwnerKey`-style relations
  * map the object's events to the owner. Pure: returns a new object.
  *
+ * The owner's `apiVersion` and `kind` come from the owner, else from `ownerResource`: the items of
+ * a built-in LIST (hence the objects in an informer's cache) have none, so pass the owner's
+ * resource (`configMaps`, a CRD descriptor) when the owner comes from a cache (controller-runtime
+ * finds them in its scheme).
+ *
  * Refused (as controller-runtime refuses): an owner without `apiVersion`, `kind`, name or uid; a
  * namespaced owner of a cluster-scoped object; an owner in another namespace; an object that
  * already has a different controller. A cluster-scoped owner may own anything.
@@ -149,7 +157,7 @@ const upsert = <O extends Ownable>(object: O, ref: OwnerReference): Owned<O> => 
  * @category client
  * @since 0.3.0
  */
-export const setControllerReference = <O extends Ownable>(owner: KubeObject, object: O): E.Either<OwnerReferenceError, Owned<O>> =>
+export const setControllerReference = <O extends Ownable>(owner: KubeObject, object: O, ownerResource?: ApiResource): E.Either<OwnerReferenceError, Owned<O>> =>
   E.chain((base: OwnerReference): E.Either<OwnerReferenceError, Owned<O>> => {
     const ref: OwnerReference = { ...base, controller: true, blockOwnerDeletion: true };
     const existing = (object.metadata.ownerReferences ?? []).find((r) => r.controller === true);
@@ -158,7 +166,7 @@ export const setControllerReference = <O extends Ownable>(owner: KubeObject, obj
       return refuse('AlreadyOwned', `Object ${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''} is already owned by another ${found.kind} controller ${found.name}`, { existing: found });
     }
     return E.right(upsert(object, ref));
-  })(ownerRefOf(owner, object));
+  })(ownerRefOf(owner, object, ownerResource));
 
 /**
  * Adds (or updates) a plain owner reference to `owner` on `object`, without making it the
@@ -178,5 +186,5 @@ export const setControllerReference = <O extends Ownable>(owner: KubeObject, obj
  * @category client
  * @since 0.3.0
  */
-export const setOwnerReference = <O extends Ownable>(owner: KubeObject, object: O): E.Either<OwnerReferenceError, Owned<O>> =>
-  E.map((ref: OwnerReference) => upsert(object, ref))(ownerRefOf(owner, object));
+export const setOwnerReference = <O extends Ownable>(owner: KubeObject, object: O, ownerResource?: ApiResource): E.Either<OwnerReferenceError, Owned<O>> =>
+  E.map((ref: OwnerReference) => upsert(object, ref))(ownerRefOf(owner, object, ownerResource));

@@ -54,6 +54,14 @@ describe('setControllerReference', () => {
     expect(setControllerReference({ metadata: { name: 'w', namespace: 'ns' }, apiVersion: 'v1', kind: 'X' }, { metadata: { name: 'c', namespace: 'ns' } })).toMatchObject(
       E.left({ reason: 'InvalidOwner', field: 'metadata.uid' }),
     );
+    // an owner from an informer's cache (a LIST item) has no apiVersion/kind: its resource gives them
+    const cached = { metadata: { name: 'cm', namespace: 'ns', uid: 'u' } };
+    expect(setControllerReference(cached, { metadata: { name: 'c', namespace: 'ns' } })).toMatchObject(E.left({ reason: 'InvalidOwner', field: 'apiVersion' }));
+    expect(
+      E.map((o: { readonly metadata: { readonly ownerReferences: unknown } }) => o.metadata.ownerReferences)(
+        setControllerReference(cached, { metadata: { name: 'c', namespace: 'ns' } }, { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true }),
+      ),
+    ).toEqual(E.right([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'cm', uid: 'u', controller: true, blockOwnerDeletion: true }]));
     // a cluster-scoped owner may own a namespaced object and a cluster-scoped one
     expect(E.isRight(setControllerReference(widget('cluster', undefined), { metadata: { name: 'c', namespace: 'ns' } }))).toBe(true);
     expect(E.isRight(setControllerReference(widget('cluster', undefined), { metadata: { name: 'c' } }))).toBe(true);

@@ -1,14 +1,17 @@
 /**
  * The reconcile functions of the controller examples, called directly: configMapToSecret over real
- * HTTP against the embedded API server (client-node's CoreV1Api, optimistic concurrency), and
+ * HTTP against the embedded API server (kube-rx's object client: server-side apply, delete preconditions), and
  * widgetController against a recording status writer (the embedded server has no subresources).
  */
-import { CoreV1Api, type CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { type CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { Secret as WireSecret } from 'kubernetes-types/core/v1.js';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { from, lastValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { configMapToSecret, type ConfigMap, MANAGED_BY, MANAGER, type Secret, SECRET_LABEL } from '../../examples/configMapToSecret.js';
+import { secrets, type Stored } from '../../lib/client/builtinResources.js';
+import { type ObjectClient, objectClient } from '../../lib/client/objectClient.js';
 import { desiredStatus, reconcileWidget, type Widget, WidgetCodec } from '../../examples/widgetController.js';
 import type { Reconciler, ReconcileResult } from '../../lib/controller/index.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
@@ -21,14 +24,14 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 describe('configMapToSecret reconcile against the embedded API server', () => {
   let server: EmbeddedApiServer;
-  let core: CoreV1Api;
+  let client: ObjectClient<Stored<WireSecret>>;
   const warnings: string[] = [];
 
   beforeEach(async () => {
     server = await startApiServer();
     const kc = new KubeConfig();
     kc.loadFromOptions(server.kubeConfigOptions());
-    core = kc.makeApiClient(CoreV1Api);
+    client = objectClient(secrets, { kubeConfig: kc, namespace: 'default', fieldManager: MANAGER });
     warnings.length = 0;
   });
   afterEach(async () => {
@@ -42,7 +45,7 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     const configMaps = snapshot<ConfigMap>('configmaps');
     for (const [k, cm] of configMaps) if (cm.metadata.labels?.[SECRET_LABEL] !== 'true') configMaps.delete(k);
     return configMapToSecret({
-      core,
+      client,
       configMaps: mapStore(configMaps),
       secrets: mapStore(snapshot<Secret>('secrets')),
       warn: (m) => warnings.push(m),
@@ -59,7 +62,7 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     expect(s?.data).toEqual({ greeting: b64('hello'), empty: '' });
     expect(s?.type).toBe('Opaque');
     expect(s?.metadata.labels?.[MANAGED_BY]).toBe(MANAGER);
-    expect(s?.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: cm.metadata.uid, controller: true }]);
+    expect(s?.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: cm.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     const rv = s?.metadata.resourceVersion;
     expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
     expect(secret('a')?.metadata.resourceVersion).toBe(rv);
@@ -76,19 +79,33 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     expect(secret('a')?.data).toEqual({ k: b64('v2') });
   });
 
-  it('requeues on 409: a stale cached Secret (replace) or one missing from the cache (create)', async () => {
+  it('converges from stale caches (apply needs no resourceVersion); a stale delete precondition requeues', async () => {
     labelled('a', { k: 'v1' });
     const empty = reconcilerNow(); // caches without the Secret
     await run(reconcilerNow(), 'default/a');
-    expect(await run(empty, 'default/a')).toEqual({ _tag: 'Requeue' });
+    const rv = secret('a')?.metadata.resourceVersion;
+    expect(await run(empty, 'default/a')).toEqual({ _tag: 'Done' });
+    expect(secret('a')?.metadata.resourceVersion).toBe(rv); // the same apply again: nothing written
 
     server.patch('configmaps', 'default', 'a', { data: { k: 'v2' } });
     const stale = reconcilerNow();
     server.patch('secrets', 'default', 'a', { metadata: { annotations: { touched: 'yes' } } });
-    expect(await run(stale, 'default/a')).toEqual({ _tag: 'Requeue' });
-    expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
+    expect(await run(stale, 'default/a')).toEqual({ _tag: 'Done' });
     expect(secret('a')?.data).toEqual({ k: b64('v2') });
     expect(secret('a')?.metadata.annotations).toEqual({ touched: 'yes' });
+
+    // the ConfigMap goes; before the delete, the Secret is re-created (a new uid): the uid precondition refuses
+    server.delete('configmaps', 'default', 'a');
+    const cached = reconcilerNow();
+    const old = secret('a');
+    if (old === undefined) throw new Error('no Secret');
+    server.delete('secrets', 'default', 'a');
+    server.create('secrets', old);
+    expect(secret('a')?.metadata.uid).not.toBe(old.metadata.uid);
+    expect(await run(cached, 'default/a')).toEqual({ _tag: 'Requeue' });
+    expect(secret('a')).toBeDefined();
+    expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
+    expect(secret('a')).toBeUndefined();
   });
 
   it('deletes its Secret when the ConfigMap goes; leaves Secrets it does not control alone', async () => {

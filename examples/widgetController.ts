@@ -1,9 +1,11 @@
 /**
  * A controller of a custom resource, built with kube-rx's controllerManager: the CRD
  * `widgets.kube-rx.example.com` (kind Widget, `spec.size`, a `status` subresource with
- * `observedGeneration` and `phase`). For each Widget the reconciler writes its status through the
- * status subresource (a JSON merge patch): `observedGeneration = metadata.generation`,
- * `phase: Ready`. Objects are decoded with an io-ts codec (`WidgetCodec`); the `generationChanged`
+ * `observedGeneration` and `phase`). Each Widget gets the controller's finalizer first (a guarded
+ * JSON patch, kube-rx's `finalizer`); then the reconciler writes its status by server-side apply
+ * of the status subresource (identity and status only): `observedGeneration = metadata.generation`,
+ * `phase: Ready`; a deleted Widget is cleaned up and its finalizer removed. Objects are decoded
+ * with an io-ts codec (`WidgetCodec`, carried by the `WIDGETS` resource); the `generationChanged`
  * predicate keeps the controller's own status writes (which do not bump the generation) from
  * triggering it again.
  *
@@ -27,10 +29,7 @@ import { parseArgs } from 'node:util';
 
 import {
   ApiextensionsV1Api,
-  CustomObjectsApi,
   type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
   V1CustomResourceDefinition,
   V1CustomResourceDefinitionNames,
   V1CustomResourceDefinitionSpec,
@@ -41,23 +40,35 @@ import {
   V1ObjectMeta,
 } from '@kubernetes/client-node';
 import * as t from 'io-ts';
+import { catchError, map, type Observable, of, throwError } from 'rxjs';
 
 import {
   type ApiResource,
   controllerManager,
   done,
+  finalizer,
   generationChanged,
+  isClientError,
+  isNotFound,
   KubeObjectCodec,
+  type ObjectClient,
+  objectClient,
   type ReconcileResult,
   type Reconciler,
-  splitMetaNamespaceKey,
   type Store,
+  type TypedResource,
 } from 'kube-rx';
 
 import { defaultIdentity, isMain, loadKubeConfig, loggedReconciler, make, runToExit, statusOf } from './support.js';
 
 /** The Widget resource (what discovery would answer once the CRD is established). */
 export const WIDGET_RESOURCE: ApiResource = { group: 'kube-rx.example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
+
+/** The finalizer the controller puts on every Widget it reconciles (removed after its cleanup). */
+export const WIDGET_FINALIZER = 'kube-rx.example.com/cleanup';
+
+/** The field manager of the controller's writes. */
+export const WIDGET_MANAGER = 'kube-rx-widgets';
 
 /** A Widget as the controller sees it: metadata, `spec.size`, and the status it writes. */
 export const WidgetCodec = t.intersection([
@@ -66,6 +77,9 @@ export const WidgetCodec = t.intersection([
   t.partial({ status: t.partial({ observedGeneration: t.number, phase: t.string }) }),
 ]);
 export type Widget = t.TypeOf<typeof WidgetCodec>;
+
+/** The Widget resource with its codec: the object client and the informer are typed by it. */
+export const WIDGETS: TypedResource<Widget> = { ...WIDGET_RESOURCE, codec: WidgetCodec };
 
 /** The Widget status the controller wants. */
 export interface WidgetStatus {
@@ -128,36 +142,40 @@ export const installWidgetCrd = async (kubeConfig: KubeConfig, timeoutMs = 30_00
   }
 };
 
-/** What the reconciler needs: the API to write status with and the informer's cache. */
+/** What the reconciler needs: the Widgets client to write with and the informer's cache. */
 export interface WidgetDeps {
-  readonly customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus'>;
+  readonly client: Pick<ObjectClient<Widget>, 'applyStatus' | 'jsonPatch'>;
   readonly widgets: Store<Widget>;
+  /** Called by the cleanup of a deleted Widget (default: nothing); the place to release what lives outside the cluster. */
+  readonly onCleanup?: (widget: Widget) => void;
 }
 
 /**
- * The reconcile function: when the cached Widget's status is not `desiredStatus`, merge-patch the
- * status subresource. A Widget that is gone (404 or absent from the cache) is done.
+ * The reconcile function, behind the finalizer {@link WIDGET_FINALIZER}: a live Widget first gets
+ * the finalizer, then, when its status is not `desiredStatus`, its status is written by
+ * server-side apply of the status subresource (identity and status only); a deleted Widget is
+ * cleaned up, then the finalizer is removed. A Widget that is gone (404 or absent from the cache)
+ * is done. Returns an Observable: reconcileWith unsubscribes it (aborting the request) on shutdown.
  */
 export const reconcileWidget =
   (deps: WidgetDeps): Reconciler =>
-  async (key, signal): Promise<ReconcileResult> => {
-    const widget = deps.widgets.get(key);
-    if (widget === undefined) return done;
-    const want = desiredStatus(widget);
-    if (widget.status?.observedGeneration === want.observedGeneration && widget.status.phase === want.phase) return done;
-    if (signal.aborted) return done;
-    const { namespace, name } = splitMetaNamespaceKey(key);
-    try {
-      await deps.customObjects.patchNamespacedCustomObjectStatus(
-        { group: WIDGET_RESOURCE.group, version: WIDGET_RESOURCE.version, plural: WIDGET_RESOURCE.plural, namespace, name, body: { status: want } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-    } catch (error) {
-      if (statusOf(error) === 404) return done;
-      throw error;
-    }
-    return done;
-  };
+  (key) =>
+    finalizer(deps.client, WIDGET_FINALIZER, deps.widgets.get(key), {
+      apply: (widget): Observable<ReconcileResult> => {
+        const want = desiredStatus(widget);
+        if (widget.status?.observedGeneration === want.observedGeneration && widget.status.phase === want.phase) return of(done);
+        return deps.client
+          .applyStatus({ apiVersion: `${WIDGET_RESOURCE.group}/${WIDGET_RESOURCE.version}`, kind: 'Widget', metadata: widget.metadata, status: want })
+          .pipe(
+            map(() => done),
+            catchError((e: unknown) => (isClientError(e) && isNotFound(e) ? of(done) : throwError(() => e))),
+          );
+      },
+      cleanup: (widget) => {
+        deps.onCleanup?.(widget);
+        return of(done);
+      },
+    });
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
@@ -180,7 +198,10 @@ const main = async (): Promise<void> => {
     for: widgets,
     predicates: [generationChanged],
     reconcile: loggedReconciler(
-      reconcileWidget({ customObjects: kubeConfig.makeApiClient(CustomObjectsApi), widgets: mgr.informer(widgets).store }),
+      reconcileWidget({
+        client: objectClient(WIDGETS, { kubeConfig, namespace: values.namespace, fieldManager: WIDGET_MANAGER }),
+        widgets: mgr.informer(widgets).store,
+      }),
       identity,
       values.log,
     ),

@@ -255,6 +255,7 @@ export {
   events,
   ingresses,
   type InvalidRequest,
+  isClientError,
   jobs,
   type JsonPatchOperation,
   KubeApiException,

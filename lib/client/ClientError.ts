@@ -122,7 +122,19 @@ export class KubeApiException<V extends string = ClientVerb> extends Error {
   }
 }
 
-const isClientError = (u: unknown): u is ClientError<string> =>
+/**
+ * Type guard for {@link ClientError}: what an object client's Observable errors with (an
+ * `HttpError`, a `TransportError` or an `InvalidRequest` carrying a verb).
+ *
+ * @example
+ * ```ts
+ * import { isClientError, isNotFound } from 'kube-rx';
+ * const gone = (e: unknown): boolean => isClientError(e) && isNotFound(e);
+ * ```
+ * @category client
+ * @since 0.3.0
+ */
+export const isClientError = (u: unknown): u is ClientError<string> =>
   typeof u === 'object' &&
   u !== null &&
   '_tag' in u &&

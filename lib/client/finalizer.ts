@@ -3,7 +3,7 @@ import { catchError, defaultIfEmpty, defer, from, map, mergeMap, type Observable
 import { done, requeue, type ReconcileResult } from '../controller/ReconcileResult.js';
 import { isConflict, isInvalid, isNotFound } from '../listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../meta/KubeObject.js';
-import type { ClientError } from './ClientError.js';
+import { isClientError } from './ClientError.js';
 import type { JsonPatchOperation, ObjectClient } from './objectClient.js';
 
 /**
@@ -221,6 +221,5 @@ export const finalizer = <T extends KubeObject>(
     }
   });
 
-const isTagged = (e: unknown): e is ClientError => typeof e === 'object' && e !== null && '_tag' in e && typeof e._tag === 'string';
-const isGuardFailure = (e: unknown): boolean => isTagged(e) && (isConflict(e) || isInvalid(e));
-const isGone = (e: unknown): boolean => isTagged(e) && isNotFound(e);
+const isGuardFailure = (e: unknown): boolean => isClientError(e) && (isConflict(e) || isInvalid(e));
+const isGone = (e: unknown): boolean => isClientError(e) && isNotFound(e);

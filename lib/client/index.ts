@@ -21,7 +21,7 @@ export {
   statefulSets,
   type Stored,
 } from './builtinResources.js';
-export { type ClientError, type ClientVerb, type InvalidRequest, KubeApiException, toPromise } from './ClientError.js';
+export { type ClientError, type ClientVerb, type InvalidRequest, isClientError, KubeApiException, toPromise } from './ClientError.js';
 export {
   type ApplyObject,
   type ApplyOptions,

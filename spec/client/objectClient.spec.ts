@@ -184,6 +184,7 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
     const pending = await lastValueFrom(c.delete({ name: 'a' }, { preconditions: { uid: created.metadata.uid ?? '', resourceVersion: created.metadata.resourceVersion ?? '' }, propagationPolicy: 'Foreground' }));
     expect(pending._tag).toBe('Pending');
     const deleting = await lastValueFrom(c.get({ name: 'a' }));
+    expect(deleting.metadata.generation).toBe((created.metadata.generation ?? 0) + 1); // as kube-apiserver's BeforeDelete
     expect(typeof deleting.metadata.deletionTimestamp).toBe('string');
     expect(await errorOf<ClientError>(c.patch({ name: 'a' }, { metadata: { finalizers: ['example.com/x', 'other/y', 'new/z'] } }))).toMatchObject({ code: 422 });
 

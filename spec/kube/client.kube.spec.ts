@@ -120,6 +120,12 @@ describe('object client against kube-apiserver', () => {
     expect(replaced).toMatchObject({ status: { phase: 'Replaced' }, metadata: { generation: 1 } });
     const spec = await client.promise.apply({ apiVersion: `${GROUP}/v1`, kind: 'Gadget', metadata: { name: 'g' }, spec: { size: 2 } });
     expect(spec.metadata.generation).toBe(2);
+    // a delete held by a finalizer sets deletionTimestamp and bumps the generation (rest.BeforeDelete)
+    await client.promise.jsonPatch({ name: 'g' }, [{ op: 'add', path: '/metadata/finalizers', value: ['example.com/hold'] }]);
+    const pending = await client.promise.delete({ name: 'g' });
+    expect(pending._tag === 'Pending' ? pending.object.metadata.generation : undefined).toBe(3);
+    await client.promise.jsonPatch({ name: 'g' }, [{ op: 'remove', path: '/metadata/finalizers' }]);
+    await client.promise.apply({ apiVersion: `${GROUP}/v1`, kind: 'Gadget', metadata: { name: 'g' }, spec: { size: 2 } });
     const invalid = await errorOf<ClientError>(client.apply({ apiVersion: `${GROUP}/v1`, kind: 'Gadget', metadata: { name: 'g' }, spec: { size: -1 } }));
     expect(invalid).toMatchObject({ code: 422 });
     expect(isInvalid(invalid)).toBe(true);

@@ -366,7 +366,14 @@ export const createRegistry = (store: ObjectStore): Registry => {
         if (existing.metadata.deletionTimestamp !== undefined || options.dryRun === true) return E.right({ object: existing, deleted: false });
         const event = store.write(resourceId(resource), key, 'MODIFIED', (rv) => ({
           ...existing,
-          metadata: { ...existing.metadata, deletionTimestamp: timestamp(), deletionGracePeriodSeconds: 0, resourceVersion: rv },
+          // as kube-apiserver's rest.BeforeDelete: the deletion bumps the generation
+          metadata: {
+            ...existing.metadata,
+            deletionTimestamp: timestamp(),
+            deletionGracePeriodSeconds: 0,
+            ...(existing.metadata.generation === undefined ? {} : { generation: existing.metadata.generation + 1 }),
+            resourceVersion: rv,
+          },
         }));
         return E.right({ object: event.object, deleted: false });
       }

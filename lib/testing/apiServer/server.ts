@@ -204,7 +204,7 @@ const decodeObjectBody = (body: unknown): E.Either<Status, KubeObject> => {
  * `force`), the `status` subresource of resources with `statusSubresource` (status writes never
  * bump `metadata.generation`; writes of the main resource keep the stored status), generation
  * bumps on changes outside metadata and status only, finalizers (a delete sets
- * `deletionTimestamp`; the write that removes the last finalizer deletes; no new finalizer once
+ * `deletionTimestamp` and bumps the generation; the write that removes the last finalizer deletes; no new finalizer once
  * deleting), delete preconditions (`uid`, `resourceVersion`: 409 Conflict), 409 Conflict on a
  * stale `metadata.resourceVersion`, `dryRun=All`, and fault injection on every write verb
  * (`faults.respond({ verb: 'patch' }, 500)`; apply is the verb `patch`, as RBAC names it).

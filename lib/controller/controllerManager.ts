@@ -35,6 +35,7 @@ import {
 } from '../informer/sharedIndexInformer.js';
 import { waitForCacheSync } from '../informer/waitForCacheSync.js';
 import type { ApiResource } from '../listwatch/ApiResource.js';
+import type { TypedResource } from '../listwatch/TypedResource.js';
 import { resolveResource } from '../listwatch/discovery.js';
 import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
 import type { ListerWatcher } from '../listwatch/ListerWatcher.js';
@@ -64,7 +65,8 @@ import { shardOf } from './sharding.js';
  * @since 0.1.0
  */
 export interface SelectorSpec<T> {
-  readonly resource: string | ApiResource;
+  /** A name, an {@link ApiResource}, or a `TypedResource` (built-in kinds, CRD descriptors) whose codec is used unless `codec` is given (since 0.3.0). */
+  readonly resource: string | ApiResource | TypedResource<T & KubeObject>;
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
@@ -336,7 +338,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
       ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
       ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
-      ...(spec.codec === undefined ? {} : { codec: spec.codec }),
+      ...(spec.codec === undefined ? (typeof spec.resource !== 'string' && 'codec' in spec.resource ? { codec: spec.resource.codec } : {}) : { codec: spec.codec }),
     };
     const name = spec.resource;
     const resource$: Observable<ApiResource> =

@@ -1,23 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { filter, firstValueFrom } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { configMaps, deployments, events, leases, namespaces, type Stored } from '../../lib/client/builtinResources.js';
 import { objectClient } from '../../lib/client/objectClient.js';
 import { controllerManager } from '../../lib/controller/controllerManager.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
-import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
-import { embeddedKubeConfig } from '../helpers/embeddedKubeConfig.js';
+import { embeddedKubeConfig, embeddedServerPerTest } from '../helpers/embeddedKubeConfig.js';
 
 describe('typed built-in kinds', () => {
-  let server: EmbeddedApiServer;
-  beforeEach(async () => {
-    server = await startApiServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const current = embeddedServerPerTest();
 
   it('describe where their objects live, and decode metadata only (an object without a name is refused)', () => {
     expect([configMaps, deployments, namespaces, leases].map((r) => [r.group, r.version, r.plural, r.kind, r.namespaced])).toEqual([
@@ -34,6 +27,7 @@ describe('typed built-in kinds', () => {
   });
 
   it('type an informer of controllerManager and the object client without casts', async () => {
+    const server = current();
     server.create('configmaps', { metadata: { name: 'a', namespace: 'default' }, data: { k: 'v' } });
     const kubeConfig = embeddedKubeConfig(server);
     const mgr = controllerManager({ kubeConfig });

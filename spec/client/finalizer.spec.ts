@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { lastValueFrom, type Observable, of } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { configMaps } from '../../lib/client/builtinResources.js';
 import { addFinalizerPatch, finalizer, finalizerAction, removeFinalizerPatch } from '../../lib/client/finalizer.js';
@@ -12,8 +12,7 @@ import { type ReconcileEvent, reconcileWith } from '../../lib/controller/reconci
 import { done, type ReconcileResult, requeue, requeueAfter } from '../../lib/controller/ReconcileResult.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { applyJsonPatch } from '../../lib/testing/apiServer/jsonPatch.js';
-import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
-import { embeddedKubeConfig } from '../helpers/embeddedKubeConfig.js';
+import { embeddedKubeConfig, embeddedServerPerTest } from '../helpers/embeddedKubeConfig.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 import { recordingFinalizerHandlers } from '../helpers/recordingFinalizerHandlers.js';
 
@@ -189,15 +188,10 @@ describe('finalizer (marbles)', () => {
 });
 
 describe('finalizer over the embedded API server (real HTTP)', () => {
-  let server: EmbeddedApiServer;
-  beforeEach(async () => {
-    server = await startApiServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const current = embeddedServerPerTest();
 
   it('holds a deleted object until the cleanup has run, then lets it go; another finalizer is kept', async () => {
+    const server = current();
     const client = objectClient(configMaps, { kubeConfig: embeddedKubeConfig(server), namespace: 'ns', fieldManager: 'cm-controller' });
     const handlers = recordingFinalizerHandlers();
     server.create('configmaps', { metadata: { name: 'a', namespace: 'ns', finalizers: ['other/keep'] } });

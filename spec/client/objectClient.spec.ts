@@ -1,31 +1,25 @@
 import { lastValueFrom } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { configMaps, metadataCodec, secrets } from '../../lib/client/builtinResources.js';
 import { type ClientError, KubeApiException } from '../../lib/client/ClientError.js';
 import { objectClient } from '../../lib/client/objectClient.js';
 import { isAlreadyExists, isConflict, isForbidden, isInvalid, isNotFound } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
-import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
-import { embeddedKubeConfig } from '../helpers/embeddedKubeConfig.js';
+import { embeddedKubeConfig, embeddedServerPerTest } from '../helpers/embeddedKubeConfig.js';
 import { closedAfterEach, errorOf, httpServer, json, kubeConfigFor } from '../listwatch/testServer.js';
 
 const widgets = { group: 'example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true } as const;
 type Widget = KubeObject & { readonly spec?: { readonly size?: number; readonly color?: string }; readonly status?: { readonly phase?: string } };
 
 describe('objectClient over the embedded API server (real HTTP)', () => {
-  let server: EmbeddedApiServer;
-  beforeEach(async () => {
-    server = await startApiServer({ tokens: { 'admin-token': 'admin', 'nope-token': 'forbidden' } });
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const current = embeddedServerPerTest({ tokens: { 'admin-token': 'admin', 'nope-token': 'forbidden' } });
   const client = (fieldManager = 'test-manager', token?: string) =>
-    objectClient(configMaps, { kubeConfig: embeddedKubeConfig(server, token), namespace: 'ns1', fieldManager });
+    objectClient(configMaps, { kubeConfig: embeddedKubeConfig(current(), token), namespace: 'ns1', fieldManager });
   const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1' as const, kind: 'ConfigMap' as const, metadata: { name, namespace: 'ns1' }, data });
 
   it('gets, creates, replaces, merge-patches, JSON-patches and deletes', async () => {
+    const server = current();
     const c = client();
     const created = await lastValueFrom(c.create(cm('a', { k: 'v' })));
     expect(created).toMatchObject({ metadata: { name: 'a', namespace: 'ns1', uid: expect.any(String) as unknown }, data: { k: 'v' } });
@@ -96,6 +90,7 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
   });
 
   it('refuses an object without apiVersion, kind or name, of another kind, without namespace or field manager, before any request', async () => {
+    const server = current();
     const c = client();
     const noNs = objectClient(configMaps, { kubeConfig: embeddedKubeConfig(server), fieldManager: 'm' });
     const noManager = objectClient(configMaps, { kubeConfig: embeddedKubeConfig(server), namespace: 'ns1' });
@@ -113,6 +108,7 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
   });
 
   it('creates with generateName, and a dry run stores nothing', async () => {
+    const server = current();
     const c = client();
     const generated = await lastValueFrom(c.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '', generateName: 'gen-' } }));
     expect(generated.metadata.name).toMatch(/^gen-/);
@@ -128,6 +124,7 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
   });
 
   it('applies server-side: fieldManager sent, force only when asked, an identical apply keeps the resourceVersion', async () => {
+    const server = current();
     const c = client('owner');
     const first = await lastValueFrom(c.apply(cm('a', { k: 'v' })));
     expect(first.data).toEqual({ k: 'v' });
@@ -154,6 +151,7 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
   });
 
   it('writes status through the status subresource without bumping the generation; the main resource keeps the status', async () => {
+    const server = current();
     const w = objectClient({ ...widgets, codec: metadataCodec<Widget>('Widget') }, { kubeConfig: embeddedKubeConfig(server), namespace: 'ns1', fieldManager: 'widget-controller' });
     const created = await lastValueFrom(w.apply({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1 }, status: { phase: 'ignored' } }));
     expect(created.metadata.generation).toBe(1);
@@ -176,6 +174,7 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
   });
 
   it('deletes with preconditions and finalizers: pending until the last finalizer goes', async () => {
+    const server = current();
     const c = client();
     const created = await lastValueFrom(c.create({ ...cm('a', {}), metadata: { name: 'a', namespace: 'ns1', finalizers: ['example.com/x', 'other/y'] } }));
     expect(await errorOf<ClientError>(c.delete({ name: 'a' }, { preconditions: { uid: 'not-it' } }))).toMatchObject({ verb: 'delete', code: 409, reason: 'Conflict' });
@@ -195,6 +194,7 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
   });
 
   it('typed built-in kinds decode metadata and refuse a body that is not an object', async () => {
+    const server = current();
     const s = objectClient(secrets, { kubeConfig: embeddedKubeConfig(server), namespace: 'ns1', fieldManager: 'm' });
     const created = await lastValueFrom(s.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { a: 'b' }, type: 'Opaque' }));
     const typed: string | undefined = created.type;
@@ -202,6 +202,7 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
   });
 
   it('injected write faults are typed errors', async () => {
+    const server = current();
     const c = client();
     server.faults.respond({ verb: 'patch', resource: 'configmaps' }, 500, { message: 'etcd down' });
     expect(await errorOf<ClientError>(c.apply(cm('a', {})))).toMatchObject({ _tag: 'HttpError', verb: 'apply', code: 500, message: expect.stringContaining('etcd down') as unknown });
@@ -210,6 +211,7 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
   });
 
   it('Promise helpers reject with KubeApiException (an Error with the typed fields) and honour an AbortSignal', async () => {
+    const server = current();
     const c = client();
     const rejection = await c.promise.get({ name: 'nope' }).catch((e: unknown) => e);
     expect(rejection).toBeInstanceOf(KubeApiException);

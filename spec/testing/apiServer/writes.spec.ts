@@ -1,20 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { type EmbeddedApiServer, startApiServer } from '../../../lib/testing/apiServer/server.js';
+import { embeddedServerPerTest } from '../../helpers/embeddedKubeConfig.js';
 import { call } from './httpClient.js';
 
 const APPLY = { 'Content-Type': 'application/apply-patch+yaml' };
 
 describe('embedded API server: writes over HTTP', () => {
-  let server: EmbeddedApiServer;
-  beforeEach(async () => {
-    server = await startApiServer();
-  });
-  afterEach(async () => {
-    await server.close();
-  });
+  const current = embeddedServerPerTest();
 
   it('apply: a YAML body, 201 when it creates, 200 after; fieldManager required; identity checked', async () => {
+    const server = current();
     const yaml = Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n');
     const path = '/api/v1/namespaces/ns/configmaps/a';
     expect((await call(server, 'PATCH', path, yaml, { headers: APPLY })).status).toBe(400);
@@ -31,6 +26,7 @@ describe('embedded API server: writes over HTTP', () => {
   });
 
   it('status: only for resources with a status subresource; status writes never bump the generation nor change the spec', async () => {
+    const server = current();
     server.create('configmaps', { metadata: { name: 'a', namespace: 'ns' } });
     expect((await call(server, 'PUT', '/api/v1/namespaces/ns/configmaps/a/status', { metadata: { name: 'a' } })).status).toBe(404);
     const w = server.create('widgets', { metadata: { name: 'w', namespace: 'ns' }, spec: { size: 1 } });
@@ -42,6 +38,7 @@ describe('embedded API server: writes over HTTP', () => {
   });
 
   it('dryRun accepts only All; a write fault applies to its verb', async () => {
+    const server = current();
     expect((await call(server, 'POST', '/api/v1/namespaces/ns/configmaps?dryRun=Some', { metadata: { name: 'a' } })).status).toBe(400);
     server.faults.respond({ verb: 'delete' }, 503, { retryAfterSeconds: 1 });
     server.create('configmaps', { metadata: { name: 'a', namespace: 'ns' } });

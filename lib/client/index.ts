@@ -56,3 +56,4 @@ export {
   type HandlerResult,
   removeFinalizerPatch,
 } from './finalizer.js';
+export { invalidAsTerminal, terminalOnInvalid } from './terminalOnInvalid.js';

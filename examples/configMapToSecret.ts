@@ -4,8 +4,10 @@
  * (base64), controlled by the ConfigMap (an ownerReference with `controller: true`). Secrets are a
  * trigger of their owner (`ownerKeys`), so a Secret deleted or edited by hand is repaired at once;
  * when the ConfigMap goes (or loses its label) the Secret it made (labelled
- * `app.kubernetes.io/managed-by=kube-rx-configmap-to-secret`) is deleted. Writes use client-node's
- * CoreV1Api (create / replace with the cached resourceVersion; a 409 Conflict requeues the key).
+ * `app.kubernetes.io/managed-by=kube-rx-configmap-to-secret`) is deleted. Writes use kube-rx's object
+ * client: the Secret is written by server-side apply (field manager `kube-rx-configmap-to-secret`,
+ * forced, as a controller owns its child's fields), its controller reference set by
+ * `setControllerReference`; the delete carries a uid precondition (a 409 or 404 requeues the key).
  *
  * Run it against the cluster of your kubeconfig:
  *
@@ -31,26 +33,36 @@
  */
 import { parseArgs } from 'node:util';
 
-import { CoreV1Api, V1DeleteOptions, V1ObjectMeta, V1OwnerReference, V1Preconditions, V1Secret } from '@kubernetes/client-node';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { ReplaySubject, share } from 'rxjs';
 
 import {
+  configMaps as configMapsResource,
   controllerManager,
   done,
   httpLeaseClient,
+  isConflict,
+  isNotFound,
+  KubeApiException,
   KubeObjectCodec,
   leaderElection,
+  type ObjectClient,
+  objectClient,
   ownerKeys,
   type ReconcileResult,
   type Reconciler,
   requeue,
+  secrets as secretsResource,
+  setControllerReference,
   sharding,
   splitMetaNamespaceKey,
   type Store,
+  type Stored,
 } from 'kube-rx';
+import type { Secret as WireSecret } from 'kubernetes-types/core/v1.js';
 
-import { defaultIdentity, intFlag, isMain, loadKubeConfig, loggedReconciler, make, runToExit, statusOf } from './support.js';
+import { defaultIdentity, intFlag, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
 
 /** The label that asks for a Secret copy of a ConfigMap. */
 export const SECRET_LABEL = 'kube-rx.io/secret';
@@ -87,9 +99,9 @@ const sameData = (a: Readonly<Record<string, string>>, b: Readonly<Record<string
 const controllerRefOf = (secret: Secret): { readonly kind: string; readonly name: string; readonly uid: string } | undefined =>
   (secret.metadata.ownerReferences ?? []).find((r) => r.controller === true);
 
-/** What the reconciler needs: the API to write with and the informers' caches to read from. */
+/** What the reconciler needs: the Secrets client to write with and the informers' caches to read from. */
 export interface ConfigMapToSecretDeps {
-  readonly core: CoreV1Api;
+  readonly client: ObjectClient<Stored<WireSecret>>;
   readonly configMaps: Store<ConfigMap>;
   readonly secrets: Store<Secret>;
   /** Where to say why a key was left alone (default: stderr). */
@@ -98,14 +110,15 @@ export interface ConfigMapToSecretDeps {
 
 /**
  * The reconcile function: make the Secret `key` match the labelled ConfigMap `key` (both read from
- * the informers' caches). Creates it, replaces it when its data, type or owner differ, deletes it
- * when the ConfigMap is gone; leaves alone a Secret of that name controlled by something else.
- * A 409 (the cache was stale, or someone wrote at the same time) or a 404 on replace requeues.
+ * the informers' caches). Applies it (server-side apply, forced: a repeated apply of the same
+ * Secret changes nothing) when it is missing or its data, type or owner differ, deletes it when the
+ * ConfigMap is gone; leaves alone a Secret of that name controlled by something else. A 409 (the
+ * uid precondition of a delete failed) or a 404 requeues.
  */
 export const configMapToSecret =
   (deps: ConfigMapToSecretDeps): Reconciler =>
   async (key, signal): Promise<ReconcileResult> => {
-    const { core, configMaps, secrets } = deps;
+    const { client, configMaps, secrets } = deps;
     const warn = deps.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
     const { namespace, name } = splitMetaNamespaceKey(key);
     const cm = configMaps.get(key);
@@ -120,8 +133,7 @@ export const configMapToSecret =
         await request();
         return done;
       } catch (error) {
-        const status = statusOf(error);
-        if (status === 409 || status === 404) return requeue;
+        if (error instanceof KubeApiException && (isConflict(error) || isNotFound(error))) return requeue;
         throw error;
       }
     };
@@ -130,49 +142,31 @@ export const configMapToSecret =
       // The ConfigMap is gone or no longer labelled: remove the Secret we made for it (no GC needed).
       if (secret === undefined || !ownedByAConfigMap || !managedByUs || cm !== undefined) return done;
       const uid = secret.metadata.uid;
-      return write(() =>
-        core.deleteNamespacedSecret({
-          name,
-          namespace,
-          ...(uid === undefined ? {} : { body: make(V1DeleteOptions, { preconditions: make(V1Preconditions, { uid }) }) }),
-        }),
-      );
+      return write(() => client.promise.delete({ name, namespace }, { signal, ...(uid === undefined ? {} : { preconditions: { uid } }) }));
     }
 
-    const uid = cm.metadata.uid ?? '';
-    const data = desiredSecretData(cm);
-    const ownerReference = make(V1OwnerReference, { apiVersion: 'v1', kind: 'ConfigMap', name, uid, controller: true });
-    const body = (resourceVersion: string | undefined, base: Secret | undefined): V1Secret =>
-      make(V1Secret, {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: make(V1ObjectMeta, {
-          name,
-          namespace,
-          ...(resourceVersion === undefined ? {} : { resourceVersion }),
-          labels: { ...base?.metadata.labels, [MANAGED_BY]: MANAGER },
-          ...(base?.metadata.annotations === undefined ? {} : { annotations: { ...base.metadata.annotations } }),
-          ownerReferences: [
-            ...(base?.metadata.ownerReferences ?? []).filter((r) => r.controller !== true).map((r) => make(V1OwnerReference, r)),
-            ownerReference,
-          ],
-        }),
-        type: 'Opaque',
-        data,
-      });
-
-    if (secret === undefined) return write(() => core.createNamespacedSecret({ namespace, body: body(undefined, undefined) }));
-    if (owner !== undefined && !ownedByAConfigMap) {
+    if (secret !== undefined && owner !== undefined && !ownedByAConfigMap) {
       warn(`${key}: the Secret is controlled by ${owner.kind} "${owner.name}", not by the ConfigMap; left alone`);
       return done;
     }
-    if (owner === undefined) {
+    if (secret !== undefined && owner === undefined) {
       warn(`${key}: a Secret of that name exists and has no controller; left alone`);
       return done;
     }
-    const upToDate = owner.uid === uid && managedByUs && (secret.type ?? 'Opaque') === 'Opaque' && sameData(secret.data ?? {}, data);
+    const data = desiredSecretData(cm);
+    const upToDate =
+      secret !== undefined && owner?.uid === cm.metadata.uid && managedByUs && (secret.type ?? 'Opaque') === 'Opaque' && sameData(secret.data ?? {}, data);
     if (upToDate) return done;
-    return write(() => core.replaceNamespacedSecret({ name, namespace, body: body(secret.metadata.resourceVersion, secret) }));
+    // the cached ConfigMap (a LIST item) has no apiVersion/kind: the resource gives them
+    const desired = setControllerReference(cm, {
+      apiVersion: 'v1' as const,
+      kind: 'Secret' as const,
+      metadata: { name, namespace, labels: { [MANAGED_BY]: MANAGER } },
+      type: 'Opaque',
+      data,
+    }, configMapsResource);
+    if (isLeft(desired)) throw new Error(`${key}: ${desired.left.message}`);
+    return write(() => client.promise.apply(desired.right, { force: true, signal }));
   };
 
 const main = (): void => {
@@ -209,7 +203,11 @@ const main = (): void => {
   const cms = mgr.select('configmaps', { resource: 'configmaps', namespace, labelSelector: `${SECRET_LABEL}=true`, codec: ConfigMapCodec });
   const secrets = mgr.select('secrets', { resource: 'secrets', namespace, codec: SecretCodec });
   const reconcile = loggedReconciler(
-    configMapToSecret({ core: kubeConfig.makeApiClient(CoreV1Api), configMaps: mgr.informer(cms).store, secrets: mgr.informer(secrets).store }),
+    configMapToSecret({
+      client: objectClient(secretsResource, { kubeConfig, namespace, fieldManager: MANAGER }),
+      configMaps: mgr.informer(cms).store,
+      secrets: mgr.informer(secrets).store,
+    }),
     identity,
     values.log,
   );

@@ -21,13 +21,13 @@
  */
 import { parseArgs, styleText } from 'node:util';
 
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { filter, firstValueFrom, interval, Subject, take } from 'rxjs';
 
-import { controllerManager, type ManagerEvent, ownerKeys, type ResourceEvent } from 'kube-rx';
+import { controllerManager, type ManagerEvent, objectClient, ownerKeys, type ResourceEvent, secrets as secretsResource } from 'kube-rx';
 import { configMap, type EmbeddedApiServer, startApiServer } from 'kube-rx/testing';
 
-import { type ConfigMap, ConfigMapCodec, configMapToSecret, type Secret, SECRET_LABEL, SecretCodec } from './configMapToSecret.js';
+import { type ConfigMap, ConfigMapCodec, configMapToSecret, MANAGER, type Secret, SECRET_LABEL, SecretCodec } from './configMapToSecret.js';
 
 const { values } = parseArgs({
   options: {
@@ -78,7 +78,7 @@ mgr.controller({
   for: cms,
   triggers: [{ selector: secrets, keys: ownerKeys({ kind: 'ConfigMap', group: '' }) }],
   reconcile: configMapToSecret({
-    core: kubeConfig.makeApiClient(CoreV1Api),
+    client: objectClient(secretsResource, { kubeConfig, namespace, fieldManager: MANAGER }),
     configMaps: mgr.informer(cms).store,
     secrets: mgr.informer(secrets).store,
   }),

@@ -1,9 +1,11 @@
 /**
  * A controller of a custom resource, built with kube-rx's controllerManager: the CRD
  * `widgets.kube-rx.example.com` (kind Widget, `spec.size`, a `status` subresource with
- * `observedGeneration` and `phase`). For each Widget the reconciler writes its status through the
- * status subresource (a JSON merge patch): `observedGeneration = metadata.generation`,
- * `phase: Ready`. Objects are decoded with an io-ts codec (`WidgetCodec`); the `generationChanged`
+ * `observedGeneration` and `phase`). Each Widget gets the controller's finalizer first (a guarded
+ * JSON patch, kube-rx's `finalizer`); then the reconciler writes its status by server-side apply
+ * of the status subresource (identity and status only): `observedGeneration = metadata.generation`,
+ * `phase: Ready`; a deleted Widget is cleaned up and its finalizer removed. Objects are decoded
+ * with an io-ts codec (`WidgetCodec`, carried by the `WIDGETS` resource); the `generationChanged`
  * predicate keeps the controller's own status writes (which do not bump the generation) from
  * triggering it again.
  *
@@ -25,9 +27,9 @@
  */
 import { parseArgs } from 'node:util';
 
-import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import * as t from 'io-ts';
-import { firstValueFrom } from 'rxjs';
+import { catchError, firstValueFrom, map, type Observable, of, throwError } from 'rxjs';
 
 import {
   constrained,
@@ -36,16 +38,21 @@ import {
   customResource,
   described,
   done,
+  finalizer,
   generationChanged,
+  isClientError,
+  isNotFound,
+  type ObjectClient,
+  objectClient,
   type ObjectOf,
   type ReconcileResult,
   type Reconciler,
-  splitMetaNamespaceKey,
   type Store,
+  type TypedResource,
 } from 'kube-rx';
 import { kubeGet } from 'kube-rx/protocol';
 
-import { defaultIdentity, isMain, loadKubeConfig, loggedReconciler, runToExit, statusOf } from './support.js';
+import { defaultIdentity, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
 
 // -------------------------------------------------------------------------------------------
 // The Widget custom resource, defined once: its object type, its runtime codec and its CRD all
@@ -72,6 +79,12 @@ export const WIDGET_RESOURCE = customResource({
   ],
 });
 
+/** The finalizer the controller puts on every Widget it reconciles (removed after its cleanup). */
+export const WIDGET_FINALIZER = 'kube-rx.example.com/cleanup';
+
+/** The field manager of the controller's writes. */
+export const WIDGET_MANAGER = 'kube-rx-widgets';
+
 /** A Widget as the controller sees it: metadata, `spec.size`, and the status it writes. */
 export const WidgetCodec = WIDGET_RESOURCE.codec;
 export type Widget = ObjectOf<typeof WIDGET_RESOURCE>;
@@ -80,6 +93,9 @@ export type Widget = ObjectOf<typeof WIDGET_RESOURCE>;
 export const widgetCrd = crdManifest(WIDGET_RESOURCE);
 
 // -------------------------------------------------------------------------------------------
+
+/** The Widget resource (its codec included): the object client and the informer are typed by it. */
+export const WIDGETS: TypedResource<Widget> = WIDGET_RESOURCE;
 
 /** The Widget status the controller wants. */
 export interface WidgetStatus {
@@ -118,36 +134,40 @@ export const installWidgetCrd = async (kubeConfig: KubeConfig, timeoutMs = 30_00
   }
 };
 
-/** What the reconciler needs: the API to write status with and the informer's cache. */
+/** What the reconciler needs: the Widgets client to write with and the informer's cache. */
 export interface WidgetDeps {
-  readonly customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus'>;
+  readonly client: Pick<ObjectClient<Widget>, 'applyStatus' | 'jsonPatch'>;
   readonly widgets: Store<Widget>;
+  /** Called by the cleanup of a deleted Widget (default: nothing); the place to release what lives outside the cluster. */
+  readonly onCleanup?: (widget: Widget) => void;
 }
 
 /**
- * The reconcile function: when the cached Widget's status is not `desiredStatus`, merge-patch the
- * status subresource. A Widget that is gone (404 or absent from the cache) is done.
+ * The reconcile function, behind the finalizer {@link WIDGET_FINALIZER}: a live Widget first gets
+ * the finalizer, then, when its status is not `desiredStatus`, its status is written by
+ * server-side apply of the status subresource (identity and status only); a deleted Widget is
+ * cleaned up, then the finalizer is removed. A Widget that is gone (404 or absent from the cache)
+ * is done. Returns an Observable: reconcileWith unsubscribes it (aborting the request) on shutdown.
  */
 export const reconcileWidget =
   (deps: WidgetDeps): Reconciler =>
-  async (key, signal): Promise<ReconcileResult> => {
-    const widget = deps.widgets.get(key);
-    if (widget === undefined) return done;
-    const want = desiredStatus(widget);
-    if (widget.status?.observedGeneration === want.observedGeneration && widget.status.phase === want.phase) return done;
-    if (signal.aborted) return done;
-    const { namespace, name } = splitMetaNamespaceKey(key);
-    try {
-      await deps.customObjects.patchNamespacedCustomObjectStatus(
-        { group: WIDGET_RESOURCE.group, version: WIDGET_RESOURCE.version, plural: WIDGET_RESOURCE.plural, namespace, name, body: { status: want } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-    } catch (error) {
-      if (statusOf(error) === 404) return done;
-      throw error;
-    }
-    return done;
-  };
+  (key) =>
+    finalizer(deps.client, WIDGET_FINALIZER, deps.widgets.get(key), {
+      apply: (widget): Observable<ReconcileResult> => {
+        const want = desiredStatus(widget);
+        if (widget.status?.observedGeneration === want.observedGeneration && widget.status.phase === want.phase) return of(done);
+        return deps.client
+          .applyStatus({ apiVersion: `${WIDGET_RESOURCE.group}/${WIDGET_RESOURCE.version}`, kind: 'Widget', metadata: widget.metadata, status: want })
+          .pipe(
+            map(() => done),
+            catchError((e: unknown) => (isClientError(e) && isNotFound(e) ? of(done) : throwError(() => e))),
+          );
+      },
+      cleanup: (widget) => {
+        deps.onCleanup?.(widget);
+        return of(done);
+      },
+    });
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
@@ -164,13 +184,16 @@ const main = async (): Promise<void> => {
   if (values['install-crd']) await installWidgetCrd(kubeConfig);
 
   const mgr = controllerManager({ kubeConfig });
-  const widgets = mgr.select('widgets', { resource: WIDGET_RESOURCE, namespace: values.namespace, codec: WidgetCodec });
+  const widgets = mgr.select('widgets', { resource: WIDGETS, namespace: values.namespace });
   mgr.controller({
     name: 'widgets',
     for: widgets,
     predicates: [generationChanged],
     reconcile: loggedReconciler(
-      reconcileWidget({ customObjects: kubeConfig.makeApiClient(CustomObjectsApi), widgets: mgr.informer(widgets).store }),
+      reconcileWidget({
+        client: objectClient(WIDGETS, { kubeConfig, namespace: values.namespace, fieldManager: WIDGET_MANAGER }),
+        widgets: mgr.informer(widgets).store,
+      }),
       identity,
       values.log,
     ),

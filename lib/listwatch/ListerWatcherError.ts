@@ -197,6 +197,98 @@ export const isRetriableWatchError = (e: ListerWatcherError): boolean =>
   e._tag === 'TransportError' || e.code === 429 || e.code >= 500;
 
 /**
+ * What the status predicates ({@link isForbidden}, {@link isConflict}, {@link isNotFound}, ...)
+ * read: any tagged error value ({@link KubeApiError} of any verb, the object client's
+ * `ClientError`) or the `KubeApiException` a Promise helper rejects with. Only an `HttpError`
+ * can match; a `TransportError` or another tag never does.
+ *
+ * @example
+ * ```ts
+ * import type { ApiErrorLike } from 'kube-rx';
+ * const e: ApiErrorLike = { _tag: 'HttpError', code: 409, reason: 'Conflict' };
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export interface ApiErrorLike {
+  readonly _tag: string;
+  readonly code?: number | string;
+  readonly reason?: string;
+}
+
+/** An `HttpError` with this status code, or with this reason (a proxy may rewrite the code, not the Status). */
+const isStatus = (e: ApiErrorLike, code: number, reason: string): boolean =>
+  e._tag === 'HttpError' && (e.code === code || e.reason === reason);
+
+/**
+ * True for `409 Conflict` with reason `Conflict` (or no reason): an optimistic-concurrency
+ * failure (a replace with a stale `metadata.resourceVersion`, a failed delete precondition) or a
+ * server-side apply conflict with another field manager. Re-read and retry (or apply with
+ * `force`). `409 AlreadyExists` is {@link isAlreadyExists}, not this.
+ *
+ * Maps to client-go's `apierrors.IsConflict` (which, unlike this, also matches `AlreadyExists`
+ * by code; kube-rx tells them apart by reason).
+ *
+ * @example
+ * ```ts
+ * import { isConflict } from 'kube-rx';
+ * isConflict({ _tag: 'HttpError', code: 409, reason: 'Conflict' }); // true
+ * isConflict({ _tag: 'HttpError', code: 409, reason: 'AlreadyExists' }); // false
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export const isConflict = (e: ApiErrorLike): boolean =>
+  e._tag === 'HttpError' && (e.reason === 'Conflict' || (e.code === 409 && e.reason === undefined));
+
+/**
+ * True for `409 AlreadyExists`: a create of a name that is taken.
+ *
+ * Maps to client-go's `apierrors.IsAlreadyExists`.
+ *
+ * @example
+ * ```ts
+ * import { isAlreadyExists } from 'kube-rx';
+ * isAlreadyExists({ _tag: 'HttpError', code: 409, reason: 'AlreadyExists' }); // true
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export const isAlreadyExists = (e: ApiErrorLike): boolean => e._tag === 'HttpError' && e.reason === 'AlreadyExists';
+
+/**
+ * True for `404 NotFound`: the object (or the resource) does not exist.
+ *
+ * Maps to client-go's `apierrors.IsNotFound`.
+ *
+ * @example
+ * ```ts
+ * import { isNotFound } from 'kube-rx';
+ * isNotFound({ _tag: 'HttpError', code: 404 }); // true
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export const isNotFound = (e: ApiErrorLike): boolean => isStatus(e, 404, 'NotFound');
+
+/**
+ * True for `422 Invalid`: the server's validation refused the object (or a JSON patch `test`
+ * failed). Retrying the same write cannot help: the object client's helpers report it as a
+ * terminal error.
+ *
+ * Maps to client-go's `apierrors.IsInvalid`.
+ *
+ * @example
+ * ```ts
+ * import { isInvalid } from 'kube-rx';
+ * isInvalid({ _tag: 'HttpError', code: 422, reason: 'Invalid' }); // true
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export const isInvalid = (e: ApiErrorLike): boolean => isStatus(e, 422, 'Invalid');
+
+/**
  * True for `403 Forbidden`: the credentials are valid but RBAC (or an admission or proxy policy)
  * refuses the request. The message carries the server's explanation (`User "x" cannot watch …`).
  * The reflector retries it with its backoff (800 ms doubling to 30 s), as client-go does: the
@@ -212,8 +304,7 @@ export const isRetriableWatchError = (e: ListerWatcherError): boolean =>
  * @category listwatch
  * @since 0.2.0
  */
-export const isForbidden = <V extends string>(e: KubeApiError<V>): boolean =>
-  e._tag === 'HttpError' && (e.code === 403 || e.reason === 'Forbidden');
+export const isForbidden = (e: ApiErrorLike): boolean => isStatus(e, 403, 'Forbidden');
 
 /**
  * True for `401 Unauthorized`: the server did not accept the credentials (an expired or wrong
@@ -229,5 +320,4 @@ export const isForbidden = <V extends string>(e: KubeApiError<V>): boolean =>
  * @category listwatch
  * @since 0.2.0
  */
-export const isUnauthorized = <V extends string>(e: KubeApiError<V>): boolean =>
-  e._tag === 'HttpError' && (e.code === 401 || e.reason === 'Unauthorized');
+export const isUnauthorized = (e: ApiErrorLike): boolean => isStatus(e, 401, 'Unauthorized');

@@ -19,9 +19,14 @@ export {
 export { decodeWatchLine, decodeWatchLines } from './decodeWatchLine.js';
 export type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
 export {
+  type ApiErrorLike,
   httpError,
+  isAlreadyExists,
+  isConflict,
   isExpired,
   isForbidden,
+  isInvalid,
+  isNotFound,
   isListerWatcherError,
   isRetriableWatchError,
   isUnauthorized,

@@ -74,9 +74,16 @@ export interface KubeRequest {
    */
   readonly idleTimeoutMs?: number;
   /** The HTTP method. Default `GET`. */
-  readonly method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** A JSON body, sent with `Content-Type: application/json` (for `POST` / `PUT`). Absent: no body. */
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** A JSON body, sent as JSON text with `Content-Type: contentType` (for `POST`, `PUT`, `PATCH`, `DELETE`). Absent: no body. */
   readonly body?: unknown;
+  /**
+   * The `Content-Type` of `body` (default `application/json`): `application/merge-patch+json`,
+   * `application/json-patch+json`, `application/strategic-merge-patch+json` or
+   * `application/apply-patch+yaml` (JSON text is valid YAML) for a `PATCH`.
+   * @since 0.3.0
+   */
+  readonly contentType?: string;
   /**
    * What error messages call the request instead of `verb` (`update`, `create`), for writes, whose
    * callers re-tag the errors with their own verb. Absent: `verb`.
@@ -375,7 +382,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     headers: {
       Accept: 'application/json',
       'User-Agent': request.userAgent ?? DEFAULT_USER_AGENT,
-      ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': payload.length }),
+      ...(payload === undefined ? {} : { 'Content-Type': request.contentType ?? 'application/json', 'Content-Length': payload.length }),
     },
   };
 

@@ -45,6 +45,13 @@ export interface ReconcileMetricsProvider {
   newReconcileTotalMetric(controller: string, result: ReconcileResultLabel): CounterMetric;
   /** `controller_runtime_reconcile_errors_total{controller}`. */
   newReconcileErrorsMetric(controller: string): CounterMetric;
+  /**
+   * `controller_runtime_terminal_reconcile_errors_total{controller}`: reconciles that failed with a
+   * `TerminalError` (also counted in the errors and in `reconcile_total{result="error"}`, as
+   * controller-runtime counts them). Optional: a provider without it does not count them apart.
+   * @since 0.3.0
+   */
+  newTerminalReconcileErrorsMetric?(controller: string): CounterMetric;
   /** `controller_runtime_reconcile_time_seconds{controller}`. */
   newReconcileTimeMetric(controller: string): HistogramMetric;
   /** `controller_runtime_active_workers{controller}`. */

@@ -141,6 +141,7 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
 
   const reconcileTotal = counter('controller_runtime_reconcile_total', 'Reconciles per controller and result.', ['controller', 'result'] as const);
   const reconcileErrors = counter('controller_runtime_reconcile_errors_total', 'Failed reconciles per controller.', byController);
+  const terminalErrors = counter('controller_runtime_terminal_reconcile_errors_total', 'Reconciles per controller that failed with a terminal error (not requeued).', byController);
   const reconcileTime = histogram('controller_runtime_reconcile_time_seconds', 'Seconds per reconcile per controller.', byController, RECONCILE_BUCKETS);
   const activeWorkers = gauge('controller_runtime_active_workers', 'Reconciles running now per controller.', byController);
   const debouncePending = gauge('kube_rx_debounce_pending_keys', 'Keys held back by the per-key debounce, waiting for their quiet period.', byName);
@@ -179,6 +180,7 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
     newLastResourceVersionMetric: (name) => gaugeOf(lastRV, { name }),
     newReconcileTotalMetric: (controller, result) => counterOf(reconcileTotal, { controller, result }),
     newReconcileErrorsMetric: (controller) => counterOf(reconcileErrors, { controller }),
+    newTerminalReconcileErrorsMetric: (controller) => counterOf(terminalErrors, { controller }),
     newReconcileTimeMetric: (controller) => histogramOf(reconcileTime, { controller }),
     newActiveWorkersMetric: (controller) => gaugeOf(activeWorkers, { controller }),
     newEventsDroppedMetric: (component, reason) => counterOf(eventsDropped, { component, reason }),

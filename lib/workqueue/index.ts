@@ -10,7 +10,7 @@ export {
 export type { ReconcileEvent } from './ReconcileEvent.js';
 export { logReconcileEvents, reconcileEventLog } from './reconcileLogs.js';
 export { reconcileMetrics, reconcileResultLabel } from './reconcileMetrics.js';
-export { done, requeue, requeueAfter, type ReconcileResult } from './ReconcileResult.js';
+export { done, isTerminalError, requeue, requeueAfter, type ReconcileResult, TerminalError, terminalError } from './ReconcileResult.js';
 export { type ReconcileConfig, type Reconciler, reconcileWith } from './reconcileWith.js';
 export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from './reconcileTimeout.js';
 export type { WaitingEntry, WorkQueueState } from './WorkQueueState.js';

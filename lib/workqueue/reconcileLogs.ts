@@ -30,7 +30,13 @@ export const reconcileEventLog = (controller: string, event: ReconcileEvent): Lo
       return {
         level: 'error',
         message: 'reconcile failed',
-        fields: { controller, key: event.key, retryInMs: event.retryInMs, durationMs: event.durationMs, ...errorFields(event.error) },
+        fields: {
+          controller,
+          key: event.key,
+          ...(event.terminal === true ? { terminal: true } : { retryInMs: event.retryInMs }),
+          durationMs: event.durationMs,
+          ...errorFields(event.error),
+        },
       };
     case 'Aborted':
       return { level: 'warn', message: 'reconcile aborted at the drain deadline', fields: { controller, key: event.key } };

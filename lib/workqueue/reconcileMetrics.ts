@@ -12,6 +12,7 @@ import type { ReconcileEvent } from './ReconcileEvent.js';
  *
  * ```
  * Succeeded(Done) ──► 'success'   Succeeded(Requeue) ──► 'requeue'   Succeeded(RequeueAfter) ──► 'requeue_after'   Failed ──► 'error'
+ * (a terminal failure too: controller-runtime counts it as `error` and in `terminal_reconcile_errors_total`)
  * ```
  *
  * @example
@@ -53,7 +54,8 @@ const RESULTS: ReadonlyArray<ReconcileResultLabel> = ['success', 'error', 'reque
  * 1. On subscribe, make the metrics (every result label, so all series exist from the start).
  * 2. `Started`: active workers up.
  * 3. `Succeeded` / `Failed`: active workers down; count the result ({@link reconcileResultLabel});
- *    observe the duration in seconds; a failure also counts an error.
+ *    observe the duration in seconds; a failure also counts an error, a terminal failure also a
+ *    terminal error (when the provider has that metric).
  * 4. `Aborted` (drain deadline): active workers down.
  * 5. When the stream ends or is unsubscribed, active workers go down by the runs still counted.
  *
@@ -75,6 +77,7 @@ export const reconcileMetrics =
     defer(() => {
       const total = new Map<ReconcileResultLabel, CounterMetric>(RESULTS.map((r) => [r, provider.newReconcileTotalMetric(controller, r)]));
       const errors: CounterMetric = provider.newReconcileErrorsMetric(controller);
+      const terminalErrors: CounterMetric | undefined = provider.newTerminalReconcileErrorsMetric?.(controller);
       const time: HistogramMetric = provider.newReconcileTimeMetric(controller);
       const workers: GaugeMetric = provider.newActiveWorkersMetric(controller);
       let active = 0;
@@ -95,6 +98,7 @@ export const reconcileMetrics =
               const result = reconcileResultLabel(event);
               if (result !== undefined) total.get(result)?.inc();
               if (event._tag === 'Failed') errors.inc();
+              if (event._tag === 'Failed' && event.terminal === true) terminalErrors?.inc();
               time.observe(event.durationMs / 1000);
               return;
             }

@@ -16,7 +16,7 @@ import { defaultControllerRateLimiter, type RateLimiter } from './rateLimiter.js
 import type { ReconcileEvent } from './ReconcileEvent.js';
 import { logReconcileEvents } from './reconcileLogs.js';
 import { reconcileMetrics } from './reconcileMetrics.js';
-import { done as doneResult, type ReconcileResult } from './ReconcileResult.js';
+import { done as doneResult, isTerminalError, type ReconcileResult } from './ReconcileResult.js';
 import { withReconcileTimeout } from '../workqueue/reconcileTimeout.js';
 import { debounceByKey } from '../operators/debounceByKey.js';
 import type { DebounceTiming } from '../operators/DebounceState.js';
@@ -185,7 +185,8 @@ interface Run {
  *    - `Requeue`: emit `Succeeded`; `delay = when(key, now)`; emit `Requeued`; add after `delay`;
  *    - `RequeueAfter(d)`: emit `Succeeded`; `forget(key)`; emit `Requeued`; add after `d`;
  *    - error: `delay = when(key, now)`; emit `Failed` (with `retryInMs = delay`), `Requeued`; add
- *      after `delay`.
+ *      after `delay`;
+ *    - a {@link TerminalError}: emit `Failed` with `terminal: true`; nothing is requeued.
  *    Then {@link done}(key) (which queues it again if it changed meanwhile) and pump again.
  * 4. Delayed adds wait in the queue's heap; one timer on `scheduler` fires at the earliest due
  *    time, adds the due keys ({@link takeReady}) and pumps.
@@ -360,6 +361,9 @@ export const reconcileWith = (
               requeue(key, result.delayMs, 'RequeueAfter');
               break;
           }
+        } else if (isTerminalError(outcome.error)) {
+          // as controller-runtime: reported and counted, not requeued (nor forgotten)
+          emit({ _tag: 'Failed', key, error: outcome.error, retryInMs: Number.POSITIVE_INFINITY, durationMs, terminal: true });
         } else {
           const retryInMs = rateLimiter.when(key, now);
           emit({ _tag: 'Failed', key, error: outcome.error, retryInMs, durationMs });

@@ -54,6 +54,7 @@ export const recordingMetrics = (now: () => number) => {
     newLastResourceVersionMetric: (name) => record('newLastResourceVersionMetric', name),
     newReconcileTotalMetric: (controller, result) => record('newReconcileTotalMetric', `${controller}/${result}`),
     newReconcileErrorsMetric: (controller) => record('newReconcileErrorsMetric', controller),
+    newTerminalReconcileErrorsMetric: (controller) => record('newTerminalReconcileErrorsMetric', controller),
     newReconcileTimeMetric: (controller) => record('newReconcileTimeMetric', controller),
     newActiveWorkersMetric: (controller) => record('newActiveWorkersMetric', controller),
     newEventsDroppedMetric: (component, reason) => record('newEventsDroppedMetric', `${component}/${reason}`),

@@ -1,17 +1,22 @@
 /**
  * The reconcile functions of the controller examples, called directly: configMapToSecret over real
- * HTTP against the embedded API server (client-node's CoreV1Api, optimistic concurrency), and
- * widgetController against a recording status writer (the embedded server has no subresources).
+ * HTTP against the embedded API server (kube-rx's object client: server-side apply, delete preconditions), and
+ * widgetController over the embedded API server too (finalizer, status by apply through the status subresource).
  */
-import { CoreV1Api, type CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Secret as WireSecret } from 'kubernetes-types/core/v1.js';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { from, lastValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { configMapToSecret, type ConfigMap, MANAGED_BY, MANAGER, type Secret, SECRET_LABEL } from '../../examples/configMapToSecret.js';
-import { desiredStatus, reconcileWidget, type Widget, WidgetCodec } from '../../examples/widgetController.js';
+import { secrets, type Stored } from '../../lib/client/builtinResources.js';
+import { type ObjectClient, objectClient } from '../../lib/client/objectClient.js';
+import { desiredStatus, reconcileWidget, type Widget, WIDGET_FINALIZER, WIDGET_MANAGER, WIDGET_RESOURCE, WidgetCodec, WIDGETS } from '../../examples/widgetController.js';
 import type { Reconciler, ReconcileResult } from '../../lib/workqueue/index.js';
+import { DEFAULT_RESOURCES } from '../../lib/testing/apiServer/resources.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
+import type { Store } from '../../lib/store/Store.js';
 import { mapStore } from '../helpers/mapStore.js';
 
 const run = (reconcile: Reconciler, key: string): Promise<ReconcileResult | undefined> =>
@@ -21,14 +26,14 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 describe('configMapToSecret reconcile against the embedded API server', () => {
   let server: EmbeddedApiServer;
-  let core: CoreV1Api;
+  let client: ObjectClient<Stored<WireSecret>>;
   const warnings: string[] = [];
 
   beforeEach(async () => {
     server = await startApiServer();
     const kc = new KubeConfig();
     kc.loadFromOptions(server.kubeConfigOptions());
-    core = kc.makeApiClient(CoreV1Api);
+    client = objectClient(secrets, { kubeConfig: kc, namespace: 'default', fieldManager: MANAGER });
     warnings.length = 0;
   });
   afterEach(async () => {
@@ -42,7 +47,7 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     const configMaps = snapshot<ConfigMap>('configmaps');
     for (const [k, cm] of configMaps) if (cm.metadata.labels?.[SECRET_LABEL] !== 'true') configMaps.delete(k);
     return configMapToSecret({
-      core,
+      client,
       configMaps: mapStore(configMaps),
       secrets: mapStore(snapshot<Secret>('secrets')),
       warn: (m) => warnings.push(m),
@@ -59,7 +64,7 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     expect(s?.data).toEqual({ greeting: b64('hello'), empty: '' });
     expect(s?.type).toBe('Opaque');
     expect(s?.metadata.labels?.[MANAGED_BY]).toBe(MANAGER);
-    expect(s?.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: cm.metadata.uid, controller: true }]);
+    expect(s?.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: cm.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     const rv = s?.metadata.resourceVersion;
     expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
     expect(secret('a')?.metadata.resourceVersion).toBe(rv);
@@ -76,19 +81,33 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     expect(secret('a')?.data).toEqual({ k: b64('v2') });
   });
 
-  it('requeues on 409: a stale cached Secret (replace) or one missing from the cache (create)', async () => {
+  it('converges from stale caches (apply needs no resourceVersion); a stale delete precondition requeues', async () => {
     labelled('a', { k: 'v1' });
     const empty = reconcilerNow(); // caches without the Secret
     await run(reconcilerNow(), 'default/a');
-    expect(await run(empty, 'default/a')).toEqual({ _tag: 'Requeue' });
+    const rv = secret('a')?.metadata.resourceVersion;
+    expect(await run(empty, 'default/a')).toEqual({ _tag: 'Done' });
+    expect(secret('a')?.metadata.resourceVersion).toBe(rv); // the same apply again: nothing written
 
     server.patch('configmaps', 'default', 'a', { data: { k: 'v2' } });
     const stale = reconcilerNow();
     server.patch('secrets', 'default', 'a', { metadata: { annotations: { touched: 'yes' } } });
-    expect(await run(stale, 'default/a')).toEqual({ _tag: 'Requeue' });
-    expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
+    expect(await run(stale, 'default/a')).toEqual({ _tag: 'Done' });
     expect(secret('a')?.data).toEqual({ k: b64('v2') });
     expect(secret('a')?.metadata.annotations).toEqual({ touched: 'yes' });
+
+    // the ConfigMap goes; before the delete, the Secret is re-created (a new uid): the uid precondition refuses
+    server.delete('configmaps', 'default', 'a');
+    const cached = reconcilerNow();
+    const old = secret('a');
+    if (old === undefined) throw new Error('no Secret');
+    server.delete('secrets', 'default', 'a');
+    server.create('secrets', old);
+    expect(secret('a')?.metadata.uid).not.toBe(old.metadata.uid);
+    expect(await run(cached, 'default/a')).toEqual({ _tag: 'Requeue' });
+    expect(secret('a')).toBeDefined();
+    expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
+    expect(secret('a')).toBeUndefined();
   });
 
   it('deletes its Secret when the ConfigMap goes; leaves Secrets it does not control alone', async () => {
@@ -118,30 +137,48 @@ describe('widgetController reconcile', () => {
     if (!isRight(decoded)) throw new Error('the Widget codec refused a valid Widget');
     return decoded.right;
   };
-  const recording = () => {
-    const patches: Array<{ readonly name: string; readonly namespace: string; readonly body: unknown }> = [];
-    const customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus'> = {
-      patchNamespacedCustomObjectStatus: (param) => {
-        patches.push({ name: param.name, namespace: param.namespace, body: param.body });
-        return Promise.resolve({});
-      },
-    };
-    return { patches, customObjects };
+  let server: EmbeddedApiServer;
+  beforeEach(async () => {
+    server = await startApiServer({ resources: [...DEFAULT_RESOURCES, { ...WIDGET_RESOURCE, statusSubresource: true }] });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+  const client = () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions(server.kubeConfigOptions());
+    return objectClient(WIDGETS, { kubeConfig: kc, namespace: 'default', fieldManager: WIDGET_MANAGER });
   };
+  const cached = (): Store<Widget> => mapStore(new Map(server.list('widgets.kube-rx.example.com', 'default').map((o) => [`default/${o.metadata.name}`, o as Widget])));
 
   it('decodes Widgets and refuses ones without spec.size', () => {
     expect(desiredStatus(widget(4))).toEqual({ observedGeneration: 4, phase: 'Ready' });
     expect(isRight(WidgetCodec.decode({ metadata: { name: 'w' }, spec: {} }))).toBe(false);
   });
 
-  it('patches the status when observedGeneration lags, and does nothing once it is current', async () => {
-    const { patches, customObjects } = recording();
-    const store = new Map([['default/w', widget(2, { observedGeneration: 1, phase: 'Ready' })]]);
-    expect(await run(reconcileWidget({ customObjects, widgets: mapStore(store) }), 'default/w')).toEqual({ _tag: 'Done' });
-    expect(patches).toEqual([{ name: 'w', namespace: 'default', body: { status: { observedGeneration: 2, phase: 'Ready' } } }]);
-    store.set('default/w', widget(2, { observedGeneration: 2, phase: 'Ready' }));
-    await run(reconcileWidget({ customObjects, widgets: mapStore(store) }), 'default/w');
-    await run(reconcileWidget({ customObjects, widgets: mapStore(store) }), 'default/gone');
-    expect(patches).toHaveLength(1);
+  it('adds the finalizer, applies the status when observedGeneration lags, and does nothing once it is current', async () => {
+    server.create('widgets.kube-rx.example.com', { apiVersion: 'kube-rx.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { size: 3 } });
+    server.patch('widgets.kube-rx.example.com', 'default', 'w', { spec: { size: 4 } });
+    const deps = { client: client(), widgets: cached() };
+    expect(await run(reconcileWidget(deps), 'default/w')).toEqual({ _tag: 'Done' });
+    const w = server.get('widgets.kube-rx.example.com', 'default', 'w') as Widget | undefined;
+    expect(w).toMatchObject({ metadata: { generation: 2, finalizers: [WIDGET_FINALIZER] }, status: { observedGeneration: 2, phase: 'Ready' }, spec: { size: 4 } });
+    const statusWrite = server.requests.filter((r) => r.method === 'PATCH').map((r) => r.path);
+    expect(statusWrite).toEqual(['/apis/kube-rx.example.com/v1/namespaces/default/widgets/w', '/apis/kube-rx.example.com/v1/namespaces/default/widgets/w/status']);
+    const rv = server.resourceVersion();
+    expect(await run(reconcileWidget({ client: client(), widgets: cached() }), 'default/w')).toEqual({ _tag: 'Done' });
+    expect(await run(reconcileWidget({ client: client(), widgets: cached() }), 'default/gone')).toEqual({ _tag: 'Done' });
+    expect(server.resourceVersion()).toBe(rv);
+  });
+
+  it('cleans up a deleted Widget, then removes its finalizer so it goes', async () => {
+    server.create('widgets.kube-rx.example.com', { apiVersion: 'kube-rx.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { size: 3 } });
+    await run(reconcileWidget({ client: client(), widgets: cached() }), 'default/w');
+    server.delete('widgets.kube-rx.example.com', 'default', 'w');
+    expect(server.get('widgets.kube-rx.example.com', 'default', 'w')?.metadata.deletionTimestamp).toBeDefined();
+    const cleaned: string[] = [];
+    expect(await run(reconcileWidget({ client: client(), widgets: cached(), onCleanup: (x) => cleaned.push(x.metadata.name) }), 'default/w')).toEqual({ _tag: 'Done' });
+    expect(cleaned).toEqual(['w']);
+    expect(server.get('widgets.kube-rx.example.com', 'default', 'w')).toBeUndefined();
   });
 });

@@ -62,6 +62,7 @@ const METRICS: ReadonlyArray<readonly [string, string, ReadonlyArray<string>]> =
   ['reflector_last_resource_version', 'gauge', ['name']],
   ['controller_runtime_reconcile_total', 'counter', ['controller', 'result']],
   ['controller_runtime_reconcile_errors_total', 'counter', ['controller']],
+  ['controller_runtime_terminal_reconcile_errors_total', 'counter', ['controller']],
   ['controller_runtime_reconcile_time_seconds', 'histogram', ['controller']],
   ['controller_runtime_active_workers', 'gauge', ['controller']],
   ['kube_rx_debounce_pending_keys', 'gauge', ['name']],

@@ -5,15 +5,18 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Status } from '../../codec/Status.js';
 import { type KubeObject, KubeObjectCodec, type ObjectMeta } from '../../meta/KubeObject.js';
 import { failureStatus } from './apiStatus.js';
+import { applyJsonPatch } from './jsonPatch.js';
 import { applyMergePatch, canonicalJson } from './mergePatch.js';
 import type { ObjectStore } from './ObjectStore.js';
 import { apiVersionOf, resourceId, type ServedResource } from './resources.js';
+import { type ApplyScope, fieldPathText, type ManagedFieldsEntry, serverSideApply } from './serverSideApply.js';
 
 /**
  * The write operations of the embedded API server, with kube-apiserver's rules: defaulting of
  * `uid`, `creationTimestamp`, `generation`, namespace; `AlreadyExists`, `NotFound`, optimistic
- * concurrency `Conflict`; no-op updates that write nothing. Deletion is immediate (finalizers and
- * graceful deletion are not modelled).
+ * concurrency `Conflict`; no-op updates that write nothing; finalizers (a delete sets
+ * `deletionTimestamp`, removing the last finalizer deletes); the status subresource; JSON patch;
+ * simplified server-side apply; dry runs. Graceful deletion periods are not modelled.
  *
  * Maps to `k8s.io/apiserver/pkg/registry/generic/registry.Store` (`Create`, `Update`, `Delete`).
  *
@@ -32,18 +35,68 @@ import { apiVersionOf, resourceId, type ServedResource } from './resources.js';
  */
 export interface Registry {
   /** Creates `obj`; the namespace comes from the request path, else the object, else `default`. */
-  create(resource: ServedResource, namespace: string | undefined, obj: KubeObject): E.Either<Status, KubeObject>;
+  create(resource: ServedResource, namespace: string | undefined, obj: KubeObject, options?: RegistryWriteOptions): E.Either<Status, KubeObject>;
   /** Replaces the object named `name`; a set `metadata.resourceVersion` must be the current one. */
   update(
     resource: ServedResource,
     namespace: string | undefined,
     name: string,
     obj: KubeObject,
+    options?: RegistryWriteOptions,
   ): E.Either<Status, KubeObject>;
-  /** Applies a JSON merge patch to the object named `name`, then updates it. */
-  patch(resource: ServedResource, namespace: string | undefined, name: string, patch: unknown): E.Either<Status, KubeObject>;
-  /** Deletes the object named `name`; right is its last state stamped with the deletion's resourceVersion. */
-  delete(resource: ServedResource, namespace: string | undefined, name: string): E.Either<Status, KubeObject>;
+  /** Applies a JSON merge patch (default) or a JSON patch (RFC 6902) to the object named `name`, then updates it. */
+  patch(
+    resource: ServedResource,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    options?: RegistryWriteOptions & { readonly type?: 'merge' | 'json' },
+  ): E.Either<Status, KubeObject>;
+  /** Server-side apply of `applied` by `manager` (see `serverSideApply` for the simplified field ownership); creates the object if absent. */
+  apply(
+    resource: ServedResource,
+    namespace: string | undefined,
+    name: string,
+    applied: unknown,
+    options: RegistryWriteOptions & { readonly manager: string; readonly force: boolean },
+  ): E.Either<Status, KubeObject>;
+  /**
+   * Deletes the object named `name`: at once when it has no finalizers (`deleted: true`, the last
+   * state stamped with the deletion's resourceVersion), else it gets a `deletionTimestamp` and
+   * stays until its last finalizer is removed (`deleted: false`).
+   */
+  delete(
+    resource: ServedResource,
+    namespace: string | undefined,
+    name: string,
+    options?: RegistryDeleteOptions,
+  ): E.Either<Status, { readonly object: KubeObject; readonly deleted: boolean }>;
+}
+
+/**
+ * How a write reaches the registry: `subresource` is `'main'` or `'status'` for a write over HTTP
+ * (the main resource keeps the stored status when the resource has a status subresource; the
+ * status subresource changes only `status`), absent for a seeding write of the whole object.
+ * `dryRun` computes the answer and stores nothing.
+ *
+ * @category testing
+ * @since 0.3.0
+ */
+export interface RegistryWriteOptions {
+  readonly subresource?: 'main' | 'status';
+  readonly dryRun?: boolean;
+}
+
+/**
+ * Options of a delete: `dryRun`, and preconditions on the uid and resourceVersion (a mismatch is
+ * `409 Conflict`).
+ *
+ * @category testing
+ * @since 0.3.0
+ */
+export interface RegistryDeleteOptions {
+  readonly dryRun?: boolean;
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
 }
 
 /**
@@ -114,11 +167,23 @@ export const createRegistry = (store: ObjectStore): Registry => {
     metadata: meta,
   });
 
+  /** `obj` with `status` taken from `from` (or without status when `from` has none). */
+  const withStatusOf = (obj: KubeObject, from: KubeObject | undefined): KubeObject => {
+    const rest = omit(obj, ['status']);
+    if (from === undefined || !('status' in from)) return rest;
+    const status: unknown = from.status;
+    return { ...rest, ...{ status } };
+  };
+
+  const conflict = (resource: ServedResource, name: string, message: string): Status =>
+    failureStatus(409, `Operation cannot be fulfilled on ${resourceId(resource)} "${name}": ${message}`, details(resource, name), 'Conflict');
+
   const put = (
     resource: ServedResource,
     namespace: string | undefined,
     name: string,
     obj: KubeObject,
+    options: RegistryWriteOptions & { readonly managedFields?: ReadonlyArray<unknown> } = {},
   ): E.Either<Status, KubeObject> => {
     const ns = resource.namespaced ? (namespace ?? obj.metadata.namespace ?? 'default') : undefined;
     const key = objectKey(resource, ns, name);
@@ -131,17 +196,24 @@ export const createRegistry = (store: ObjectStore): Registry => {
     }
     const requested = obj.metadata.resourceVersion;
     if (requested !== undefined && requested !== '' && requested !== existing.metadata.resourceVersion) {
+      return E.left(conflict(resource, name, 'the object has been modified; please apply your changes to the latest version and try again'));
+    }
+    const written =
+      options.subresource === 'status'
+        ? withStatusOf(existing, obj)
+        : options.subresource === 'main' && resource.statusSubresource === true
+          ? withStatusOf(obj, existing)
+          : obj;
+    const deletionTimestamp: unknown = existing.metadata.deletionTimestamp;
+    const finalizers = written.metadata.finalizers ?? [];
+    if (deletionTimestamp !== undefined && finalizers.some((f) => !(existing.metadata.finalizers ?? []).includes(f))) {
       return E.left(
-        failureStatus(
-          409,
-          `Operation cannot be fulfilled on ${resourceId(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-          details(resource, name),
-          'Conflict',
-        ),
+        failureStatus(422, `${resource.kind} "${name}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted`, details(resource, name), 'Invalid'),
       );
     }
-    const restMeta = omit(obj.metadata, ['namespace']);
-    const base = stamp(resource, obj, {
+    const managedFields: unknown = options.managedFields ?? (existing.metadata as Readonly<Record<string, unknown>>)['managedFields'];
+    const restMeta = omit(written.metadata, ['namespace', 'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds']);
+    const meta: ObjectMeta = {
       ...restMeta,
       name,
       ...(ns === undefined ? {} : { namespace: ns }),
@@ -149,74 +221,177 @@ export const createRegistry = (store: ObjectStore): Registry => {
       ...(existing.metadata.creationTimestamp === undefined
         ? {}
         : { creationTimestamp: existing.metadata.creationTimestamp }),
+      ...(deletionTimestamp === undefined ? {} : { deletionTimestamp, deletionGracePeriodSeconds: 0 }),
       generation:
         (existing.metadata.generation ?? 1) +
-        (canonicalJson(withoutMeta(obj)) === canonicalJson(withoutMeta(existing)) ? 0 : 1),
-    });
-    if (canonicalJson(comparable(base)) === canonicalJson(comparable(existing))) return E.right(existing);
-    const event = store.write(resourceId(resource), key, 'MODIFIED', (rv) => ({
+        (canonicalJson(withoutMeta(written)) === canonicalJson(withoutMeta(existing)) ? 0 : 1),
+    };
+    const base = stamp(resource, written, managedFields === undefined ? meta : { ...meta, ...{ managedFields } });
+    const sameFields = canonicalJson(managedFields) === canonicalJson((existing.metadata as Readonly<Record<string, unknown>>)['managedFields']);
+    if (sameFields && canonicalJson(comparable(base)) === canonicalJson(comparable(existing))) return E.right(existing);
+    if (options.dryRun === true) return E.right({ ...base, metadata: { ...base.metadata, resourceVersion: existing.metadata.resourceVersion ?? '' } });
+    const gone = deletionTimestamp !== undefined && finalizers.length === 0;
+    const event = store.write(resourceId(resource), key, gone ? 'DELETED' : 'MODIFIED', (rv) => ({
       ...base,
       metadata: { ...base.metadata, resourceVersion: rv },
     }));
     return E.right(event.object);
   };
 
-  return {
-    create: (resource, namespace, obj) => {
-      const meta = obj.metadata;
-      if (resource.namespaced && namespace !== undefined && meta.namespace !== undefined && meta.namespace !== namespace) {
-        return E.left(
-          failureStatus(400, 'the namespace of the provided object does not match the namespace sent on the request'),
-        );
-      }
-      const name =
-        meta.name !== '' ? meta.name : meta.generateName !== undefined ? `${meta.generateName}${randomSuffix()}` : '';
-      if (name === '') {
-        return E.left(
-          failureStatus(422, `${resource.kind} "" is invalid: metadata.name: Required value: name or generateName is required`),
-        );
-      }
-      const ns = resource.namespaced ? (namespace ?? meta.namespace ?? 'default') : undefined;
-      const key = objectKey(resource, ns, name);
-      if (store.get(resourceId(resource), key) !== undefined) {
-        return E.left(
-          failureStatus(409, `${resourceId(resource)} "${name}" already exists`, details(resource, name), 'AlreadyExists'),
-        );
-      }
-      const restMeta = omit(meta, ['namespace', 'resourceVersion']);
-      const event = store.write(resourceId(resource), key, 'ADDED', (rv) =>
-        stamp(resource, obj, {
-          ...restMeta,
-          name,
-          ...(ns === undefined ? {} : { namespace: ns }),
-          uid: randomUUID(),
-          creationTimestamp: timestamp(),
-          generation: 1,
-          resourceVersion: rv,
-        }),
+  const create = (
+    resource: ServedResource,
+    namespace: string | undefined,
+    obj: KubeObject,
+    options: RegistryWriteOptions & { readonly managedFields?: ReadonlyArray<unknown> } = {},
+  ): E.Either<Status, KubeObject> => {
+    const meta = obj.metadata;
+    if (resource.namespaced && namespace !== undefined && meta.namespace !== undefined && meta.namespace !== namespace) {
+      return E.left(
+        failureStatus(400, 'the namespace of the provided object does not match the namespace sent on the request'),
       );
-      return E.right(event.object);
-    },
+    }
+    const name =
+      meta.name !== '' ? meta.name : meta.generateName !== undefined ? `${meta.generateName}${randomSuffix()}` : '';
+    if (name === '') {
+      return E.left(
+        failureStatus(422, `${resource.kind} "" is invalid: metadata.name: Required value: name or generateName is required`),
+      );
+    }
+    const ns = resource.namespaced ? (namespace ?? meta.namespace ?? 'default') : undefined;
+    const key = objectKey(resource, ns, name);
+    if (store.get(resourceId(resource), key) !== undefined) {
+      return E.left(
+        failureStatus(409, `${resourceId(resource)} "${name}" already exists`, details(resource, name), 'AlreadyExists'),
+      );
+    }
+    const restMeta = omit(meta, ['namespace', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields']);
+    const body = options.subresource === 'main' && resource.statusSubresource === true ? withStatusOf(obj, undefined) : obj;
+    const build = (rv: string): KubeObject => {
+      const stamped: ObjectMeta = {
+        ...restMeta,
+        name,
+        ...(ns === undefined ? {} : { namespace: ns }),
+        uid: randomUUID(),
+        creationTimestamp: timestamp(),
+        generation: 1,
+        resourceVersion: rv,
+      };
+      return stamp(resource, body, options.managedFields === undefined ? stamped : { ...stamped, ...{ managedFields: options.managedFields } });
+    };
+    if (options.dryRun === true) return E.right(build(''));
+    return E.right(store.write(resourceId(resource), key, 'ADDED', build).object);
+  };
+
+  return {
+    create,
     update: put,
-    patch: (resource, namespace, name, patch) => {
+    patch: (resource, namespace, name, patch, options = {}) => {
       const existing = store.get(resourceId(resource), objectKey(resource, namespace, name));
       if (existing === undefined) return E.left(notFoundStatus(resource, name));
-      if (!isObject(patch)) return E.left(failureStatus(400, 'the patch must be a JSON object'));
-      const patched = KubeObjectCodec.decode(applyMergePatch(existing, patch));
-      if (E.isLeft(patched)) {
+      let result: unknown;
+      if (options.type === 'json') {
+        const patched = applyJsonPatch(existing, patch);
+        if (E.isLeft(patched)) return E.left(failureStatus(patched.left.code, patched.left.message));
+        result = patched.right;
+      } else {
+        if (!isObject(patch)) return E.left(failureStatus(400, 'the patch must be a JSON object'));
+        result = applyMergePatch(existing, patch);
+      }
+      const decoded = KubeObjectCodec.decode(result);
+      if (E.isLeft(decoded)) {
         return E.left(failureStatus(422, `${resource.kind} "${name}" is invalid: metadata: Invalid value`));
       }
-      return put(resource, namespace, name, patched.right);
+      // the patched object carries the current resourceVersion unless the patch changed it (a precondition)
+      return put(resource, namespace, name, decoded.right, options);
     },
-    delete: (resource, namespace, name) => {
+    apply: (resource, namespace, name, applied, options) => {
+      const invalid = (message: string): E.Either<Status, never> => E.left(failureStatus(400, message));
+      if (!isObject(applied)) return invalid('the applied configuration must be an object');
+      if (applied['apiVersion'] !== apiVersionOf(resource) || applied['kind'] !== resource.kind) {
+        return invalid(`the applied configuration must have apiVersion "${apiVersionOf(resource)}" and kind "${resource.kind}"`);
+      }
+      const metadata = applied['metadata'];
+      if (!isObject(metadata) || metadata['name'] !== name) return invalid(`the applied configuration must have metadata.name "${name}"`);
+      const ns = resource.namespaced ? (namespace ?? 'default') : undefined;
+      const existing = store.get(resourceId(resource), objectKey(resource, ns, name));
+      if (existing === undefined && options.subresource === 'status') return E.left(notFoundStatus(resource, name));
+      const scope: ApplyScope = options.subresource === 'status' ? 'status' : resource.statusSubresource === true ? 'main' : 'all';
+      const current = existing as Readonly<Record<string, unknown>> | undefined;
+      const result = serverSideApply({
+        current,
+        managedFields: managedFieldsOf(existing),
+        applied,
+        manager: options.manager,
+        force: options.force,
+        scope,
+        apiVersion: apiVersionOf(resource),
+      });
+      if (E.isLeft(result)) {
+        const { conflicts } = result.left;
+        const list = conflicts.map((c) => `conflict with "${c.manager}": ${fieldPathText(c.path)}`);
+        return E.left(
+          failureStatus(
+            409,
+            `Apply failed with ${String(conflicts.length)} conflict${conflicts.length === 1 ? '' : 's'}: ${list.join(', ')}`,
+            {
+              ...details(resource, name),
+              causes: conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: fieldPathText(c.path) })),
+            },
+            'Conflict',
+          ),
+        );
+      }
+      const merged = KubeObjectCodec.decode({
+        ...result.right.object,
+        metadata: { ...(isObject(result.right.object['metadata']) ? result.right.object['metadata'] : {}), name, ...(ns === undefined ? {} : { namespace: ns }) },
+      });
+      if (E.isLeft(merged)) return E.left(failureStatus(422, `${resource.kind} "${name}" is invalid: metadata: Invalid value`));
+      const write = { subresource: options.subresource ?? 'main', managedFields: result.right.managedFields, ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }) } as const;
+      return existing === undefined ? create(resource, ns, merged.right, write) : put(resource, ns, name, merged.right, write);
+    },
+    delete: (resource, namespace, name, options = {}) => {
       const key = objectKey(resource, namespace, name);
       const existing = store.get(resourceId(resource), key);
       if (existing === undefined) return E.left(notFoundStatus(resource, name));
+      const { uid, resourceVersion } = options.preconditions ?? {};
+      if (uid !== undefined && uid !== existing.metadata.uid) {
+        return E.left(conflict(resource, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata.uid ?? ''}`));
+      }
+      if (resourceVersion !== undefined && resourceVersion !== existing.metadata.resourceVersion) {
+        return E.left(
+          conflict(resource, name, `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion ?? ''}`),
+        );
+      }
+      if ((existing.metadata.finalizers ?? []).length > 0) {
+        if (existing.metadata.deletionTimestamp !== undefined || options.dryRun === true) return E.right({ object: existing, deleted: false });
+        const event = store.write(resourceId(resource), key, 'MODIFIED', (rv) => ({
+          ...existing,
+          // as kube-apiserver's rest.BeforeDelete: the deletion bumps the generation
+          metadata: {
+            ...existing.metadata,
+            deletionTimestamp: timestamp(),
+            deletionGracePeriodSeconds: 0,
+            ...(existing.metadata.generation === undefined ? {} : { generation: existing.metadata.generation + 1 }),
+            resourceVersion: rv,
+          },
+        }));
+        return E.right({ object: event.object, deleted: false });
+      }
+      if (options.dryRun === true) return E.right({ object: existing, deleted: true });
       const event = store.write(resourceId(resource), key, 'DELETED', (rv) => ({
         ...existing,
         metadata: { ...existing.metadata, resourceVersion: rv },
       }));
-      return E.right(event.object);
+      return E.right({ object: event.object, deleted: true });
     },
   };
+};
+
+/** The `managedFields` of a stored object that the simplified apply understands (its own entries). */
+const managedFieldsOf = (obj: KubeObject | undefined): ReadonlyArray<ManagedFieldsEntry> => {
+  const raw = obj === undefined ? undefined : (obj.metadata as Readonly<Record<string, unknown>>)['managedFields'];
+  if (!Array.isArray(raw)) return [];
+  return (raw as ReadonlyArray<unknown>).filter(
+    (e): e is ManagedFieldsEntry => isObject(e) && typeof e['manager'] === 'string' && isObject(e['fieldsV1']),
+  );
 };

@@ -20,12 +20,19 @@ export interface ServedResource extends ApiResource {
   /** Defaults to the lower-cased kind. */
   readonly singularName?: string;
   readonly shortNames?: ReadonlyArray<string>;
+  /**
+   * Whether the resource has a `status` subresource (default false): `/status` is served, status
+   * writes there do not touch the rest, and writes of the main resource over HTTP keep the stored
+   * status whatever they send.
+   * @since 0.3.0
+   */
+  readonly statusSubresource?: boolean;
 }
 
 /**
  * The resources an embedded API server serves unless told otherwise: core/v1 `configmaps`,
  * `secrets`, `namespaces` and `events`, `coordination.k8s.io/v1` `leases`, and an example custom
- * resource `widgets.example.com/v1` (kind `Widget`, namespaced).
+ * resource `widgets.example.com/v1` (kind `Widget`, namespaced, with a `status` subresource).
  *
  * Maps to the built-in resources of kube-apiserver plus one CRD.
  *
@@ -43,7 +50,7 @@ export const DEFAULT_RESOURCES: ReadonlyArray<ServedResource> = [
   { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'] },
   { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'] },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
-  { group: 'example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true, shortNames: ['wd'] },
+  { group: 'example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true, shortNames: ['wd'], statusSubresource: true },
 ];
 
 /**

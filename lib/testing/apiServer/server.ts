@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import * as E from 'fp-ts/lib/Either.js';
+import { parse as parseYaml } from 'yaml';
 
 import type { Status } from '../../codec/Status.js';
 import { type KubeObject, KubeObjectCodec } from '../../meta/KubeObject.js';
@@ -90,7 +91,7 @@ export interface EmbeddedApiServer {
   update<T extends KubeObject>(resource: string, obj: T): T;
   /** Applies a JSON merge patch (RFC 7386). */
   patch(resource: string, namespace: string | undefined, name: string, mergePatch: unknown): KubeObject;
-  /** Deletes an object; returns its last state, or undefined if it did not exist. */
+  /** Deletes an object; returns its last state (with `deletionTimestamp` and still stored when finalizers hold it), or undefined if it did not exist. */
   delete(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
   get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
   /** The objects of a resource (in one namespace, or all), ordered by key. */
@@ -116,6 +117,8 @@ type Route =
       readonly resource: ServedResource;
       readonly namespace: string | undefined;
       readonly name: string | undefined;
+      /** `status` for `…/{name}/status` of a resource with a status subresource. */
+      readonly subresource?: 'status';
     }
   | { readonly _tag: 'NotFound' };
 
@@ -156,7 +159,7 @@ const writeChunked = async (res: ServerResponse, parts: ReadonlyArray<string>): 
   res.end(chunk);
 };
 
-const readBody = async (req: IncomingMessage): Promise<E.Either<Status, unknown>> => {
+const readText = async (req: IncomingMessage): Promise<E.Either<Status, string>> => {
   const chunks: Array<Buffer> = [];
   let size = 0;
   for await (const c of req) {
@@ -165,8 +168,16 @@ const readBody = async (req: IncomingMessage): Promise<E.Either<Status, unknown>
     if (size > MAX_BODY) return E.left(failureStatus(413, 'the request body is too large'));
     chunks.push(buf);
   }
+  return E.right(Buffer.concat(chunks).toString('utf8'));
+};
+
+/** The body as JSON (`yaml`: as YAML, of which JSON is a subset, for server-side apply); an empty body is `undefined` when `optional`. */
+const readBody = async (req: IncomingMessage, format: 'json' | 'yaml' = 'json', optional = false): Promise<E.Either<Status, unknown>> => {
+  const text = await readText(req);
+  if (E.isLeft(text)) return text;
+  if (optional && text.right.trim() === '') return E.right(undefined);
   try {
-    return E.right(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
+    return E.right((format === 'yaml' ? parseYaml(text.right) : JSON.parse(text.right)) as unknown);
   } catch (e: unknown) {
     return E.left(failureStatus(400, `the body of the request was in an unknown format: ${messageOf(e)}`));
   }
@@ -188,11 +199,30 @@ const decodeObjectBody = (body: unknown): E.Either<Status, KubeObject> => {
  * `timeoutSeconds`, streaming lists with `sendInitialEvents`), GET, POST, PUT, merge PATCH and
  * DELETE, bearer-token authentication, and fault injection, all in JSON.
  *
+ * Writes (since 0.3.0): merge patch, JSON patch (RFC 6902, `test` included: a failed test is
+ * `422 Invalid`), server-side apply (`application/apply-patch+yaml`, `fieldManager` required,
+ * `force`), the `status` subresource of resources with `statusSubresource` (status writes never
+ * bump `metadata.generation`; writes of the main resource keep the stored status), generation
+ * bumps on changes outside metadata and status only, finalizers (a delete sets
+ * `deletionTimestamp` and bumps the generation; the write that removes the last finalizer deletes; no new finalizer once
+ * deleting), delete preconditions (`uid`, `resourceVersion`: 409 Conflict), 409 Conflict on a
+ * stale `metadata.resourceVersion`, `dryRun=All`, and fault injection on every write verb
+ * (`faults.respond({ verb: 'patch' }, 500)`; apply is the verb `patch`, as RBAC names it).
+ *
+ * Server-side apply is simplified: each manager (per subresource) owns a set of leaf field paths
+ * (scalars, empty objects and whole lists: lists are atomic, no list-map keys), kept in
+ * `metadata.managedFields` in the real `FieldsV1` notation. An apply conflicts (409, reason
+ * `Conflict`, one `FieldManagerConflict` cause per field) when it sets a leaf path another
+ * manager owns to a different value; `force=true` takes the path over; an equal value is shared.
+ * Fields the manager applied before and no longer applies are removed unless another manager
+ * owns them. Only apply records ownership (updates and patches do not). Applying the same object
+ * again changes nothing (the same resourceVersion).
+ *
  * Maps to kube-apiserver + etcd + the watch cache, reduced to what informers and controllers
  * exercise; client-go's `fake.Clientset` and its `ObjectTracker` are the in-process analogue.
- * Not modelled: finalizers and graceful deletion, subresources, server-side apply, strategic
- * merge (treated as a merge patch), protobuf, admission, field selectors other than
- * `metadata.name`/`metadata.namespace`.
+ * Not modelled: graceful deletion periods and garbage collection of dependents, strategic merge
+ * (treated as a merge patch), protobuf, admission, validation beyond metadata, field selectors
+ * other than `metadata.name`/`metadata.namespace`.
  *
  * ```
  * create a ─ create b ─ update a ─ delete b          (rv 2, 3, 4, 5)
@@ -279,15 +309,27 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     }
     const find = (plural: string | undefined): ServedResource | undefined =>
       resources.find((r) => r.group === group && r.version === version && r.plural === plural);
-    const [a, b, c, d] = rest;
+    const [a, b, c, d, e] = rest;
     if (a === 'namespaces' && b !== undefined && c !== undefined && rest.length <= 4) {
       const r = find(c);
       return r?.namespaced === true ? { _tag: 'Resource', resource: r, namespace: b, name: d } : { _tag: 'NotFound' };
+    }
+    if (a === 'namespaces' && b !== undefined && c !== undefined && d !== undefined && e === 'status' && rest.length === 5) {
+      const r = find(c);
+      return r?.namespaced === true && r.statusSubresource === true
+        ? { _tag: 'Resource', resource: r, namespace: b, name: d, subresource: 'status' }
+        : { _tag: 'NotFound' };
     }
     if (rest.length <= 2) {
       const r = find(a);
       if (r === undefined || (r.namespaced && b !== undefined)) return { _tag: 'NotFound' };
       return { _tag: 'Resource', resource: r, namespace: undefined, name: b };
+    }
+    if (rest.length === 3 && c === 'status' && b !== undefined) {
+      const r = find(a);
+      return r !== undefined && !r.namespaced && r.statusSubresource === true
+        ? { _tag: 'Resource', resource: r, namespace: undefined, name: b, subresource: 'status' }
+        : { _tag: 'NotFound' };
     }
     return { _tag: 'NotFound' };
   };
@@ -427,30 +469,61 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     }
   };
 
+  const PATCH_TYPES: Readonly<Record<string, 'merge' | 'json' | 'apply'>> = {
+    'application/merge-patch+json': 'merge',
+    'application/strategic-merge-patch+json': 'merge',
+    'application/json-patch+json': 'json',
+    'application/apply-patch+yaml': 'apply',
+  };
+
   const handleWrite = async (
     req: IncomingMessage,
     res: ServerResponse,
     verb: 'create' | 'update' | 'patch',
-    resource: ServedResource,
-    namespace: string | undefined,
-    name: string | undefined,
+    r: Extract<Route, { readonly _tag: 'Resource' }>,
+    q: URLSearchParams,
   ): Promise<void> => {
+    const { resource, namespace, name } = r;
+    const options = {
+      subresource: r.subresource ?? 'main',
+      ...(q.get('dryRun') === 'All' ? { dryRun: true } : {}),
+    } as const;
+    const reply = (result: E.Either<Status, KubeObject>, code = 200): void => {
+      if (E.isLeft(result)) sendStatus(res, result.left);
+      else sendJson(res, code, result.right);
+    };
+    const dryRun = q.get('dryRun');
+    if (dryRun !== null && dryRun !== 'All') {
+      sendStatus(res, failureStatus(400, `Invalid dry run value "${dryRun}": the only valid value is "All"`));
+      return;
+    }
     if (verb === 'patch') {
-      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
-      if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
-        sendStatus(res, failureStatus(415, `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`));
+      const type = PATCH_TYPES[(req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''];
+      if (type === undefined) {
+        sendStatus(res, failureStatus(415, `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`));
         return;
       }
+      const body = await readBody(req, type === 'apply' ? 'yaml' : 'json');
+      if (E.isLeft(body)) {
+        sendStatus(res, body.left);
+        return;
+      }
+      if (type !== 'apply') {
+        reply(registry.patch(resource, namespace, name ?? '', body.right, { ...options, type }));
+        return;
+      }
+      const manager = q.get('fieldManager') ?? '';
+      if (manager === '') {
+        sendStatus(res, failureStatus(400, 'PATCH, with content type application/apply-patch+yaml, requires the fieldManager query parameter'));
+        return;
+      }
+      const existed = store.get(resourceId(resource), objectKey(resource, namespace, name ?? '')) !== undefined;
+      reply(registry.apply(resource, namespace, name ?? '', body.right, { ...options, manager, force: q.get('force') === 'true' }), existed ? 200 : 201);
+      return;
     }
     const body = await readBody(req);
     if (E.isLeft(body)) {
       sendStatus(res, body.left);
-      return;
-    }
-    if (verb === 'patch') {
-      const result = registry.patch(resource, namespace, name ?? '', body.right);
-      if (E.isLeft(result)) sendStatus(res, result.left);
-      else sendJson(res, 200, result.right);
       return;
     }
     const obj = decodeObjectBody(body.right);
@@ -458,9 +531,36 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
       sendStatus(res, obj.left);
       return;
     }
-    const result = verb === 'create' ? registry.create(resource, namespace, obj.right) : registry.update(resource, namespace, name ?? '', obj.right);
+    if (verb === 'create') reply(registry.create(resource, namespace, obj.right, options), 201);
+    else reply(registry.update(resource, namespace, name ?? '', obj.right, options));
+  };
+
+  const handleDelete = async (req: IncomingMessage, res: ServerResponse, resource: ServedResource, namespace: string | undefined, name: string, q: URLSearchParams): Promise<void> => {
+    const body = await readBody(req, 'json', true);
+    if (E.isLeft(body)) {
+      sendStatus(res, body.left);
+      return;
+    }
+    const raw: unknown = typeof body.right === 'object' && body.right !== null && 'preconditions' in body.right ? body.right.preconditions : undefined;
+    const field = (k: string): string | undefined =>
+      typeof raw === 'object' && raw !== null && k in raw && typeof (raw as Readonly<Record<string, unknown>>)[k] === 'string' ? ((raw as Readonly<Record<string, unknown>>)[k] as string) : undefined;
+    const uid = field('uid');
+    const resourceVersion = field('resourceVersion');
+    const result = registry.delete(resource, namespace, name, {
+      ...(q.get('dryRun') === 'All' ? { dryRun: true } : {}),
+      preconditions: { ...(uid === undefined ? {} : { uid }), ...(resourceVersion === undefined ? {} : { resourceVersion }) },
+    });
     if (E.isLeft(result)) sendStatus(res, result.left);
-    else sendJson(res, verb === 'create' ? 201 : 200, result.right);
+    else if (!result.right.deleted) sendJson(res, 200, result.right.object);
+    else {
+      sendJson(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name: result.right.object.metadata.name, group: resource.group, kind: resource.plural, uid: result.right.object.metadata.uid ?? '' },
+      });
+    }
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -470,7 +570,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     const q = url.searchParams;
     const isWatch = q.get('watch') === 'true' || q.get('watch') === '1';
     const verb: ApiVerb | undefined =
-      r._tag !== 'Resource'
+      r._tag !== 'Resource' || (r.subresource !== undefined && method !== 'GET' && method !== 'PUT' && method !== 'PATCH')
         ? undefined
         : method === 'GET'
           ? r.name !== undefined ? 'get' : isWatch ? 'watch' : 'list'
@@ -558,22 +658,11 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
       case 'create':
       case 'update':
       case 'patch':
-        await handleWrite(req, res, verb, resource, namespace, name);
+        await handleWrite(req, res, verb, r, q);
         return;
-      case 'delete': {
-        const result = registry.delete(resource, namespace, name ?? '');
-        if (E.isLeft(result)) sendStatus(res, result.left);
-        else {
-          sendJson(res, 200, {
-            kind: 'Status',
-            apiVersion: 'v1',
-            metadata: {},
-            status: 'Success',
-            details: { name: result.right.metadata.name, group: resource.group, kind: resource.plural, uid: result.right.metadata.uid ?? '' },
-          });
-        }
+      case 'delete':
+        await handleDelete(req, res, resource, namespace, name ?? '', q);
         return;
-      }
       case undefined:
         sendStatus(res, failureStatus(405, `the server does not allow this method on the requested resource`));
         return;
@@ -645,7 +734,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     patch: (resource, namespace, name, mergePatch) => orThrow(registry.patch(served(resource), namespace, name, mergePatch)),
     delete: (resource, namespace, name) => {
       const result = registry.delete(served(resource), namespace, name);
-      return E.isRight(result) ? result.right : undefined;
+      return E.isRight(result) ? result.right.object : undefined;
     },
     get: (resource, namespace, name) => {
       const r = served(resource);

@@ -48,7 +48,7 @@ export const call = (
       });
     });
     req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
+    req.end(body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body));
   });
 
 export const get = (server: EmbeddedApiServer, path: string, token: string | null = 'admin-token'): Promise<Reply> =>

@@ -1,3 +1,4 @@
+import { delimiter, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { defineConfig } from 'vitest/config';
@@ -19,6 +20,11 @@ if (clientNode === '2') {
   const hook = `--import=${pathToFileURL(here('./spec/helpers/clientNode2.mjs')).href}`;
   const options = process.env['NODE_OPTIONS'] ?? '';
   if (!options.includes(hook)) process.env['NODE_OPTIONS'] = `${options} ${hook}`.trim();
+  // commands started by name (npm, typedoc: `#!/usr/bin/env node`) run on this Node too, not on an
+  // older one first on PATH that cannot load client-node 2
+  const bin = dirname(process.execPath);
+  const path = process.env['PATH'] ?? '';
+  if (!path.startsWith(`${bin}${delimiter}`)) process.env['PATH'] = `${bin}${delimiter}${path}`;
 }
 
 export default defineConfig({

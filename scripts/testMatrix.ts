@@ -29,7 +29,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 type Project = 'unit' | 'kube';
@@ -170,6 +170,8 @@ const runCell = async (cell: Cell, projects: ReadonlyArray<Project>, forwarded: 
     .join(' ');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // the cell's Node first on PATH: commands the tests start by name (npm, typedoc) run on it too
+    PATH: `${dirname(bin)}${delimiter}${process.env['PATH'] ?? ''}`,
     NODE_OPTIONS: nodeOptions,
     KUBE_RX_CLIENT_NODE: String(cell.clientNode),
     KUBE_RX_EXPECT_NODE: nodeVersion.split('.')[0],

@@ -59,7 +59,8 @@ beforeAll(async () => {
 
   // no dist/ in the stage: `npm pack` builds it (the `prepare` script), as on a fresh clone
   const real = await npm(['pack', '--json', '--pack-destination', tmp], stage).catch((e: unknown) => {
-    throw new Error(`npm pack failed: ${String((e as { stdout?: string }).stdout ?? e)}`);
+    const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+    throw new Error(`npm pack failed: ${stdout === undefined && stderr === undefined ? String(e) : `${stdout ?? ''}${stderr ?? ''}`}`);
   });
   // the build's output comes first on stdout; npm's JSON report is the last thing printed
   const report = JSON.parse(real.stdout.slice(real.stdout.lastIndexOf('\n[\n') + 1)) as PackResult[];

@@ -1,11 +1,11 @@
-import type { ReconcileResult, TerminalError } from './ReconcileResult.js';
+import type { ReconcileResult } from './ReconcileResult.js';
 
 /**
  * What happened in the reconcile loop, one event per step, for logs, metrics and tests:
  * - `Started`: a worker took `key`; `attempt` is its number of requeues so far (0 on a fresh key);
  * - `Succeeded`: the reconcile returned `result` after `durationMs`;
  * - `Failed`: it failed with `error` after `durationMs`; it runs again in `retryInMs` (unless the
- *   loop is shutting down); with `terminal: true` (a {@link TerminalError}) it is not requeued
+ *   loop is shutting down); with `terminal: true` (a {@link kube-rx!TerminalError}) it is not requeued
  *   (`retryInMs` is `Infinity`);
  * - `Requeued`: `key` runs again in `delayMs` because of a `Requeue` or `RequeueAfter` result or a
  *   failure (not emitted once shutting down, as nothing is requeued then);
@@ -43,7 +43,7 @@ export type ReconcileEvent =
       /** When the key runs again; `Infinity` for a terminal failure (never: it is not requeued). */
       readonly retryInMs: number;
       readonly durationMs: number;
-      /** True when `error` is a {@link TerminalError}: reported, not requeued. */
+      /** True when `error` is a {@link kube-rx!TerminalError}: reported, not requeued. */
       readonly terminal?: boolean;
     }
   | {

@@ -165,6 +165,7 @@ export {
   bucketRateLimiter,
   defaultControllerRateLimiter,
   done,
+  isTerminalError,
   itemExponentialFailureRateLimiter,
   logReconcileEvents,
   maxOfRateLimiter,
@@ -179,6 +180,8 @@ export {
   reconcileWith,
   requeue,
   requeueAfter,
+  TerminalError,
+  terminalError,
 } from './workqueue/index.js';
 
 // leader election and sharding on Leases
@@ -246,6 +249,7 @@ export {
   eventRecorder,
   type EventRecorderConfig,
   type EventRecorderProblem,
+  clientEventSink,
   type EventSink,
   type EventSinkError,
   type EventSinkVerb,

@@ -343,6 +343,8 @@ const isStatusBody = (json: unknown): json is Status => isRight(StatusCodec.deco
 interface Call {
   readonly verb: ClientVerb;
   readonly ref: ObjectRef | undefined;
+  /** The namespace of a call on the collection (a create): the object's. */
+  readonly namespace?: string | undefined;
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly subresource?: 'status';
   readonly body?: unknown;
@@ -400,8 +402,8 @@ export function objectClient<T extends KubeObject>(resource: TypedResource<T> | 
   const refuse = <A>(verb: ClientVerb, field: string, message: string): Observable<A> =>
     failed<A>({ _tag: 'InvalidRequest', verb, resource: name, field, message: `${verb} ${name}: ${message}` } satisfies InvalidRequest);
 
-  const namespaceOf = (ref: ObjectRef | undefined): string | undefined =>
-    resource.namespaced ? (ref?.namespace !== undefined && ref.namespace !== '' ? ref.namespace : config.namespace) : undefined;
+  const namespaceOf = (given: string | undefined): string | undefined =>
+    resource.namespaced ? (given !== undefined && given !== '' ? given : config.namespace) : undefined;
 
   const invalidBody = (verb: ClientVerb, response: KubeResponse, why: string): ClientError => ({
     _tag: 'HttpError',
@@ -429,7 +431,7 @@ export function objectClient<T extends KubeObject>(resource: TypedResource<T> | 
 
   /** Sends one call and emits the 2xx response (a non-2xx is an `HttpError`, re-tagged with the verb). */
   const send = (call: Call): Observable<KubeResponse> => {
-    const namespace = namespaceOf(call.ref);
+    const namespace = namespaceOf(call.ref?.namespace ?? call.namespace);
     if (resource.namespaced && namespace === undefined) {
       return refuse(call.verb, 'metadata.namespace', `a namespaced ${resource.kind} needs a namespace (the object's, the reference's or the client's)`);
     }
@@ -531,7 +533,7 @@ export function objectClient<T extends KubeObject>(resource: TypedResource<T> | 
     get: (ref) => sendForObject({ verb: 'get', ref, method: 'GET' }),
     create: (obj, options) =>
       checkObject('create', obj) ??
-      sendForObject({ verb: 'create', ref: undefined, method: 'POST', body: obj, query: writeQuery(options) }),
+      sendForObject({ verb: 'create', ref: undefined, namespace: obj.metadata.namespace, method: 'POST', body: obj, query: writeQuery(options) }),
     replace: (obj, options) => replaceCall('update', obj, options),
     patch: (ref, patch, options) => patchCall('patch', ref, patch, options),
     jsonPatch: (ref, operations, options) =>

@@ -18,6 +18,7 @@ export {
   observeWritten,
   spamFiltered,
 } from './EventCorrelator.js';
+export { clientEventSink } from './clientEventSink.js';
 export { aggregateKey, eventKey, spamKey } from './eventKeys.js';
 export { type EventRecorder, eventRecorder, type EventRecorderConfig, type EventRecorderProblem } from './eventRecorder.js';
 export type { EventSink, EventSinkError, EventSinkVerb } from './EventSink.js';

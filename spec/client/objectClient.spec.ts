@@ -107,6 +107,17 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
     expect(server.requests).toEqual([]);
   });
 
+  it("creates in the object's namespace, which wins over the client's", async () => {
+    const server = current();
+    const anywhere = objectClient(configMaps, { kubeConfig: embeddedKubeConfig(server) });
+    await lastValueFrom(anywhere.create({ ...cm('b', {}), metadata: { name: 'b', namespace: 'ns2' } }));
+    await lastValueFrom(client().create({ ...cm('c', {}), metadata: { name: 'c', namespace: 'ns2' } }));
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /api/v1/namespaces/ns2/configmaps',
+      'POST /api/v1/namespaces/ns2/configmaps',
+    ]);
+  });
+
   it('creates with generateName, and a dry run stores nothing', async () => {
     const server = current();
     const c = client();

@@ -13,11 +13,12 @@ import { controllerManager, type ManagerEvent } from '../../lib/controller/contr
 import { done } from '../../lib/workqueue/ReconcileResult.js';
 import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
+import { secrets as secretsResource } from '../../lib/client/builtinResources.js';
+import { objectClient } from '../../lib/client/objectClient.js';
 import type { ListerWatcher } from '../../lib/listwatch/ListerWatcher.js';
 import { isListerWatcherError } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
-import { kubePost } from '../helpers/kubePost.js';
 
 const SEED = Number(process.env['KUBE_RX_RYW_SEED'] ?? '14');
 const PARENTS = 20;
@@ -61,6 +62,7 @@ const run = async (
   const plan = planFor(SEED);
   const stop = new Subject<void>();
   let conflicts = 0;
+  const secretsClient = objectClient(secretsResource, { kubeConfig });
   const mgr = controllerManager({
     listerWatcher: <T extends KubeObject>(selector: { readonly name: string }): ListerWatcher<T> =>
       selector.name === 'children'
@@ -78,8 +80,7 @@ const run = async (
     reconcile: (key, _signal, { writes }): Observable<typeof done> => {
       const name = `${key.slice('default/'.length)}-child`;
       if (childStore.get(`default/${name}`) !== undefined) return of(done);
-      return kubePost(kubeConfig, 'secrets', '/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' } }).pipe(
-        map((answer) => answer as KubeObject),
+      return secretsClient.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' } }).pipe(
         writes.record(),
         map(() => done),
         catchError((e: unknown) => {

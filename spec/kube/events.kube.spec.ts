@@ -2,7 +2,7 @@
  * The event recorder against the real kube-apiserver 1.20.2: repeated Events aggregate (the count
  * goes up on one object, by merge PATCH), similar ones are combined from the 10th distinct message
  * on, and an Event deleted on the server (expired) is created again with the next occurrence.
- * The sink is the test's HTTP sink (create: kubeRequest POST; patch: spec/helpers/kubePatch.ts).
+ * The sink is the object client's (clientEventSink over objectClient(events)).
  */
 import { randomBytes } from 'node:crypto';
 
@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventRecorder, eventRecorder } from '../../lib/events/eventRecorder.js';
 import { kubeGet } from '../../lib/listwatch/kubeRequest.js';
 import { httpEventSink } from '../events/httpEventSink.js';
-import { kubePost } from '../helpers/kubePost.js';
+import { namespaces } from '../../lib/client/builtinResources.js';
+import { objectClient } from '../../lib/client/objectClient.js';
 import { startKube, type Kube } from './harness.js';
 
 const START_TIMEOUT_MS = 180_000;
@@ -28,7 +29,7 @@ describe('real kube-apiserver 1.20.2: the event recorder', () => {
     kube = await startKube();
     admin = new KubeConfig();
     admin.loadFromFile(kube.kubeconfigAdmin);
-    await firstValueFrom(kubePost(admin, 'namespaces', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+    await objectClient(namespaces, { kubeConfig: admin }).promise.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {

@@ -4,7 +4,7 @@
  * configmapgen behaviour plus the Event and `status.observedGeneration` of the port.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Event } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Event } from 'kubernetes-types/core/v1.js';
 import { Subject, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -16,13 +16,13 @@ import {
   RESYNC_MS,
 } from '../../examples/configMapGenerator.js';
 import type { ManagerEvent } from '../../lib/controller/controllerManager.js';
+import type { Stored } from '../../lib/client/builtinResources.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { DEFAULT_RESOURCES, servedResource } from '../../lib/testing/apiServer/resources.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import { until } from '../helpers/until.js';
 
 const GENERATORS = CONFIGMAP_GENERATOR.crdName;
-type ConfigMapView = KubeObject & { readonly data?: Readonly<Record<string, string>> };
 
 describe('configMapGenerator controller against the embedded API server', () => {
   let server: EmbeddedApiServer;
@@ -45,7 +45,7 @@ describe('configMapGenerator controller against the embedded API server', () => 
   });
 
   const generator = (): ConfigMapGenerator | undefined => server.get(GENERATORS, 'default', 'g') as ConfigMapGenerator | undefined;
-  const configMap = (): ConfigMapView | undefined => server.get('configmaps', 'default', 'g') as ConfigMapView | undefined;
+  const configMap = (): Stored<ConfigMap> | undefined => server.get('configmaps', 'default', 'g') as Stored<ConfigMap> | undefined;
   /** How many Events of the controller were recorded about the generator (their counts summed). */
   const applied = (): number =>
     (server.list('events', 'default') as ReadonlyArray<KubeObject & Event>)
@@ -56,13 +56,13 @@ describe('configMapGenerator controller against the embedded API server', () => 
   const failures = (): ManagerEvent[] => reported.filter((e) => e._tag === 'Reconcile' && e.event._tag === 'Failed');
 
   it('applies the owned ConfigMap, follows content, re-creates it when deleted by hand, records Events and observedGeneration', async () => {
-    const created = server.create(GENERATORS, {
+    const created = server.create<ConfigMapGenerator>(GENERATORS, {
       apiVersion: 'kube-rx.io/v1',
       kind: 'ConfigMapGenerator',
       metadata: { name: 'g', namespace: 'default' },
       spec: { content: 'hello' },
     });
-    await until(() => configMap()?.data?.content === 'hello' && generator()?.status?.observedGeneration === 1 && applied() === 1);
+    await until(() => configMap()?.data?.['content'] === 'hello' && generator()?.status?.observedGeneration === 1 && applied() === 1);
     const cm = configMap();
     expect(cm?.metadata.ownerReferences).toEqual([
       { apiVersion: 'kube-rx.io/v1', kind: 'ConfigMapGenerator', name: 'g', uid: created.metadata.uid, controller: true, blockOwnerDeletion: true },
@@ -72,7 +72,7 @@ describe('configMapGenerator controller against the embedded API server', () => 
 
     // content changes: the ConfigMap follows, the generation is observed
     server.patch(GENERATORS, 'default', 'g', { spec: { content: 'world' } });
-    await until(() => configMap()?.data?.content === 'world' && generator()?.status?.observedGeneration === 2 && applied() === 2);
+    await until(() => configMap()?.data?.['content'] === 'world' && generator()?.status?.observedGeneration === 2 && applied() === 2);
 
     // deleted by hand: the owned ConfigMap's Deleted event retriggers the generator
     const uid = configMap()?.metadata.uid;
@@ -82,7 +82,7 @@ describe('configMapGenerator controller against the embedded API server', () => 
 
     // edited by hand: repaired
     server.patch('configmaps', 'default', 'g', { data: { content: 'tampered' } });
-    await until(() => configMap()?.data?.content === 'world' && applied() === 4);
+    await until(() => configMap()?.data?.['content'] === 'world' && applied() === 4);
 
     // its own writes (the ConfigMap apply, the status apply) trigger nothing more: one apply per change
     expect(configMapApplies()).toBe(4);

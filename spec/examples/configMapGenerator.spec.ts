@@ -3,7 +3,6 @@
  * recorder and object clients) over real HTTP against the embedded API server: kube-rs's
  * configmapgen behaviour plus the Event and `status.observedGeneration` of the port.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import type { ConfigMap, Event } from 'kubernetes-types/core/v1.js';
 import { Subject, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import type { Stored } from '../../lib/client/builtinResources.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { DEFAULT_RESOURCES, servedResource } from '../../lib/testing/apiServer/resources.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
+import { embeddedKubeConfig } from '../helpers/embeddedKubeConfig.js';
 import { until } from '../helpers/until.js';
 
 const GENERATORS = CONFIGMAP_GENERATOR.crdName;
@@ -32,10 +32,8 @@ describe('configMapGenerator controller against the embedded API server', () => 
 
   beforeEach(async () => {
     server = await startApiServer({ resources: [...DEFAULT_RESOURCES, servedResource(CONFIGMAP_GENERATOR)] });
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions(server.kubeConfigOptions());
     reported.length = 0;
-    run = configMapGeneratorManager({ kubeConfig, identity: 'test', namespace: 'default', reconcileAll$ })
+    run = configMapGeneratorManager({ kubeConfig: embeddedKubeConfig(server), identity: 'test', namespace: 'default', reconcileAll$ })
       .run()
       .subscribe((e) => reported.push(e));
   });

@@ -9,9 +9,9 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
-import { from, type Observable, type ObservableInput } from 'rxjs';
+import { concat, defer, first, firstValueFrom, from, ignoreElements, type Observable, type ObservableInput, repeat, timeout } from 'rxjs';
 
-import type { ManagerEvent, Reconciler, ReconcileResult } from 'kube-rx';
+import { crdManifest, type CustomResource, customResourceDefinitions, type KubeConfigLike, type ManagerEvent, objectClient, type Reconciler, type ReconcileResult } from 'kube-rx';
 
 /** True when `metaUrl` is the module Node was asked to run (not imported by a test). */
 export const isMain = (metaUrl: string): boolean => {
@@ -25,6 +25,23 @@ export const loadKubeConfig = (file: string | undefined): KubeConfig => {
   if (file === undefined) kc.loadFromDefault();
   else kc.loadFromFile(file);
   return kc;
+};
+
+/**
+ * Installs (or updates) the CRD of `resource` by server-side apply (field manager `manager`,
+ * forced), then resolves once the server reports it Established (polling every 100 ms), or rejects
+ * after `timeoutMs`. kube-rs: `Api::<CustomResourceDefinition>::patch(Patch::Apply)` then
+ * `await_condition(crds, name, conditions::is_crd_established())`.
+ */
+export const installCrd = (kubeConfig: KubeConfigLike, resource: CustomResource, manager: string, timeoutMs = 30_000): Promise<unknown> => {
+  const crds = objectClient(customResourceDefinitions, { kubeConfig, fieldManager: manager });
+  const crd = crdManifest(resource);
+  const established$ = defer(() => crds.get({ name: crd.metadata.name })).pipe(
+    repeat({ delay: 100 }),
+    first((c) => (c.status?.conditions ?? []).some((cond) => cond.type === 'Established' && cond.status === 'True')),
+    timeout({ first: timeoutMs }),
+  );
+  return firstValueFrom(concat(crds.apply(crd, { force: true }).pipe(ignoreElements()), established$));
 };
 
 /** A default identity: hostname plus pid (unique enough among replicas on a cluster). */

@@ -274,6 +274,7 @@ export {
   type ClientVerb,
   configMaps,
   cronJobs,
+  customResourceDefinitions,
   daemonSets,
   type DeepPartial,
   type DeleteOptions,
@@ -315,6 +316,8 @@ export {
   type Stored,
   terminalOnInvalid,
   toPromise,
+  type TypeMeta,
+  typeMeta,
   type UnstructuredObject,
   type WriteOptions,
 } from './client/index.js';

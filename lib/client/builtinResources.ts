@@ -16,6 +16,7 @@ import type {
   ServiceAccount,
 } from 'kubernetes-types/core/v1.js';
 import type { Ingress } from 'kubernetes-types/networking/v1.js';
+import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 
 import type { TypedResource } from '../listwatch/TypedResource.js';
 import { type KubeObject, KubeObjectCodec, type ObjectMeta } from '../meta/KubeObject.js';
@@ -134,3 +135,21 @@ export const cronJobs = builtin<CronJob>('batch', 'v1', 'cronjobs', 'CronJob', t
 export const ingresses = builtin<Ingress>('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true);
 /** coordination.k8s.io/v1 `leases` (`Lease`; metadata checked only). Maps to client-go's `CoordinationV1().Leases(ns)`. @example `objectClient(leases, config)` @category client @since 0.3.0 */
 export const leases = builtin<Lease>('coordination.k8s.io', 'v1', 'leases', 'Lease', true);
+/**
+ * apiextensions.k8s.io/v1 `customresourcedefinitions` (`CustomResourceDefinition`, cluster-scoped;
+ * metadata checked only): server-side apply of `crdManifest(resource)` installs or updates a CRD.
+ *
+ * Maps to client-go's `ApiextensionsV1().CustomResourceDefinitions()` and kube-rs's
+ * `Api<CustomResourceDefinition>`.
+ *
+ * @example
+ * ```ts
+ * import { crdManifest, customResourceDefinitions, objectClient, type CustomResource } from 'kube-rx';
+ * declare const kubeConfig: import('kube-rx').KubeConfigLike;
+ * declare const widgets: CustomResource;
+ * objectClient(customResourceDefinitions, { kubeConfig, fieldManager: 'widget-controller' }).apply(crdManifest(widgets), { force: true });
+ * ```
+ * @category client
+ * @since 0.3.0
+ */
+export const customResourceDefinitions = builtin<CustomResourceDefinition>('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false);

@@ -1,6 +1,7 @@
 export {
   configMaps,
   cronJobs,
+  customResourceDefinitions,
   daemonSets,
   deployments,
   endpoints,
@@ -57,3 +58,4 @@ export {
   removeFinalizerPatch,
 } from './finalizer.js';
 export { invalidAsTerminal, terminalOnInvalid } from './terminalOnInvalid.js';
+export { type TypeMeta, typeMeta } from './typeMeta.js';

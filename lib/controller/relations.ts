@@ -25,6 +25,8 @@ const groupOf = (apiVersion: string): string => {
  * object's namespace (Kubernetes forbids cross-namespace owners), so the key is
  * `namespace/ownerName`; pass `clusterScoped` for cluster-scoped owner kinds. By default only the
  * controlling owner (`controller: true`) counts, as with controller-runtime's `OnlyControllerOwner`.
+ * The owner's resource itself may be passed (a built-in kind such as `configMaps`, a
+ * `customResource`): its `kind` and `group` are used, and `namespaced: false` means cluster-scoped.
  *
  * Maps to controller-runtime's `handler.EnqueueRequestForOwner` and kube-rs's `trigger_owners`.
  *
@@ -35,6 +37,8 @@ const groupOf = (apiVersion: string): string => {
  * toDeployment({
  *   metadata: { name: 'rs-1', namespace: 'ns', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: 'u', controller: true }] },
  * }); // ['ns/web']
+ * declare const Widget: import('kube-rx').CustomResource; // a cluster-scoped one gives keys without a namespace
+ * const toWidget = ownerKeys(Widget);
  * ```
  * @category controller
  * @since 0.1.0
@@ -45,9 +49,11 @@ export const ownerKeys =
     readonly group: string;
     readonly controllerOnly?: boolean;
     readonly clusterScoped?: boolean;
+    /** From an owner's resource: `false` means cluster-scoped (`clusterScoped` wins when both are given). */
+    readonly namespaced?: boolean;
   }): KeyMapper<KubeObject> =>
   (obj) => {
-    const { controllerOnly = true, clusterScoped = false } = owner;
+    const { controllerOnly = true, clusterScoped = owner.namespaced === false } = owner;
     const ns = obj.metadata.namespace ?? '';
     return (obj.metadata.ownerReferences ?? [])
       .filter(

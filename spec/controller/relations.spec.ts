@@ -25,6 +25,16 @@ describe('relations', () => {
     expect(toConfigMap({ metadata: { name: 'no-owners' } })).toEqual([]);
   });
 
+  it('ownerKeys takes the owner’s resource: its kind and group, cluster-scoped when it is not namespaced', () => {
+    const widgets = { group: 'example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
+    const knobs = { group: 'example.com', version: 'v1', plural: 'knobs', kind: 'Knob', namespaced: false };
+    const child = secret('s', [ref('Widget', 'w', 'example.com/v1'), ref('Knob', 'k', 'example.com/v2', false)]);
+    expect(ownerKeys(widgets)(child)).toEqual(['ns/w']);
+    expect(ownerKeys({ ...knobs, controllerOnly: false })(child)).toEqual(['k']);
+    expect(ownerKeys({ ...knobs, controllerOnly: false, clusterScoped: false })(child)).toEqual(['ns/k']);
+    expect(ownerKeys({ ...widgets, kind: 'Knob' })(child)).toEqual([]);
+  });
+
   it('mapKeys triggers the owners of both the old and the new object of an update, once each', () => {
     const rx = newTestScheduler();
     rx.run(({ hot, expectObservable, expectSubscriptions }) => {

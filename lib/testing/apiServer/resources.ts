@@ -1,3 +1,4 @@
+import type { CustomResource } from '../../crd/customResource.js';
 import type { ApiResource } from '../../listwatch/ApiResource.js';
 
 /**
@@ -52,6 +53,36 @@ export const DEFAULT_RESOURCES: ReadonlyArray<ServedResource> = [
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
   { group: 'example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true, shortNames: ['wd'], statusSubresource: true },
 ];
+
+/**
+ * How the embedded API server serves a custom resource defined with `customResource`: its storage
+ * version, singular and short names, and a `status` subresource when the definition has one, as
+ * kube-apiserver serves it once its CRD is installed (no schema validation: the controller's
+ * codec checks what it reads).
+ *
+ * Maps to installing a CRD into envtest (`envtest.Environment{CRDs: ...}`).
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * import { customResource } from 'kube-rx';
+ * import { DEFAULT_RESOURCES, servedResource, startApiServer } from 'kube-rx/testing';
+ * const Widget = customResource({ group: 'example.com', kind: 'Widget', plural: 'widgets', scope: 'Namespaced', versions: [{ name: 'v1', spec: t.type({ size: t.number }) }] });
+ * const server = await startApiServer({ resources: [...DEFAULT_RESOURCES.filter((r) => r.plural !== 'widgets'), servedResource(Widget)] });
+ * ```
+ * @category testing
+ * @since 0.3.0
+ */
+export const servedResource = (resource: CustomResource): ServedResource => ({
+  group: resource.group,
+  version: resource.version,
+  plural: resource.plural,
+  kind: resource.kind,
+  namespaced: resource.scope === 'Namespaced',
+  singularName: resource.names.singular,
+  shortNames: resource.names.shortNames,
+  statusSubresource: resource.subresources.status,
+});
 
 /**
  * The identity of a resource inside the server: `plural` for the core group, else `plural.group`.

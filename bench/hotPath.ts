@@ -9,10 +9,14 @@
  *   informer  splitLines -> decodeWatchLines -> sharedIndexInformer -> 1 subscriber (kube-rx's
  *             whole watch path but the socket)
  *
- * `npx tsx --expose-gc bench/hotPath.ts [--events N] [--cache N] [--reps N] [--only NAME]`.
+ * `npx tsx --expose-gc bench/hotPath.ts [--events N] [--cache N] [--reps N] [--only NAME]`; heap bytes
+ * allocated per event need a young generation that holds the whole run:
+ * `node --import tsx --expose-gc --min-semi-space-size=1024 --max-semi-space-size=1024 bench/hotPath.ts`.
  * For a CPU profile of one stage: `node --import tsx --expose-gc --cpu-prof bench/hotPath.ts --only informer`.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 
 import { filter, firstValueFrom, of, Subject } from 'rxjs';
 
@@ -65,15 +69,38 @@ const rawSplit = (onLine: (line: string) => void): void => {
   }
 };
 
-/** ns per line of `run`. */
-const time = (run: () => void): number => {
+/**
+ * Wall and CPU ns per line of `run` (CPU: this process, GC helper threads included; less noisy on
+ * a shared machine), and heap bytes allocated per line: the growth of the used heap, exact when no
+ * garbage collection runs meanwhile (run with `--min-semi-space-size=1024 --max-semi-space-size=1024`;
+ * with Node's defaults the figure is meaningless). It does not depend on the machine's load.
+ */
+interface Sample {
+  readonly wall: number;
+  readonly cpu: number;
+  alloc: number;
+  readonly from: number;
+  readonly to: number;
+}
+/** Start times of the garbage collections (a sample with one inside its run has no allocation figure). */
+const gcStarts: number[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcStarts.push(e.startTime);
+}).observe({ entryTypes: ['gc'] });
+const time = (run: () => void): Sample => {
   gc();
+  const h0 = getHeapStatistics().used_heap_size;
+  const from = performance.now();
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   run();
-  return Number(process.hrtime.bigint() - t0) / events;
+  const wall = Number(process.hrtime.bigint() - t0) / events;
+  const c = process.cpuUsage(c0);
+  const alloc = (getHeapStatistics().used_heap_size - h0) / events;
+  return { wall, cpu: ((c.user + c.system) * 1000) / events, alloc, from, to: performance.now() };
 };
 
-const raw = (): number => {
+const raw = (): Sample => {
   const m = new Map<string, KubeObject>();
   for (const o of initial) m.set(metaNamespaceKeyFunc(o), o);
   return time(() => {
@@ -84,7 +111,7 @@ const raw = (): number => {
   });
 };
 
-const decode = (): number => {
+const decode = (): Sample => {
   const m = new Map<string, KubeObject>();
   for (const o of initial) m.set(metaNamespaceKeyFunc(o), o);
   return time(() => {
@@ -96,7 +123,7 @@ const decode = (): number => {
   });
 };
 
-const informer = async (): Promise<number> => {
+const informer = async (): Promise<Sample> => {
   const feed = new Subject<Buffer>();
   const page: ListPage<KubeObject> = { resourceVersion: String(cacheSize), items: initial, invalid: [] };
   const lw = fakeListerWatcher<KubeObject>({
@@ -118,13 +145,30 @@ const informer = async (): Promise<number> => {
 
 const contenders = { raw, decode, informer } as const;
 const names = (Object.keys(contenders) as Array<keyof typeof contenders>).filter((n) => values.only === undefined || n === values.only);
-const samples = new Map<string, number[]>(names.map((n) => [n, []]));
+const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
 for (let r = 0; r < reps; r++) for (const n of names) samples.get(n)?.push(await contenders[n]());
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const floor = median(samples.get('raw') ?? []);
+// the observer reports asynchronously
+await new Promise((resolve) => setTimeout(resolve, 100));
+for (const xs of samples.values()) for (const x of xs) if (gcStarts.some((t) => t > x.from && t < x.to)) x.alloc = Number.NaN;
+const median = (xs: number[]): number => {
+  const ok = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return ok[Math.floor(ok.length / 2)] ?? Number.NaN;
+};
+const medianOf = (n: string, k: keyof Sample): number => median((samples.get(n) ?? []).map((x) => x[k]));
+const floor = medianOf('raw', 'wall');
+const cpuFloor = medianOf('raw', 'cpu');
 console.table(
   names.map((n) => {
-    const m = median(samples.get(n) ?? []);
-    return { stage: n, 'ns/event': Math.round(m), 'over raw': Number.isFinite(floor) ? Math.round(m - floor) : '', '× raw speed': Number.isFinite(floor) ? (floor / m).toFixed(3) : '' };
+    const m = medianOf(n, 'wall');
+    const c = medianOf(n, 'cpu');
+    return {
+      stage: n,
+      'ns/event': Math.round(m),
+      'over raw': Number.isFinite(floor) ? Math.round(m - floor) : '',
+      '× raw speed': Number.isFinite(floor) ? (floor / m).toFixed(3) : '',
+      'CPU ns/event': Math.round(c),
+      'CPU × raw': Number.isFinite(cpuFloor) ? (c / cpuFloor).toFixed(3) : '',
+      'alloc B/event': Number.isFinite(medianOf(n, 'alloc')) ? Math.round(medianOf(n, 'alloc')) : 'n/a (GC ran)',
+    };
   }),
 );

@@ -560,3 +560,43 @@ export const pop = <T>(state: FifoState<T>): FifoPopped<T> | undefined => {
     return { key, deltas: [first], isInInitialList };
   }
 };
+
+/**
+ * The fast lane of an idle FIFO: when nothing is queued, queuing one delta and popping it at
+ * once gives a single-delta entry whose `isInInitialList` is known without touching the queue.
+ * Returns that flag (and marks the state populated, as queuing would), or `undefined` when
+ * something is queued, in which case the state is unchanged and the delta must be queued.
+ *
+ * Maps to nothing in client-go (whose `Pop` blocks on a condition variable); it is
+ * {@link queueAction} followed by {@link pop} on an empty queue, without the `Map` and queue
+ * writes (issue 23). The caller must only use it for a delta that would be queued (not a
+ * deletion that {@link deleteObject} drops).
+ *
+ * Algorithm:
+ * 1. If the queue or `items` is not empty, return `undefined`.
+ * 2. Set `populated`; if `initialPopulationCount > 0`, decrement it (as {@link pop} does; with
+ *    an empty queue it is 0).
+ * 3. Return `!hasSynced(state)` as evaluated before step 2's decrement, which is what
+ *    {@link pop} would report.
+ *
+ * ```
+ * queue: []  ── passThrough ──►  false   (same as addObject + pop: { deltas: [Added a], isInInitialList: false })
+ * queue: [b] ── passThrough ──►  undefined  (queue it)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { fifoState } from 'kube-rx/reducers';
+ * const s = fifoState.createFifoState();
+ * fifoState.passThrough(s); // false: a delta now would be delivered as it is, after the sync
+ * ```
+ * @category fifo
+ * @since 0.3.0
+ */
+export const passThrough = <T>(state: FifoState<T>): boolean | undefined => {
+  if (state.queue.length !== state.head || state.items.size !== 0) return undefined;
+  state.populated = true;
+  const isInInitialList = !hasSynced(state);
+  if (state.initialPopulationCount > 0) state.initialPopulationCount -= 1;
+  return isInInitialList;
+};

@@ -10,6 +10,7 @@ import {
   createFifoState,
   deleteObject,
   type FifoOrder,
+  passThrough,
   pop,
   queueLength,
   replace,
@@ -123,6 +124,15 @@ export interface DeltaFifoConfig<T> {
   readonly batchSize?: number;
   /** Where the runs after a full batch are scheduled. Default `asyncScheduler`. @since 0.2.0 */
   readonly scheduler?: SchedulerLike;
+  /**
+   * The fast lane (default `true`): while nothing is queued, nothing waits, no drain is running
+   * and demand is unlimited, an `Added`, `Modified` or `Deleted` event is emitted at once as a
+   * one-delta entry ({@link kube-rx/reducers!fifoState.passThrough}) instead of being queued and
+   * popped. The output is the same either way (a property test compares both over random
+   * inputs); `false` sends every event through the queue.
+   * @since 0.3.0
+   */
+  readonly fastLane?: boolean;
 }
 
 /**
@@ -202,6 +212,7 @@ export const deltaFifo =
         order = 'key',
         batchSize = Number.POSITIVE_INFINITY,
         scheduler = asyncScheduler,
+        fastLane = true,
       } = config;
       const state = createFifoState<T>(order);
       const tx = transform ?? ((obj: T): T => obj);
@@ -272,6 +283,25 @@ export const deltaFifo =
         }
       };
 
+      /**
+       * The fast lane: an idle FIFO with unlimited demand emits the entry that queuing and popping
+       * would give, as `drain` would (re-entrant inputs meanwhile are queued and drained after).
+       */
+      const emitDirectly = (type: 'Added' | 'Updated' | 'Deleted', obj: T, key: string): boolean => {
+        if (!fastLane || draining || resume !== undefined || credit !== Number.POSITIVE_INFINITY || !(batchSize >= 1)) return false;
+        const isInInitialList = passThrough(state);
+        if (isInInitialList === undefined) return false;
+        draining = true;
+        try {
+          subscriber.next({ _tag: 'Deltas', key, deltas: [{ type, object: obj }], isInInitialList });
+          emitSyncedIfReady();
+        } finally {
+          draining = false;
+        }
+        if (queueLength(state) > 0) drain();
+        return true;
+      };
+
       const apply = (input: FifoInput<T>): void => {
         switch (input._tag) {
           case 'Replace':
@@ -279,17 +309,24 @@ export const deltaFifo =
             break;
           case 'Added': {
             const obj = tx(input.object);
-            addObject(state, obj, keyFunc(obj));
+            const key = keyFunc(obj);
+            if (emitDirectly('Added', obj, key)) return;
+            addObject(state, obj, key);
             break;
           }
           case 'Modified': {
             const obj = tx(input.object);
-            updateObject(state, obj, keyFunc(obj));
+            const key = keyFunc(obj);
+            if (emitDirectly('Updated', obj, key)) return;
+            updateObject(state, obj, key);
             break;
           }
           case 'Deleted': {
             const obj = tx(input.object);
-            deleteObject(state, obj, keyFunc(obj), knownObjects);
+            const key = keyFunc(obj);
+            // a deletion of an unknown key is dropped by deleteObject (through the queue)
+            if ((knownObjects === undefined || knownObjects.has(key)) && emitDirectly('Deleted', obj, key)) return;
+            deleteObject(state, obj, key, knownObjects);
             break;
           }
           case 'Resync':

@@ -138,6 +138,14 @@ const endOfWatch = <T>(cursor: WatchCursor<T>, end: WatchEnd): WatchStep<T> => {
 const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: WatchEvent<T>): WatchStep<T> => {
   const { initial, state } = previous;
   const events = previous.events + 1;
+  if (initial === undefined && (event._tag === 'Added' || event._tag === 'Modified' || event._tag === 'Deleted')) {
+    // the watch's own events first, without the cursor the other cases start from (issue 23)
+    const resourceVersion = resourceVersionOf(event.object);
+    return {
+      cursor: { state: advanceRV(state, resourceVersion), events },
+      out: [{ _tag: event._tag, object: event.object, resourceVersion }],
+    };
+  }
   // Built field by field rather than spread: this runs once per watch event (issue 5).
   const cursor: WatchCursor<T> = initial === undefined ? { state, events } : { state, events, initial };
   switch (event._tag) {
@@ -164,11 +172,8 @@ const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: Wat
         const buffered: Buffered<T> = { deleted: event._tag === 'Deleted', object: event.object, older: initial.buffered };
         return { cursor: { state, events, initial: { cause: initial.cause, buffered } }, out: NOTHING };
       }
-      const resourceVersion = resourceVersionOf(event.object);
-      return {
-        cursor: { state: advanceRV(state, resourceVersion), events },
-        out: [{ _tag: event._tag, object: event.object, resourceVersion }],
-      };
+      // unreachable: handled above
+      return { cursor, out: NOTHING };
     }
   }
 };

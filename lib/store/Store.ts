@@ -86,6 +86,12 @@ export interface Indexer<T> extends Store<T> {
 export interface IndexerWriter<T> extends Indexer<T> {
   /** Inserts or replaces the object stored under its key. */
   upsert(obj: T): void;
+  /**
+   * {@link IndexerWriter.upsert} with the key already computed by the store's key function (the
+   * informer's FIFO has it): the same write, without computing the key again. `key` must be the
+   * key function's result for `obj`. @since 0.3.0
+   */
+  upsertAt(key: string, obj: T): void;
   /** Removes `key` (no-op when absent). */
   delete(key: string): void;
   /** Replaces the whole content. */

@@ -172,6 +172,18 @@ export const createIndexer = <T extends KubeObject>(config: IndexerConfig<T> = {
     if (entryList.length === 1) {
       // the usual case (only the namespace index): no arrays of arrays
       const entry = entryList[0] as IndexEntry<T>;
+      if (entry.fn === metaNamespaceIndexFunc) {
+        // what updateIndex does with one value before and after, without the two arrays
+        const was = before === undefined ? undefined : (before.metadata.namespace ?? '');
+        const is = after === undefined ? undefined : (after.metadata.namespace ?? '');
+        if (after === undefined) items.delete(key);
+        else items.set(key, after);
+        if (was !== is) {
+          if (was !== undefined) removeKey(entry.index, was, key);
+          if (is !== undefined) addKey(entry.index, is, key);
+        }
+        return;
+      }
       const was = before === undefined ? undefined : entry.fn(before);
       const is = after === undefined ? undefined : entry.fn(after);
       if (after === undefined) items.delete(key);
@@ -229,9 +241,12 @@ export const createIndexer = <T extends KubeObject>(config: IndexerConfig<T> = {
     getIndexers: () => indexersSnapshot,
   });
 
-  const upsert = (obj: T): void => {
-    const key = keyFunc(obj);
+  const upsertAt = (key: string, obj: T): void => {
     write(key, items.get(key), obj);
+  };
+
+  const upsert = (obj: T): void => {
+    upsertAt(keyFunc(obj), obj);
   };
 
   const remove = (key: string): void => {
@@ -269,6 +284,7 @@ export const createIndexer = <T extends KubeObject>(config: IndexerConfig<T> = {
       return items.size;
     },
     upsert,
+    upsertAt,
     delete: remove,
     replace,
     addIndexers,

@@ -10,6 +10,7 @@ import {
   type FifoPopped,
   type FifoState,
   hasSynced,
+  passThrough,
   pop,
   queueAction,
   queueLength,
@@ -348,10 +349,12 @@ interface Run {
   readonly popped: readonly FifoPopped<CM>[];
   /** The consumer's store after draining. */
   readonly known: ReadonlyMap<string, CM>;
+  /** The state at the end. */
+  readonly state: FifoState<CM>;
 }
 
 /** Drives a FifoState with `cmds`, a consumer applying popped deltas as client-go's HandleDeltas does. */
-const runFifo = (order: FifoOrder, cmds: readonly Cmd[]): Run => {
+const runFifo = (order: FifoOrder, cmds: readonly Cmd[], drainAtEnd = true): Run => {
   const s = createFifoState<CM>(order);
   const known = new Map<string, CM>();
   const store = mapStore(known);
@@ -394,9 +397,9 @@ const runFifo = (order: FifoOrder, cmds: readonly Cmd[]): Run => {
     }
     checkInvariants(s);
   });
-  for (let p = pop(s); p !== undefined; p = pop(s)) consume(p);
+  if (drainAtEnd) for (let p = pop(s); p !== undefined; p = pop(s)) consume(p);
   checkInvariants(s);
-  return { popped, known };
+  return { popped, known, state: s };
 };
 
 /** What a delta looks like for comparison: its type, and its object unless it is a deletion. */
@@ -511,4 +514,28 @@ describe('FifoState properties', () => {
       { numRuns: 300 },
     );
   });
+
+  it.each<FifoOrder>(['key', 'global'])(
+    '(e) in %s order, passThrough equals queuing one delta and popping it when nothing is queued, and changes nothing otherwise',
+    (order) => {
+      fc.assert(
+        fc.property(cmdsArb, fc.boolean(), (cmds, drained) => {
+          const viaQueue = runFifo(order, cmds, drained).state;
+          const direct = runFifo(order, cmds, drained).state;
+          const before = structuredClone(direct);
+          const flag = passThrough(direct);
+          if (queueLength(before) > 0) {
+            expect(flag).toBeUndefined();
+            expect(direct).toEqual(before);
+            return;
+          }
+          updateObject(viaQueue, cm('z', 'x'), 'ns/z');
+          expect(pop(viaQueue)).toEqual({ key: 'ns/z', deltas: [{ type: 'Updated', object: cm('z', 'x') }], isInInitialList: flag });
+          expect(direct).toEqual(viaQueue);
+          checkInvariants(direct);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 });

@@ -430,6 +430,84 @@ describe('deltaFifo', () => {
     );
   });
 
+  describe('fast lane (issue 23)', () => {
+    const watching: In = { _tag: 'Watching', resourceVersion: '100' };
+    type Step = { readonly input: In; readonly wait: boolean; readonly demand: number };
+    const inputArb: fc.Arbitrary<In> = fc.oneof(
+      fc.uniqueArray(fc.integer({ min: 0, max: 8 }), { maxLength: 6 }).map((ids) => replaced(...ids.map((i) => cm(`o${i}`)))),
+      fc.tuple(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 9 })).map(([i, rv]) => modified(cm(`o${i}`, String(rv)))),
+      fc.tuple(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 9 })).map(([i, rv]) => added(cm(`o${i}`, String(rv)))),
+      fc.tuple(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 9 })).map(([i, rv]) => deleted(cm(`o${i}`, String(rv)))),
+      fc.constant(watching),
+      fc.constant(RESYNC),
+    );
+    const stepArb: fc.Arbitrary<Step> = fc.record({ input: inputArb, wait: fc.boolean(), demand: fc.integer({ min: 0, max: 2 }) });
+
+    /** Everything the FIFO emits, with a consumer keeping the store (as the informer does). */
+    const run = (steps: ReadonlyArray<Step>, config: DeltaFifoConfig<CM>, withDemand: boolean, reenter: boolean): Out[] => {
+      const rx = newScheduler();
+      const m = new Map<string, CM>();
+      const input = new Subject<In>();
+      const demand = new Subject<number>();
+      const got: Out[] = [];
+      let reentered = false;
+      input
+        .pipe(deltaFifo({ scheduler: rx, knownObjects: mapStore(m), ...config, ...(withDemand ? { demand, initialDemand: 1 } : {}) }))
+        .subscribe((o) => {
+          got.push(o);
+          if (o._tag !== 'Deltas') return;
+          for (const d of o.deltas) {
+            if (d.type === 'Deleted') m.delete(o.key);
+            else m.set(o.key, d.object);
+          }
+          // an input pushed from inside an emission (a handler that writes back) must wait its turn
+          if (reenter && !reentered) {
+            reentered = true;
+            input.next(modified(cm('o0', '10')));
+          }
+        });
+      for (const step of steps) {
+        if (step.wait) rx.flush();
+        if (withDemand) demand.next(step.demand);
+        input.next(step.input);
+      }
+      if (withDemand) demand.next(Number.POSITIVE_INFINITY);
+      input.complete();
+      rx.flush();
+      return got;
+    };
+
+    it('emits exactly what the queue emits (relists, deletes, resyncs, batches, demand, re-entrant input)', () => {
+      fc.assert(
+        fc.property(
+          fc.array(stepArb, { maxLength: 25 }),
+          fc.constantFrom<'key' | 'global'>('key', 'global'),
+          fc.constantFrom(1, 2, Number.POSITIVE_INFINITY),
+          fc.boolean(),
+          fc.boolean(),
+          (steps, order, batchSize, withDemand, reenter) => {
+            const config: DeltaFifoConfig<CM> = { order, batchSize };
+            expect(run(steps, { ...config, fastLane: true }, withDemand, reenter)).toEqual(run(steps, { ...config, fastLane: false }, withDemand, reenter));
+          },
+        ),
+        { numRuns: 500 },
+      );
+    });
+
+    it('an idle FIFO emits a watch event at once as a one-delta entry; an unknown deletion is still dropped', () => {
+      const m = new Map<string, CM>();
+      const input = new Subject<In>();
+      const got: Out[] = [];
+      input.pipe(deltaFifo({ knownObjects: mapStore(m) })).subscribe((o) => got.push(o));
+      input.next(replaced());
+      input.next(added(cm('a')));
+      m.set('ns/a', cm('a'));
+      input.next(deleted(cm('b')));
+      input.next(modified(cm('a', '2')));
+      expect(got).toEqual([SYNCED, out('ns/a', [{ type: 'Added', object: cm('a') }]), out('ns/a', [{ type: 'Updated', object: cm('a', '2') }])]);
+    });
+  });
+
   describe('batchSize (issue 5: a big Replace does not block the event loop)', () => {
     const tagOf = (o: Out): string => (o._tag === 'Deltas' ? o.key.slice(3) : o._tag);
     const watching: In = { _tag: 'Watching', resourceVersion: '100' };

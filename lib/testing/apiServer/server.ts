@@ -426,6 +426,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
       resource: id,
       bufferLimit: watchBufferLimit + initialItems.length + (replay?.length ?? 0),
       takeGarbage: () => faults.takeGarbage(id),
+      delayOf: () => faults.watchEventDelay(id),
       onClose: () => {
         unsubscribe();
         watches.delete(conn);

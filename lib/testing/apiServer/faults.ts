@@ -1,3 +1,5 @@
+import { prng } from '../../internal/prng.js';
+
 /**
  * The verbs the embedded API server tells apart, as kube-apiserver's authorizer names them.
  *
@@ -176,18 +178,6 @@ interface WatchDelay extends PendingMatch {
   readonly next: () => number;
 }
 
-/** A small seeded generator of [0, 1) (mulberry32): the same seed, the same sequence. */
-const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 /**
  * The server's side of {@link Faults}: the public methods plus what the request handlers consume.
  *
@@ -268,7 +258,7 @@ export const createFaultState = (
       if (!(ms >= 0) || !(jitterMs >= 0)) throw new TypeError(`faults.delayWatchEvents: ms and jitterMs must be >= 0, got ${ms} and ${jitterMs}`);
       const m = toMatch(match);
       if (m.verb !== undefined && m.verb !== 'watch') throw new TypeError(`faults.delayWatchEvents: only watches are delayed, got verb "${m.verb}"`);
-      const random = seededRandom(seed);
+      const random = prng(seed);
       delays = [...delays.filter((d) => d.resource !== m.resource), { ...m, next: () => ms + Math.floor(jitterMs * random()) }];
     },
     expireContinueTokens: () => {

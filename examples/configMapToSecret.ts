@@ -68,7 +68,8 @@ import {
 } from 'kube-rx';
 import type { Secret as WireSecret } from 'kubernetes-types/core/v1.js';
 
-import { defaultIdentity, exampleRecorder, intFlag, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
+import { exampleRecorder } from './exampleRecorder.js';
+import { defaultIdentity, intFlag, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
 
 /** The label that asks for a Secret copy of a ConfigMap. */
 export const SECRET_LABEL = 'kube-rx.io/secret';

@@ -1,7 +1,7 @@
 /**
  * Shared plumbing of the controller examples (examples/configMapToSecret.ts,
  * examples/widgetController.ts): loading a kubeconfig, the timing flags of leader election, a
- * reconcile log (JSON lines the tests read), the 409 Conflict test, the event recorder, and exiting 0 once the
+ * reconcile log (JSON lines the tests read), the 409 Conflict test, and exiting 0 once the
  * manager has stopped on SIGTERM/SIGINT. Not an example on its own.
  */
 import { appendFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { from, type Observable, type ObservableInput } from 'rxjs';
 
-import { clientEventSink, type EventRecorder, eventRecorder, events, type ManagerEvent, objectClient, type Reconciler, type ReconcileResult } from 'kube-rx';
+import type { ManagerEvent, Reconciler, ReconcileResult } from 'kube-rx';
 
 /** True when `metaUrl` is the module Node was asked to run (not imported by a test). */
 export const isMain = (metaUrl: string): boolean => {
@@ -121,17 +121,3 @@ export const runToExit = (identity: string, run$: Observable<ManagerEvent>): voi
  * the linter rightly refuses object literals where instances are expected.
  */
 export const make = <T extends object>(Model: new () => T, props: Partial<T>): T => Object.assign(new Model(), props);
-
-/**
- * The example's event recorder: core/v1 Events written through kube-rx's object client (same
- * kubeconfig as everything else), named after `component`; its problems (dropped events, retries)
- * are JSON lines on stderr.
- */
-export const exampleRecorder = (kubeConfig: KubeConfig, namespace: string, component: string, identity: string): EventRecorder => {
-  const recorder = eventRecorder({ sink: clientEventSink(objectClient(events, { kubeConfig, namespace })), component });
-  recorder.problems$.subscribe((p) => {
-    const error = p._tag === 'EventDropped' ? p.message : p.error.message;
-    process.stderr.write(`${JSON.stringify({ identity, type: p._tag, error })}\n`);
-  });
-  return recorder;
-};

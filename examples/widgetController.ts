@@ -56,7 +56,8 @@ import {
 } from 'kube-rx';
 import { kubeGet } from 'kube-rx/protocol';
 
-import { defaultIdentity, exampleRecorder, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
+import { exampleRecorder } from './exampleRecorder.js';
+import { defaultIdentity, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
 
 // -------------------------------------------------------------------------------------------
 // The Widget custom resource, defined once: its object type, its runtime codec and its CRD all

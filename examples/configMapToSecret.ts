@@ -8,6 +8,10 @@
  * client: the Secret is written by server-side apply (field manager `kube-rx-configmap-to-secret`,
  * forced, as a controller owns its child's fields), its controller reference set by
  * `setControllerReference`; the delete carries a uid precondition (a 409 or 404 requeues the key).
+ * What it does is recorded as core/v1 Events (kube-rx's `eventRecorder` writing through the object
+ * client): `SecretCreated` / `SecretUpdated` on the ConfigMap, `SecretDeleted` on the Secret it
+ * removed, a `SecretNotOwned` Warning on a ConfigMap whose Secret it leaves alone
+ * (`kubectl get events` or `kubectl describe configmap demo` shows them).
  *
  * Run it against the cluster of your kubeconfig:
  *
@@ -41,6 +45,8 @@ import {
   configMaps as configMapsResource,
   controllerManager,
   done,
+  type EventRecorder,
+  type EventSubject,
   httpLeaseClient,
   isConflict,
   isNotFound,
@@ -62,6 +68,7 @@ import {
 } from 'kube-rx';
 import type { Secret as WireSecret } from 'kubernetes-types/core/v1.js';
 
+import { exampleRecorder } from './exampleRecorder.js';
 import { defaultIdentity, intFlag, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
 
 /** The label that asks for a Secret copy of a ConfigMap. */
@@ -106,20 +113,37 @@ export interface ConfigMapToSecretDeps {
   readonly secrets: Store<Secret>;
   /** Where to say why a key was left alone (default: stderr). */
   readonly warn?: (message: string) => void;
+  /** Where the Events about what it did go (default: none recorded). */
+  readonly recorder?: Pick<EventRecorder, 'record'>;
 }
+
+/** The Event reasons the controller records. */
+export const SECRET_REASONS = {
+  created: 'SecretCreated',
+  updated: 'SecretUpdated',
+  deleted: 'SecretDeleted',
+  notOwned: 'SecretNotOwned',
+} as const;
+
+/** An Event subject of a cached object: LIST items have no apiVersion and kind, the resource gives them. */
+const subject = (kind: 'ConfigMap' | 'Secret', metadata: ConfigMap['metadata']): EventSubject => ({ apiVersion: 'v1', kind, metadata });
 
 /**
  * The reconcile function: make the Secret `key` match the labelled ConfigMap `key` (both read from
  * the informers' caches). Applies it (server-side apply, forced: a repeated apply of the same
  * Secret changes nothing) when it is missing or its data, type or owner differ, deletes it when the
  * ConfigMap is gone; leaves alone a Secret of that name controlled by something else. A 409 (the
- * uid precondition of a delete failed) or a 404 requeues.
+ * uid precondition of a delete failed) or a 404 requeues. Each write that succeeded, and each
+ * Secret left alone, is recorded as an Event (recording never blocks nor fails the reconcile).
  */
 export const configMapToSecret =
   (deps: ConfigMapToSecretDeps): Reconciler =>
   async (key, signal): Promise<ReconcileResult> => {
     const { client, configMaps, secrets } = deps;
     const warn = deps.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
+    const record = (about: EventSubject, type: 'Normal' | 'Warning', reason: string, message: string): void => {
+      deps.recorder?.record(about, type, reason, message);
+    };
     const { namespace, name } = splitMetaNamespaceKey(key);
     const cm = configMaps.get(key);
     const secret = secrets.get(key);
@@ -127,10 +151,11 @@ export const configMapToSecret =
     const ownedByAConfigMap = owner !== undefined && owner.kind === 'ConfigMap' && owner.name === name;
     const managedByUs = secret?.metadata.labels?.[MANAGED_BY] === MANAGER;
 
-    const write = async (request: () => Promise<unknown>): Promise<ReconcileResult> => {
+    const write = async (request: () => Promise<unknown>, recordDone: () => void): Promise<ReconcileResult> => {
       if (signal.aborted) return done;
       try {
         await request();
+        recordDone();
         return done;
       } catch (error) {
         if (error instanceof KubeApiException && (isConflict(error) || isNotFound(error))) return requeue;
@@ -142,15 +167,22 @@ export const configMapToSecret =
       // The ConfigMap is gone or no longer labelled: remove the Secret we made for it (no GC needed).
       if (secret === undefined || !ownedByAConfigMap || !managedByUs || cm !== undefined) return done;
       const uid = secret.metadata.uid;
-      return write(() => client.promise.delete({ name, namespace }, { signal, ...(uid === undefined ? {} : { preconditions: { uid } }) }));
+      return write(
+        () => client.promise.delete({ name, namespace }, { signal, ...(uid === undefined ? {} : { preconditions: { uid } }) }),
+        () => {
+          record(subject('Secret', secret.metadata), 'Normal', SECRET_REASONS.deleted, `deleted Secret ${name}: its ConfigMap is gone or no longer labelled ${SECRET_LABEL}=true`);
+        },
+      );
     }
 
     if (secret !== undefined && owner !== undefined && !ownedByAConfigMap) {
       warn(`${key}: the Secret is controlled by ${owner.kind} "${owner.name}", not by the ConfigMap; left alone`);
+      record(subject('ConfigMap', cm.metadata), 'Warning', SECRET_REASONS.notOwned, `Secret ${name} is controlled by ${owner.kind} "${owner.name}"; left alone`);
       return done;
     }
     if (secret !== undefined && owner === undefined) {
       warn(`${key}: a Secret of that name exists and has no controller; left alone`);
+      record(subject('ConfigMap', cm.metadata), 'Warning', SECRET_REASONS.notOwned, `Secret ${name} exists and has no controller; left alone`);
       return done;
     }
     const data = desiredSecretData(cm);
@@ -166,7 +198,13 @@ export const configMapToSecret =
       data,
     }, configMapsResource);
     if (isLeft(desired)) throw new Error(`${key}: ${desired.left.message}`);
-    return write(() => client.promise.apply(desired.right, { force: true, signal }));
+    return write(
+      () => client.promise.apply(desired.right, { force: true, signal }),
+      () => {
+        const [reason, verb] = secret === undefined ? [SECRET_REASONS.created, 'created'] : [SECRET_REASONS.updated, 'updated'];
+        record(subject('ConfigMap', cm.metadata), 'Normal', reason, `${verb} Secret ${name}`);
+      },
+    );
   };
 
 const main = (): void => {
@@ -202,11 +240,13 @@ const main = (): void => {
   const mgr = controllerManager({ kubeConfig });
   const cms = mgr.select('configmaps', { resource: 'configmaps', namespace, labelSelector: `${SECRET_LABEL}=true`, codec: ConfigMapCodec });
   const secrets = mgr.select('secrets', { resource: 'secrets', namespace, codec: SecretCodec });
+  const recorder = exampleRecorder(kubeConfig, namespace, MANAGER, identity);
   const reconcile = loggedReconciler(
     configMapToSecret({
       client: objectClient(secretsResource, { kubeConfig, namespace, fieldManager: MANAGER }),
       configMaps: mgr.informer(cms).store,
       secrets: mgr.informer(secrets).store,
+      recorder,
     }),
     identity,
     values.log,

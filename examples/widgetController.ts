@@ -7,7 +7,9 @@
  * `phase: Ready`; a deleted Widget is cleaned up and its finalizer removed. Objects are decoded
  * with an io-ts codec (`WidgetCodec`, carried by the `WIDGETS` resource); the `generationChanged`
  * predicate keeps the controller's own status writes (which do not bump the generation) from
- * triggering it again.
+ * triggering it again. What it does is recorded as core/v1 Events on the Widget (kube-rx's
+ * `eventRecorder` through the object client): `StatusUpdated` after a status write, `CleanedUp`
+ * once a deleted Widget's cleanup ran (`kubectl describe widget w` shows them).
  *
  * Run it against the cluster of your kubeconfig:
  *
@@ -38,6 +40,8 @@ import {
   customResource,
   described,
   done,
+  type EventRecorder,
+  type EventSubject,
   finalizer,
   generationChanged,
   isClientError,
@@ -52,6 +56,7 @@ import {
 } from 'kube-rx';
 import { kubeGet } from 'kube-rx/protocol';
 
+import { exampleRecorder } from './exampleRecorder.js';
 import { defaultIdentity, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
 
 // -------------------------------------------------------------------------------------------
@@ -140,14 +145,23 @@ export interface WidgetDeps {
   readonly widgets: Store<Widget>;
   /** Called by the cleanup of a deleted Widget (default: nothing); the place to release what lives outside the cluster. */
   readonly onCleanup?: (widget: Widget) => void;
+  /** Where the Events about what it did go (default: none recorded). */
+  readonly recorder?: Pick<EventRecorder, 'record'>;
 }
+
+/** The Event reasons the controller records. */
+export const WIDGET_REASONS = { statusUpdated: 'StatusUpdated', cleanedUp: 'CleanedUp' } as const;
+
+/** The Widget as an Event subject: a cached Widget (a LIST item) has no apiVersion and kind, the resource gives them. */
+const subject = (widget: Widget): EventSubject => ({ apiVersion: `${WIDGET_RESOURCE.group}/${WIDGET_RESOURCE.version}`, kind: 'Widget', metadata: widget.metadata });
 
 /**
  * The reconcile function, behind the finalizer {@link WIDGET_FINALIZER}: a live Widget first gets
  * the finalizer, then, when its status is not `desiredStatus`, its status is written by
  * server-side apply of the status subresource (identity and status only); a deleted Widget is
  * cleaned up, then the finalizer is removed. A Widget that is gone (404 or absent from the cache)
- * is done. Returns an Observable: reconcileWith unsubscribes it (aborting the request) on shutdown.
+ * is done. A status write and a cleanup are recorded as Events (recording never blocks nor fails the
+ * reconcile). Returns an Observable: reconcileWith unsubscribes it (aborting the request) on shutdown.
  */
 export const reconcileWidget =
   (deps: WidgetDeps): Reconciler =>
@@ -159,12 +173,16 @@ export const reconcileWidget =
         return deps.client
           .applyStatus({ apiVersion: `${WIDGET_RESOURCE.group}/${WIDGET_RESOURCE.version}`, kind: 'Widget', metadata: widget.metadata, status: want })
           .pipe(
-            map(() => done),
+            map(() => {
+              deps.recorder?.record(subject(widget), 'Normal', WIDGET_REASONS.statusUpdated, `observedGeneration ${want.observedGeneration}, phase ${want.phase}`);
+              return done;
+            }),
             catchError((e: unknown) => (isClientError(e) && isNotFound(e) ? of(done) : throwError(() => e))),
           );
       },
       cleanup: (widget) => {
         deps.onCleanup?.(widget);
+        deps.recorder?.record(subject(widget), 'Normal', WIDGET_REASONS.cleanedUp, `cleaned up ${widget.metadata.name}; removing finalizer ${WIDGET_FINALIZER}`);
         return of(done);
       },
     });
@@ -185,6 +203,7 @@ const main = async (): Promise<void> => {
 
   const mgr = controllerManager({ kubeConfig });
   const widgets = mgr.select('widgets', { resource: WIDGETS, namespace: values.namespace });
+  const recorder = exampleRecorder(kubeConfig, values.namespace, WIDGET_MANAGER, identity);
   mgr.controller({
     name: 'widgets',
     for: widgets,
@@ -193,6 +212,7 @@ const main = async (): Promise<void> => {
       reconcileWidget({
         client: objectClient(WIDGETS, { kubeConfig, namespace: values.namespace, fieldManager: WIDGET_MANAGER }),
         widgets: mgr.informer(widgets).store,
+        recorder,
       }),
       identity,
       values.log,

@@ -4,6 +4,7 @@
  * 100 namespaces. The same seed always yields the same bytes, so every contender of a run reads
  * exactly the same stream.
  */
+import { prng } from '../../lib/internal/prng.js';
 
 export interface PodGenConfig {
   readonly seed: number;
@@ -12,16 +13,7 @@ export interface PodGenConfig {
 }
 
 /** A small, fast PRNG (mulberry32): deterministic across runs and platforms. */
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+export { prng };
 
 const hex = (rnd: () => number, n: number): string => {
   let s = '';

@@ -8,7 +8,7 @@
  */
 export { ApiStatusError, failureStatus } from './apiServer/apiStatus.js';
 export { TEST_CA_PEM, TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM } from './apiServer/certs.js';
-export { type ApiVerb, type FaultMatch, type Faults, type RespondOptions, type RestartOptions } from './apiServer/faults.js';
+export { type ApiVerb, type FaultMatch, type Faults, type RespondOptions, type RestartOptions, type WatchDelayOptions } from './apiServer/faults.js';
 export type { KubeConfigOptions } from './apiServer/kubeConfig.js';
 export { DEFAULT_RESOURCES, resolveResource as resolveServedResource, type ServedResource, servedResource } from './apiServer/resources.js';
 export { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './apiServer/selectors.js';

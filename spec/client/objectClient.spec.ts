@@ -1,4 +1,4 @@
-import { lastValueFrom } from 'rxjs';
+import { concat, lastValueFrom, map, NEVER, of, takeWhile, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { configMaps, metadataCodec, secrets } from '../../lib/client/builtinResources.js';
@@ -6,6 +6,10 @@ import { type ClientError, KubeApiException } from '../../lib/client/ClientError
 import { objectClient } from '../../lib/client/objectClient.js';
 import { isAlreadyExists, isConflict, isForbidden, isInvalid, isNotFound } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
+import { itemExponentialFailureRateLimiter } from '../../lib/workqueue/rateLimiter.js';
+import type { ReconcileEvent } from '../../lib/workqueue/ReconcileEvent.js';
+import { done } from '../../lib/workqueue/ReconcileResult.js';
+import { reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { embeddedKubeConfig, embeddedServerPerTest } from '../helpers/embeddedKubeConfig.js';
 import { closedAfterEach, errorOf, httpServer, json, kubeConfigFor } from '../listwatch/testServer.js';
 
@@ -105,6 +109,28 @@ describe('objectClient over the embedded API server (real HTTP)', () => {
     ];
     for (const [error, field] of cases) expect(await error).toMatchObject({ _tag: 'InvalidRequest', field });
     expect(server.requests).toEqual([]);
+  });
+
+  it('a 403 on a write in a reconcile is reported as a typed Forbidden and retried with backoff until the write succeeds', async () => {
+    const server = current();
+    server.faults.respond({ verb: 'patch', resource: 'configmaps' }, 403, { times: 2 });
+    const c = client();
+    const events = await lastValueFrom(
+      concat(of('ns1/a'), NEVER).pipe(
+        reconcileWith(() => c.apply(cm('a', { k: 'v' })).pipe(map(() => done)), { rateLimiter: itemExponentialFailureRateLimiter(10, 1000) }),
+        takeWhile((e) => e._tag !== 'Succeeded', true),
+        toArray(),
+      ),
+    );
+    expect(events.map((e) => e._tag)).toEqual(['Started', 'Failed', 'Requeued', 'Started', 'Failed', 'Requeued', 'Started', 'Succeeded']);
+    const failures = events.filter((e): e is Extract<ReconcileEvent, { readonly _tag: 'Failed' }> => e._tag === 'Failed');
+    for (const f of failures) {
+      expect(f.error).toMatchObject({ _tag: 'HttpError', verb: 'apply', code: 403, reason: 'Forbidden' });
+      expect(isForbidden(f.error as ClientError)).toBe(true);
+    }
+    // the per-key exponential backoff: 10 ms, then 20 ms
+    expect(failures.map((f) => f.retryInMs)).toEqual([10, 20]);
+    expect(server.get('configmaps', 'ns1', 'a')).toMatchObject({ data: { k: 'v' } });
   });
 
   it("creates in the object's namespace, which wins over the client's", async () => {

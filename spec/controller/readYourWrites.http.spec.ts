@@ -1,21 +1,19 @@
 // Issue 14's seeded read-your-writes test: a create-if-missing controller (one Secret per
 // ConfigMap) over real HTTP against the embedded API server, with the Secrets' watch events
-// delayed (a slow watch, injected in the ListerWatcher), runs 200 reconciles while the parents
-// keep changing. With read-your-writes each child is created exactly once; without it the
+// delayed by the server's fault injection (`faults.delayWatchEvents`, seeded jitter: the writes
+// return at once, their watch events come late), runs 200 reconciles while the parents keep
+// changing. With read-your-writes each child is created exactly once; without it the
 // controller reads a stale cache and creates again (409 AlreadyExists), so the test can fail.
 // Replay a run with KUBE_RX_RYW_SEED.
 import { KubeConfig } from '@kubernetes/client-node';
 import fc from 'fast-check';
-import { catchError, delay, filter, firstValueFrom, map, type Observable, of, Subject, take, tap, timeout, toArray } from 'rxjs';
+import { catchError, filter, firstValueFrom, map, type Observable, of, Subject, take, tap, timeout, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { controllerManager, type ManagerEvent } from '../../lib/controller/controllerManager.js';
 import { done } from '../../lib/workqueue/ReconcileResult.js';
-import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
-import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
-import { secrets as secretsResource } from '../../lib/client/builtinResources.js';
+import { configMaps, secrets } from '../../lib/client/builtinResources.js';
 import { objectClient } from '../../lib/client/objectClient.js';
-import type { ListerWatcher } from '../../lib/listwatch/ListerWatcher.js';
 import { isListerWatcherError } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
@@ -23,11 +21,9 @@ import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiSer
 const SEED = Number(process.env['KUBE_RX_RYW_SEED'] ?? '14');
 const PARENTS = 20;
 const RECONCILES = 200;
-/** How late the child watch delivers each event (the fault). */
+/** How late the child watch delivers each event (the fault): at least this, plus a seeded jitter of up to WATCH_JITTER_MS. */
 const WATCH_DELAY_MS = 60;
-
-const configMaps: ApiResource = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-const secrets: ApiResource = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
+const WATCH_JITTER_MS = 20;
 
 /** The seeded plan of parent changes: bursts of 1 or 2 parents (fast-check's seeded generator, as the fault suite draws its plans). */
 const planFor = (seed: number): ReadonlyArray<ReadonlyArray<number>> => {
@@ -35,12 +31,6 @@ const planFor = (seed: number): ReadonlyArray<ReadonlyArray<number>> => {
   if (plan === undefined) throw new Error(`no plan drawn for seed ${String(seed)}`);
   return plan;
 };
-
-/** Delays every watch event of `lw` by `ms` (order kept): a slow watch. */
-const slowWatch = <T>(lw: ListerWatcher<T>, ms: number): ListerWatcher<T> => ({
-  list: (options) => lw.list(options),
-  watch: (options) => lw.watch(options).pipe(delay(ms)),
-});
 
 let server: EmbeddedApiServer;
 let kubeConfig: KubeConfig;
@@ -62,15 +52,12 @@ const run = async (
   const plan = planFor(SEED);
   const stop = new Subject<void>();
   let conflicts = 0;
-  const secretsClient = objectClient(secretsResource, { kubeConfig });
-  const mgr = controllerManager({
-    listerWatcher: <T extends KubeObject>(selector: { readonly name: string }): ListerWatcher<T> =>
-      selector.name === 'children'
-        ? slowWatch(httpListerWatcher({ kubeConfig, resource: secrets, namespace: 'default' }) as ListerWatcher<T>, WATCH_DELAY_MS)
-        : (httpListerWatcher({ kubeConfig, resource: configMaps, namespace: 'default' }) as ListerWatcher<T>),
-  });
-  const parents = mgr.select('parents', { resource: configMaps });
-  const childSelector = mgr.select('children', { resource: secrets });
+  const secretsClient = objectClient(secrets, { kubeConfig });
+  // the fault: every watch event of Secrets (the children) arrives late; writes are answered at once
+  server.faults.delayWatchEvents({ verb: 'watch', resource: 'secrets' }, { ms: WATCH_DELAY_MS, jitterMs: WATCH_JITTER_MS, seed: SEED });
+  const mgr = controllerManager({ kubeConfig });
+  const parents = mgr.select('parents', { resource: configMaps, namespace: 'default' });
+  const childSelector = mgr.select('children', { resource: secrets, namespace: 'default' });
   const childStore = mgr.informer(childSelector).store;
   mgr.controller({
     name: 'create-if-missing',
@@ -133,7 +120,7 @@ const run = async (
   return { creates, children, conflicts, reconciles, timeouts };
 };
 
-describe('read-your-writes (seeded, embedded API server, slow child watch)', () => {
+describe('read-your-writes (seeded, embedded API server, child watch delayed by fault injection)', () => {
   it(`creates each child exactly once over ${RECONCILES} reconciles with read-your-writes on (seed ${SEED})`, async () => {
     const { creates, children, conflicts, reconciles, timeouts } = await run(true);
     expect(reconciles).toBe(RECONCILES);

@@ -2,31 +2,60 @@
  * The reconcile functions of the controller examples, called directly: configMapToSecret over real
  * HTTP against the embedded API server (kube-rx's object client: server-side apply, delete preconditions), and
  * widgetController over the embedded API server too (finalizer, status by apply through the status subresource).
+ * Both record Events through kube-rx's event recorder and object client; a failing or stalled event
+ * sink changes nothing about the reconcile.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Secret as WireSecret } from 'kubernetes-types/core/v1.js';
+import type { Event, Secret as WireSecret } from 'kubernetes-types/core/v1.js';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { from, lastValueFrom } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, NEVER, timeout } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { configMapToSecret, type ConfigMap, MANAGED_BY, MANAGER, type Secret, SECRET_LABEL } from '../../examples/configMapToSecret.js';
-import { secrets, type Stored } from '../../lib/client/builtinResources.js';
+import { configMapToSecret, type ConfigMap, MANAGED_BY, MANAGER, type Secret, SECRET_LABEL, SECRET_REASONS } from '../../examples/configMapToSecret.js';
+import { events, secrets, type Stored } from '../../lib/client/builtinResources.js';
+import { clientEventSink } from '../../lib/events/clientEventSink.js';
+import { type EventRecorder, eventRecorder } from '../../lib/events/eventRecorder.js';
 import { type ObjectClient, objectClient } from '../../lib/client/objectClient.js';
-import { desiredStatus, reconcileWidget, type Widget, WIDGET_FINALIZER, WIDGET_MANAGER, WIDGET_RESOURCE, WidgetCodec, WIDGETS } from '../../examples/widgetController.js';
+import {
+  desiredStatus,
+  reconcileWidget,
+  type Widget,
+  WIDGET_FINALIZER,
+  WIDGET_MANAGER,
+  WIDGET_REASONS,
+  WIDGET_RESOURCE,
+  WidgetCodec,
+  WIDGETS,
+} from '../../examples/widgetController.js';
 import type { Reconciler, ReconcileResult } from '../../lib/workqueue/index.js';
 import { DEFAULT_RESOURCES } from '../../lib/testing/apiServer/resources.js';
 import { type EmbeddedApiServer, startApiServer } from '../../lib/testing/apiServer/server.js';
 import type { Store } from '../../lib/store/Store.js';
 import { mapStore } from '../helpers/mapStore.js';
+import { until } from '../helpers/until.js';
 
 const run = (reconcile: Reconciler, key: string): Promise<ReconcileResult | undefined> =>
   lastValueFrom(from(reconcile(key, new AbortController().signal) as Promise<ReconcileResult | undefined>), { defaultValue: undefined });
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
+/** An event recorder of `component` writing through kube-rx's object client to `server`. */
+const recorderOf = (server: EmbeddedApiServer, component: string): EventRecorder => {
+  const kc = new KubeConfig();
+  kc.loadFromOptions(server.kubeConfigOptions());
+  return eventRecorder({ sink: clientEventSink(objectClient(events, { kubeConfig: kc })), component });
+};
+
+/** The Events `server` holds once `recorder` has written all it was given: `kind/name reason count`. */
+const eventsOf = async (server: EmbeddedApiServer, recorder: EventRecorder): Promise<ReadonlyArray<string>> => {
+  await until(() => recorder.pending() === 0);
+  return (server.list('events') as ReadonlyArray<Event>).map((e) => `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''} ${e.type ?? ''} ${e.reason ?? ''} ${String(e.count)}`).sort();
+};
+
 describe('configMapToSecret reconcile against the embedded API server', () => {
   let server: EmbeddedApiServer;
   let client: ObjectClient<Stored<WireSecret>>;
+  let recorder: EventRecorder;
   const warnings: string[] = [];
 
   beforeEach(async () => {
@@ -34,14 +63,16 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     const kc = new KubeConfig();
     kc.loadFromOptions(server.kubeConfigOptions());
     client = objectClient(secrets, { kubeConfig: kc, namespace: 'default', fieldManager: MANAGER });
+    recorder = recorderOf(server, MANAGER);
     warnings.length = 0;
   });
   afterEach(async () => {
+    recorder.close();
     await server.close();
   });
 
-  /** The reconciler over a snapshot of the server taken now (the informers' caches). */
-  const reconcilerNow = (): Reconciler => {
+  /** The reconciler over a snapshot of the server taken now (the informers' caches), recording to `to`. */
+  const reconcilerNow = (to: Pick<EventRecorder, 'record'> = recorder): Reconciler => {
     const snapshot = <T>(resource: string): Map<string, T> =>
       new Map(server.list(resource, 'default').map((o) => [`default/${o.metadata.name}`, o as T]));
     const configMaps = snapshot<ConfigMap>('configmaps');
@@ -51,6 +82,7 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
       configMaps: mapStore(configMaps),
       secrets: mapStore(snapshot<Secret>('secrets')),
       warn: (m) => warnings.push(m),
+      recorder: to,
     });
   };
   const secret = (name: string): Secret | undefined => server.get('secrets', 'default', name);
@@ -68,6 +100,13 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     const rv = s?.metadata.resourceVersion;
     expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
     expect(secret('a')?.metadata.resourceVersion).toBe(rv);
+    // one Event about the ConfigMap; the second (up-to-date) reconcile records nothing
+    expect(await eventsOf(server, recorder)).toEqual([`ConfigMap/a Normal ${SECRET_REASONS.created} 1`]);
+    expect((server.list('events') as ReadonlyArray<Event>)[0]).toMatchObject({
+      involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'default', uid: cm.metadata.uid },
+      source: { component: MANAGER },
+      message: 'created Secret a',
+    });
   });
 
   it('repairs an edited Secret, and follows ConfigMap edits', async () => {
@@ -79,6 +118,8 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     server.patch('configmaps', 'default', 'a', { data: { k: 'v2' } });
     await run(reconcilerNow(), 'default/a');
     expect(secret('a')?.data).toEqual({ k: b64('v2') });
+    // the two updates are the same Event, counted (client-go's correlator)
+    expect(await eventsOf(server, recorder)).toEqual([`ConfigMap/a Normal ${SECRET_REASONS.created} 1`, `ConfigMap/a Normal ${SECRET_REASONS.updated} 2`]);
   });
 
   it('converges from stale caches (apply needs no resourceVersion); a stale delete precondition requeues', async () => {
@@ -122,6 +163,29 @@ describe('configMapToSecret reconcile against the embedded API server', () => {
     expect(await run(reconcilerNow(), 'default/b')).toEqual({ _tag: 'Done' });
     expect(secret('b')?.data).toEqual({ mine: b64('x') });
     expect(warnings).toEqual([expect.stringContaining('has no controller')]);
+    expect(await eventsOf(server, recorder)).toEqual([
+      `ConfigMap/a Normal ${SECRET_REASONS.created} 1`,
+      `ConfigMap/b Warning ${SECRET_REASONS.notOwned} 1`,
+      `Secret/a Normal ${SECRET_REASONS.deleted} 1`,
+    ]);
+  });
+
+  it('a failing or stalled event sink neither blocks nor fails the reconcile: the write is done, the drop reported', async () => {
+    labelled('a', { k: 'v' });
+    server.faults.respond({ verb: 'create', resource: 'events' }, 500);
+    const dropped = firstValueFrom(recorder.problems$.pipe(timeout(10_000)));
+    expect(await run(reconcilerNow(), 'default/a')).toEqual({ _tag: 'Done' });
+    expect(await dropped).toMatchObject({ _tag: 'EventDropped', reason: 'rejected', error: { _tag: 'HttpError', code: 500, verb: 'create' } });
+    expect(secret('a')?.data).toEqual({ k: b64('v') });
+    expect(server.list('events')).toEqual([]);
+
+    // a sink that never answers: the reconcile still completes, the write waits in the recorder
+    const stalled = eventRecorder({ sink: { create: () => NEVER, patch: () => NEVER }, component: MANAGER });
+    server.patch('configmaps', 'default', 'a', { data: { k: 'v2' } });
+    expect(await run(reconcilerNow(stalled), 'default/a')).toEqual({ _tag: 'Done' });
+    expect(secret('a')?.data).toEqual({ k: b64('v2') });
+    expect(stalled.pending()).toBe(1);
+    stalled.close();
   });
 });
 
@@ -138,10 +202,13 @@ describe('widgetController reconcile', () => {
     return decoded.right;
   };
   let server: EmbeddedApiServer;
+  let recorder: EventRecorder;
   beforeEach(async () => {
     server = await startApiServer({ resources: [...DEFAULT_RESOURCES, { ...WIDGET_RESOURCE, statusSubresource: true }] });
+    recorder = recorderOf(server, WIDGET_MANAGER);
   });
   afterEach(async () => {
+    recorder.close();
     await server.close();
   });
   const client = () => {
@@ -159,15 +226,20 @@ describe('widgetController reconcile', () => {
   it('adds the finalizer, applies the status when observedGeneration lags, and does nothing once it is current', async () => {
     server.create('widgets.kube-rx.example.com', { apiVersion: 'kube-rx.example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { size: 3 } });
     server.patch('widgets.kube-rx.example.com', 'default', 'w', { spec: { size: 4 } });
-    const deps = { client: client(), widgets: cached() };
+    const deps = { client: client(), widgets: cached(), recorder };
     expect(await run(reconcileWidget(deps), 'default/w')).toEqual({ _tag: 'Done' });
     const w = server.get('widgets.kube-rx.example.com', 'default', 'w') as Widget | undefined;
     expect(w).toMatchObject({ metadata: { generation: 2, finalizers: [WIDGET_FINALIZER] }, status: { observedGeneration: 2, phase: 'Ready' }, spec: { size: 4 } });
     const statusWrite = server.requests.filter((r) => r.method === 'PATCH').map((r) => r.path);
     expect(statusWrite).toEqual(['/apis/kube-rx.example.com/v1/namespaces/default/widgets/w', '/apis/kube-rx.example.com/v1/namespaces/default/widgets/w/status']);
+    expect(await eventsOf(server, recorder)).toEqual([`Widget/w Normal ${WIDGET_REASONS.statusUpdated} 1`]);
+    expect((server.list('events') as ReadonlyArray<Event>)[0]).toMatchObject({
+      involvedObject: { apiVersion: 'kube-rx.example.com/v1', kind: 'Widget', name: 'w' },
+      message: 'observedGeneration 2, phase Ready',
+    });
     const rv = server.resourceVersion();
-    expect(await run(reconcileWidget({ client: client(), widgets: cached() }), 'default/w')).toEqual({ _tag: 'Done' });
-    expect(await run(reconcileWidget({ client: client(), widgets: cached() }), 'default/gone')).toEqual({ _tag: 'Done' });
+    expect(await run(reconcileWidget({ client: client(), widgets: cached(), recorder }), 'default/w')).toEqual({ _tag: 'Done' });
+    expect(await run(reconcileWidget({ client: client(), widgets: cached(), recorder }), 'default/gone')).toEqual({ _tag: 'Done' });
     expect(server.resourceVersion()).toBe(rv);
   });
 
@@ -177,8 +249,9 @@ describe('widgetController reconcile', () => {
     server.delete('widgets.kube-rx.example.com', 'default', 'w');
     expect(server.get('widgets.kube-rx.example.com', 'default', 'w')?.metadata.deletionTimestamp).toBeDefined();
     const cleaned: string[] = [];
-    expect(await run(reconcileWidget({ client: client(), widgets: cached(), onCleanup: (x) => cleaned.push(x.metadata.name) }), 'default/w')).toEqual({ _tag: 'Done' });
+    expect(await run(reconcileWidget({ client: client(), widgets: cached(), recorder, onCleanup: (x) => cleaned.push(x.metadata.name) }), 'default/w')).toEqual({ _tag: 'Done' });
     expect(cleaned).toEqual(['w']);
     expect(server.get('widgets.kube-rx.example.com', 'default', 'w')).toBeUndefined();
+    expect(await eventsOf(server, recorder)).toEqual([`Widget/w Normal ${WIDGET_REASONS.cleanedUp} 1`]);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The object client against the real kube-apiserver 1.20.2: server-side apply (idempotent, field
  * manager conflicts and force), the status subresource of a CRD (no generation bump), finalizers,
- * optimistic concurrency with a retried reconcile, JSON patch tests, and RBAC 403 on a write.
+ * optimistic concurrency with a retried reconcile, JSON patch tests, RBAC 403 on a write, and
+ * apply merging ownerReferences by uid and finalizers as a set (the embedded server is held to the
+ * same expectations in spec/testing/apiServer/serverSideApply.spec.ts).
  */
 import { randomBytes } from 'node:crypto';
 
@@ -19,6 +21,7 @@ import { done, requeue } from '../../lib/workqueue/ReconcileResult.js';
 import { isConflict, isForbidden, isInvalid, isNotFound } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { errorOf } from '../listwatch/testServer.js';
+import { expectedListMerge, runListMerge } from '../helpers/applyListMerge.js';
 import { recordingFinalizerHandlers } from '../helpers/recordingFinalizerHandlers.js';
 import { eventually, type Kube, startKube } from './harness.js';
 
@@ -94,6 +97,10 @@ describe('object client against kube-apiserver', () => {
     expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
     const changed = await client.promise.apply(cm('idempotent', { k: 'w' }));
     expect(changed.metadata.resourceVersion).not.toBe(first.metadata.resourceVersion);
+  });
+
+  it('apply merges ownerReferences by uid and finalizers as a set, per field manager (as the embedded server does)', async () => {
+    expect(await runListMerge(kc, ns, 'merged')).toEqual(expectedListMerge);
   });
 
   it("another manager's conflicting apply gets a typed 409 without force and wins with force", async () => {

@@ -26,7 +26,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { shardOf } from 'kube-rx';
 
-import { WIDGET_RESOURCE, widgetCrd } from '../../examples/widgetController.js';
+import { SECRET_REASONS } from '../../examples/configMapToSecret.js';
+import { WIDGET_REASONS, WIDGET_RESOURCE, widgetCrd } from '../../examples/widgetController.js';
 import { type ReconcileLogLine } from '../../examples/support.js';
 import { eventually, type Kube, startKube } from './harness.js';
 import { root } from '../helpers/repo.js';
@@ -120,6 +121,8 @@ describe('controller examples against kube-apiserver 1.20', () => {
     return JSON.stringify(secret.data ?? {}) === JSON.stringify(want) && owner?.kind === 'ConfigMap' && owner.uid === cm.metadata?.uid;
   };
 
+  const eventsIn = async (namespace: string) => (await core.listNamespacedEvent({ namespace })).items;
+
   const allConverged = async (namespace: string, expected: ReadonlyMap<string, Record<string, string>>): Promise<boolean> => {
     const results = await Promise.all([...expected].map(([name, data]) => secretMatches(namespace, name, data)));
     return results.every(Boolean);
@@ -176,6 +179,11 @@ describe('controller examples against kube-apiserver 1.20', () => {
     await eventually('Secret c updated', () => secretMatches(ns, 'c', { added: 'later' }));
 
     expect(await readSecret(ns, 'unlabelled')).toBeUndefined();
+    // what it did is recorded as Events on the ConfigMaps (the recorder writes in the background)
+    await eventually('SecretCreated Events for a, b, c and SecretUpdated for b and c', async () => {
+      const seen = new Set((await eventsIn(ns)).map((e) => `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''} ${e.reason ?? ''}`));
+      return ['a', 'b', 'c'].every((n) => seen.has(`ConfigMap/${n} ${SECRET_REASONS.created}`)) && ['b', 'c'].every((n) => seen.has(`ConfigMap/${n} ${SECRET_REASONS.updated}`));
+    });
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
   });
@@ -228,6 +236,10 @@ describe('controller examples against kube-apiserver 1.20', () => {
     const count = (key: string): number => starts.filter((l) => l.key === `${ns}/${key}`).length;
     expect({ w1: count('w1'), w2: count('w2'), w3: count('w3'), marker: count('marker') }).toEqual({ w1: 2, w2: 1, w3: 1, marker: 1 });
     expect(widgetCrd.spec.versions[0]?.subresources?.status).toBeDefined();
+    await eventually('a StatusUpdated Event on each Widget', async () => {
+      const seen = new Set((await eventsIn(ns)).filter((e) => e.reason === WIDGET_REASONS.statusUpdated).map((e) => `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''}`));
+      return [...names, 'marker'].every((n) => seen.has(`Widget/${n}`));
+    });
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
   });

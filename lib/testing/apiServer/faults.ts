@@ -1,3 +1,5 @@
+import { prng } from '../../internal/prng.js';
+
 /**
  * The verbs the embedded API server tells apart, as kube-apiserver's authorizer names them.
  *
@@ -38,6 +40,26 @@ export interface RespondOptions {
   readonly times?: number;
   /** The Status message (default: a generic one naming the code). */
   readonly message?: string;
+}
+
+/**
+ * Options of {@link Faults.delayWatchEvents}.
+ *
+ * @example
+ * ```ts
+ * import type { WatchDelayOptions } from 'kube-rx/testing';
+ * const slowNetwork: WatchDelayOptions = { ms: 50, jitterMs: 20, seed: 14 };
+ * ```
+ * @category testing
+ * @since 0.3.0
+ */
+export interface WatchDelayOptions {
+  /** The least delay of each event line, in ms (>= 0). */
+  readonly ms: number;
+  /** A random extra delay in [0, jitterMs) per event (default 0), drawn from a generator seeded by `seed`. */
+  readonly jitterMs?: number;
+  /** The seed of the jitter (default 0): the same seed delays the same sequence of events alike. */
+  readonly seed?: number;
 }
 
 /**
@@ -96,6 +118,20 @@ export interface Faults {
   garbageLine(match?: FaultMatch): void;
   /** The next matching watch sends its headers, then never a byte (no events, no bookmarks, no timeout) until closed. */
   stall(match?: FaultMatch): void;
+  /**
+   * From now until `clear()`, every event line of a matching watch (open or to come; bookmarks
+   * and the end of the stream included) is written `ms` plus a seeded jitter in [0, `jitterMs`)
+   * after it happened, never before the line in front of it (order is kept): a slow network or
+   * a lagging watch cache. Writes are not delayed, so a client's write returns before its watch
+   * delivers the change: the window read-your-writes must close. A later call replaces the delay
+   * for the same match.
+   *
+   * ```
+   * writes:   a--b-----c
+   * watch:    ----a--b-----c        (ms = 4 frames, jitter 0)
+   * ```
+   */
+  delayWatchEvents(match: FaultMatch | undefined, options: WatchDelayOptions): void;
   /** Every continue token issued so far is answered with `410 Expired`. */
   expireContinueTokens(): void;
   /**
@@ -137,6 +173,11 @@ interface PendingMatch {
   readonly resource: string | undefined;
 }
 
+/** A standing watch delay: its match and the delay of the next event. */
+interface WatchDelay extends PendingMatch {
+  readonly next: () => number;
+}
+
 /**
  * The server's side of {@link Faults}: the public methods plus what the request handlers consume.
  *
@@ -150,6 +191,8 @@ export interface FaultState extends Faults {
   takeGarbage(resource: string): boolean;
   /** Consumes a pending stall for a watch of `resource`. */
   takeStall(resource: string): boolean;
+  /** How long to hold the next event line of a watch of `resource` (0: no delay fault). */
+  watchEventDelay(resource: string): number;
   /** The generation of continue tokens: tokens of an older one are expired. */
   tokenGeneration(): number;
 }
@@ -179,6 +222,7 @@ export const createFaultState = (
   let responses: Array<PendingResponse> = [];
   let garbage: Array<PendingMatch> = [];
   let stalls: Array<PendingMatch> = [];
+  let delays: Array<WatchDelay> = [];
   let generation = 0;
 
   const toMatch = (match: FaultMatch | undefined): PendingMatch => {
@@ -209,6 +253,14 @@ export const createFaultState = (
     stall: (match) => {
       stalls.push(toMatch(match));
     },
+    delayWatchEvents: (match, options) => {
+      const { ms, jitterMs = 0, seed = 0 } = options;
+      if (!(ms >= 0) || !(jitterMs >= 0)) throw new TypeError(`faults.delayWatchEvents: ms and jitterMs must be >= 0, got ${ms} and ${jitterMs}`);
+      const m = toMatch(match);
+      if (m.verb !== undefined && m.verb !== 'watch') throw new TypeError(`faults.delayWatchEvents: only watches are delayed, got verb "${m.verb}"`);
+      const random = prng(seed);
+      delays = [...delays.filter((d) => d.resource !== m.resource), { ...m, next: () => ms + Math.floor(jitterMs * random()) }];
+    },
     expireContinueTokens: () => {
       generation += 1;
     },
@@ -217,6 +269,7 @@ export const createFaultState = (
       responses = [];
       garbage = [];
       stalls = [];
+      delays = [];
     },
     takeResponse: (verb, resource) => {
       const found = responses.find((r) => matches(r, verb, resource));
@@ -227,6 +280,8 @@ export const createFaultState = (
     },
     takeGarbage: (resource) => take(garbage, resource),
     takeStall: (resource) => take(stalls, resource),
+    // a delay for this resource wins over one for every resource
+    watchEventDelay: (resource) => (delays.find((d) => d.resource === resource) ?? delays.find((d) => d.resource === undefined))?.next() ?? 0,
     tokenGeneration: () => generation,
   };
 };

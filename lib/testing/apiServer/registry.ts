@@ -9,7 +9,7 @@ import { applyJsonPatch } from './jsonPatch.js';
 import { applyMergePatch, canonicalJson } from './mergePatch.js';
 import type { ObjectStore } from './ObjectStore.js';
 import { apiVersionOf, resourceId, type ServedResource } from './resources.js';
-import { type ApplyScope, fieldPathText, type ManagedFieldsEntry, serverSideApply } from './serverSideApply.js';
+import { type ApplyScope, fieldPathText, knownListType, type ManagedFieldsEntry, serverSideApply } from './serverSideApply.js';
 
 /**
  * The write operations of the embedded API server, with kube-apiserver's rules: defaulting of
@@ -325,6 +325,7 @@ export const createRegistry = (store: ObjectStore): Registry => {
         force: options.force,
         scope,
         apiVersion: apiVersionOf(resource),
+        listType: knownListType(isBuiltinGroup(resource.group)),
       });
       if (E.isLeft(result)) {
         const { conflicts } = result.left;
@@ -386,6 +387,9 @@ export const createRegistry = (store: ObjectStore): Registry => {
     },
   };
 };
+
+/** Whether `group` is one of Kubernetes' own API groups (the core group, `apps`, `batch`, `*.k8s.io`), not a custom resource's. */
+const isBuiltinGroup = (group: string): boolean => group === '' || !group.includes('.') || group.endsWith('.k8s.io');
 
 /** The `managedFields` of a stored object that the simplified apply understands (its own entries). */
 const managedFieldsOf = (obj: KubeObject | undefined): ReadonlyArray<ManagedFieldsEntry> => {

@@ -210,13 +210,19 @@ const decodeObjectBody = (body: unknown): E.Either<Status, KubeObject> => {
  * (`faults.respond({ verb: 'patch' }, 500)`; apply is the verb `patch`, as RBAC names it).
  *
  * Server-side apply is simplified: each manager (per subresource) owns a set of leaf field paths
- * (scalars, empty objects and whole lists: lists are atomic, no list-map keys), kept in
- * `metadata.managedFields` in the real `FieldsV1` notation. An apply conflicts (409, reason
- * `Conflict`, one `FieldManagerConflict` cause per field) when it sets a leaf path another
+ * (scalars, empty objects, atomic lists, a set's values, and each field of a list-map element by
+ * its key), kept in `metadata.managedFields` in the real `FieldsV1` notation (`f:`, `k:{...}`,
+ * `v:...`). Keyed lists: `metadata.ownerReferences` (by `uid`) and `metadata.finalizers` (a set)
+ * in every object; in built-in kinds also `conditions` (by `type`), `containers`,
+ * `initContainers`, `ephemeralContainers`, `env`, `volumes` (by `name`), `volumeMounts` (by
+ * `mountPath`) and `ports` (by `containerPort`/`port` and `protocol`), wherever they occur; every
+ * other list is atomic (a CRD schema's list markers are not read). An apply conflicts (409,
+ * reason `Conflict`, one `FieldManagerConflict` cause per field) when it sets a leaf path another
  * manager owns to a different value; `force=true` takes the path over; an equal value is shared.
  * Fields the manager applied before and no longer applies are removed unless another manager
- * owns them. Only apply records ownership (updates and patches do not). Applying the same object
- * again changes nothing (the same resourceVersion).
+ * owns them, and a list-map element goes once no manager owns a field of it. Only apply records
+ * ownership (updates and patches do not). Applying the same object again changes nothing (the
+ * same resourceVersion).
  *
  * Maps to kube-apiserver + etcd + the watch cache, reduced to what informers and controllers
  * exercise; client-go's `fake.Clientset` and its `ObjectTracker` are the in-process analogue.
@@ -426,6 +432,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
       resource: id,
       bufferLimit: watchBufferLimit + initialItems.length + (replay?.length ?? 0),
       takeGarbage: () => faults.takeGarbage(id),
+      delayOf: () => faults.watchEventDelay(id),
       onClose: () => {
         unsubscribe();
         watches.delete(conn);

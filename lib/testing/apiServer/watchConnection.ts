@@ -73,6 +73,8 @@ export interface WatchConnectionConfig {
   readonly bufferLimit: number;
   /** Called before each event line: true to precede it with a garbage line. */
   readonly takeGarbage: () => boolean;
+  /** Called for each event line and for the end: how many ms to hold it back (0 or absent: none; order is kept). */
+  readonly delayOf?: () => number;
   /** Called once, when the connection is over for any reason. */
   readonly onClose: () => void;
 }
@@ -112,12 +114,19 @@ export const openWatchConnection = (config: WatchConnectionConfig): WatchConnect
   let closed = false;
   let waiting = false;
   let ending = false;
+  /** `end()` was called (the end may still be held back by a delay fault). */
+  let endCalled = false;
+  /** Lines (undefined: the end) held back by a delay fault, due in order. */
+  const held: Array<{ readonly due: number; readonly line: string | undefined }> = [];
+  let heldTimer: NodeJS.Timeout | undefined;
 
   const teardown = (): void => {
     if (closed) return;
     closed = true;
     for (const t of timers) clearTimeout(t);
+    if (heldTimer !== undefined) clearTimeout(heldTimer);
     queue.length = 0;
+    held.length = 0;
     config.onClose();
   };
   const flush = (): void => {
@@ -130,6 +139,38 @@ export const openWatchConnection = (config: WatchConnectionConfig): WatchConnect
       teardown();
     }
   };
+  const enqueue = (line: string): void => {
+    queue.push(line);
+    if (queue.length > config.bufferLimit) {
+      res.destroy();
+      teardown();
+      return;
+    }
+    flush();
+  };
+  /** Writes the held lines that are due, then waits for the next one. */
+  const release = (): void => {
+    heldTimer = undefined;
+    const now = Date.now();
+    while (!closed && held[0] !== undefined && held[0].due <= now) {
+      const { line } = held.shift() ?? {};
+      if (line === undefined) {
+        ending = true;
+        flush();
+      } else enqueue(line);
+    }
+    const next = held[0];
+    if (!closed && next !== undefined) heldTimer = setTimeout(release, next.due - now);
+  };
+  /** Holds `line` (undefined: the end) for the delay fault's time, behind the lines held before it. */
+  const hold = (line: string | undefined): boolean => {
+    const ms = config.delayOf?.() ?? 0;
+    if (ms <= 0 && held.length === 0) return false;
+    const due = Math.max(Date.now() + ms, held.at(-1)?.due ?? 0);
+    held.push({ due, line });
+    if (heldTimer === undefined) heldTimer = setTimeout(release, due - Date.now());
+    return true;
+  };
   res.on('drain', () => {
     waiting = false;
     flush();
@@ -141,17 +182,14 @@ export const openWatchConnection = (config: WatchConnectionConfig): WatchConnect
   return {
     resource: config.resource,
     send: (event) => {
-      if (closed || ending) return;
-      if (config.takeGarbage()) queue.push('this is not JSON {\n');
-      queue.push(`${JSON.stringify(event)}\n`);
-      if (queue.length > config.bufferLimit) {
-        res.destroy();
-        teardown();
-        return;
-      }
-      flush();
+      if (closed || endCalled) return;
+      const line = `${config.takeGarbage() ? 'this is not JSON {\n' : ''}${JSON.stringify(event)}\n`;
+      if (!hold(line)) enqueue(line);
     },
     end: () => {
+      if (closed || endCalled) return;
+      endCalled = true;
+      if (hold(undefined)) return;
       ending = true;
       flush();
     },

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { createFaultState } from '../../../lib/testing/apiServer/faults.js';
 import { type EmbeddedApiServer, startApiServer } from '../../../lib/testing/apiServer/server.js';
-import { brief, get, watch } from './httpClient.js';
+import { brief, call, get, watch } from './httpClient.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -80,5 +81,54 @@ describe('fault injection', () => {
     expect(b.activeWatches()).toBe(2);
     await b.close();
     expect(await stalled.ended).toBe('error');
+  });
+
+  it('delayWatchEvents: a write returns before its watch event; lines keep their order, the end is held too; other resources are not delayed; clear stops it', async () => {
+    server.faults.delayWatchEvents({ resource: 'configmaps' }, { ms: 300, jitterMs: 50, seed: 7 });
+    const w = watch(server, `${CM}?watch=1&resourceVersion=${server.resourceVersion()}&timeoutSeconds=1`);
+    const s = watch(server, `/api/v1/namespaces/default/secrets?watch=1&resourceVersion=${server.resourceVersion()}`);
+    await Promise.all([w.status, s.status]);
+    for (const name of ['a', 'b', 'c']) expect((await call(server, 'POST', CM, { metadata: { name } })).status).toBe(201);
+    expect(w.lines).toEqual([]); // every write has returned, no event has arrived
+    server.create('secrets', { metadata: { name: 's' } });
+    expect(brief(await s.next())).toBe('ADDED s@5');
+    expect(w.lines).toEqual([]); // the secret, written last, came first
+    expect([brief(await w.next()), brief(await w.next()), brief(await w.next())]).toEqual(['ADDED a@2', 'ADDED b@3', 'ADDED c@4']);
+    expect(await w.ended).toBe('end'); // the timeout's end comes after the held events
+    server.faults.clear();
+    const again = watch(server, `${CM}?watch=1&resourceVersion=${server.resourceVersion()}`);
+    await again.status;
+    server.create('cm', { metadata: { name: 'd' } });
+    server.create('secrets', { metadata: { name: 't' } });
+    expect(brief(await again.next())).toBe('ADDED d@6');
+    expect(brief(await s.next())).toBe('ADDED t@7');
+    again.abort();
+    s.abort();
+  });
+
+  it('delayWatchEvents: the jitter is seeded (same seed, same delays), a resource\'s delay wins over the catch-all, bad options throw', () => {
+    const delaysOf = (seed: number): ReadonlyArray<number> => {
+      const f = createFaultState((name) => name, () => 0, () => Promise.resolve());
+      f.delayWatchEvents(undefined, { ms: 100, jitterMs: 1000, seed: 1 });
+      f.delayWatchEvents({ verb: 'watch', resource: 'secrets' }, { ms: 10, jitterMs: 50, seed });
+      expect(f.watchEventDelay('configmaps')).toBeGreaterThanOrEqual(100);
+      return Array.from({ length: 20 }, () => f.watchEventDelay('secrets'));
+    };
+    const first = delaysOf(3);
+    expect(delaysOf(3)).toEqual(first);
+    expect(delaysOf(4)).not.toEqual(first);
+    for (const d of first) expect(d >= 10 && d < 60).toBe(true);
+    expect(new Set(first).size).toBeGreaterThan(1);
+    const f = createFaultState((name) => name, () => 0, () => Promise.resolve());
+    expect(f.watchEventDelay('secrets')).toBe(0);
+    expect(() => {
+      f.delayWatchEvents({ verb: 'list' }, { ms: 1 });
+    }).toThrow(TypeError);
+    expect(() => {
+      f.delayWatchEvents(undefined, { ms: -1 });
+    }).toThrow(TypeError);
+    f.delayWatchEvents(undefined, { ms: 5 });
+    f.clear();
+    expect(f.watchEventDelay('secrets')).toBe(0);
   });
 });

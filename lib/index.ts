@@ -72,6 +72,7 @@ export {
 // the reflector
 export {
   type BackoffConfig,
+  type InitialListMode,
   isReflectorDataEvent,
   type ListCause,
   listThenWatch,

@@ -26,6 +26,8 @@ export {
   metaNamespaceKeyFunc,
   type ObjectMeta,
   ObjectMetaCodec,
+  type PartialObjectMetadata,
+  PartialObjectMetadataCodec,
   resourceVersionOf,
   splitMetaNamespaceKey,
 } from './meta/index.js';

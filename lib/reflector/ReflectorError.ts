@@ -13,7 +13,7 @@ import type { ListerWatcherError } from '../listwatch/ListerWatcherError.js';
  * - `VeryShortWatch`: the watch closed in under a second with no events (relist after backoff).
  * - `WatchIdle`: nothing arrived for longer than the idle limit (torn down, re-watched after backoff).
  * - `StreamingListUnsupported`: under `initialList: 'auto'`, the server refused a streaming list
- *   (`error` is its answer, a 422 or 400); reported once, and every list of this reflector from now
+ *   (`error` is its answer, a 422); reported once, and every list of this reflector from now
  *   on is a paged LIST, made at once (no backoff). Since 0.3.0.
  *
  * Maps to client-go's errors handled in `Reflector.ListAndWatch` / `watchHandler`.

@@ -69,7 +69,7 @@ import { reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from '
  *
  * ```
  * initialList 'auto'   ──► WATCH ?sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true
- *                          └─ 422/400 (server without streaming lists) ─► LIST from now on
+ *                          └─ 422 (server without streaming lists) ─► LIST from now on
  * initialList 'list'   ──► LIST ?resourceVersion=0&limit=500 ─► ?limit=500&continue=… ─► …  (pageSize 500)
  * initialList 'stream' ──► WATCH ?sendInitialEvents=true… at every list, LIST only when one fails
  * ```
@@ -88,8 +88,8 @@ export interface ReflectorConfig {
   readonly pageSize?: number;
   /**
    * How to list (see {@link InitialListMode}). `'auto'` (the default since 0.3.0, as client-go's
-   * `WatchListClient` since 1.35): a streaming list over WATCH; when the server refuses it (422 or
-   * 400: kube-apiserver before 1.27, or the `WatchList` gate off) the reflector reports
+   * `WatchListClient` since 1.35): a streaming list over WATCH; when the server refuses it (422:
+   * kube-apiserver before 1.27, or the `WatchList` gate off) the reflector reports
    * `Error{StreamingListUnsupported}` once and makes paged LISTs from then on; a ListerWatcher
    * with `supportsStreamingList: false` is listed in pages at once. `'list'`: always a paged LIST.
    * `'stream'`: always a streaming list first, a paged LIST only for a cycle where it failed.
@@ -353,7 +353,7 @@ const runStep = <T extends KubeObject>(
  *    - streaming (`initialList: 'auto'`, the default, unless the server refused it before or the
  *      ListerWatcher says `supportsStreamingList: false`; or `'stream'`): WATCH with
  *      `sendInitialEvents`; buffer objects until the `initial-events-end` bookmark, emit
- *      `Replace`, then go on with that watch as in 2. Under `'auto'`, a 422/400 answer emits
+ *      `Replace` and `Watching`, then go on with that watch as in 2. Under `'auto'`, a 422 answer emits
  *      `Error{StreamingListUnsupported}` once and every list from then on is paged.
  * 2. Watch: emit `Watching{lastSyncRV}`; WATCH from `lastSyncRV` with bookmarks and a timeout in
  *    `[min, 2·min)` s; emit each event and move `lastSyncRV` (see {@link reduceWatch}).
@@ -380,7 +380,7 @@ const runStep = <T extends KubeObject>(
  * | clean close < 1 s with no event           | `Error{VeryShortWatch, 'list'}` | backoff, relist               |
  * | clean close otherwise                     | nothing                         | re-watch at once from `lastSyncRV` |
  * | no event for `watchIdleTimeoutMs`         | `Error{WatchIdle, 'watch'}`     | backoff, re-watch             |
- * | streaming list refused (422/400), `'auto'` | `Error{StreamingListUnsupported, 'list'}` once | paged LIST at once, and for every later list |
+ * | streaming list refused (422), `'auto'` | `Error{StreamingListUnsupported, 'list'}` once | paged LIST at once, and for every later list |
  * | streaming list ends before its bookmark   | `Error{…, 'list'}`              | paged LIST at once             |
  *
  * The backoff state is shared by all failures and resets after `resetAfterMs` (2 min) without one.

@@ -170,7 +170,10 @@ const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: Wat
       if (!event.initialEventsEnd) return { cursor, out: [] };
       return {
         cursor: { state: { ...advanceRV(state, event.resourceVersion), expired: false }, events: cursor.events },
-        out: [{ _tag: 'Replace', items: materialize(initial.buffered), resourceVersion: event.resourceVersion }],
+        out: [
+          { _tag: 'Replace', items: materialize(initial.buffered), resourceVersion: event.resourceVersion },
+          { _tag: 'Watching', resourceVersion: event.resourceVersion },
+        ],
       };
     case 'Added':
     case 'Modified':
@@ -205,11 +208,12 @@ const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: Wat
  * 2. During a streaming list's initial phase (`cursor.initial` set):
  *    - `Added` / `Modified` / `Deleted` are buffered, not emitted.
  *    - A bookmark with `initialEventsEnd` emits `Replace` with the buffered objects (the latest
- *      per key, deleted keys left out), sets `lastSyncRV`, clears `expired`, and ends the initial
- *      phase; the same watch then goes on as a normal watch. Other bookmarks are ignored.
+ *      per key, deleted keys left out) and `Watching` from its RV (since 0.3.0), sets
+ *      `lastSyncRV`, clears `expired`, and ends the initial phase; the same watch then goes on as
+ *      a normal watch. Other bookmarks are ignored.
  *    - `Invalid` is emitted at once.
  *    - Under `initialList: 'auto'` (`initial.auto`), a request the server refuses before any event
- *      ({@link kube-rx/reducers!reflectorProtocol.isStreamingListRefusal}: 422, 400) emits
+ *      ({@link kube-rx/reducers!reflectorProtocol.isStreamingListRefusal}: 422) emits
  *      `Error{StreamingListUnsupported, next: 'list'}`, sets `streamingListUnsupported` and goes
  *      to `PagedList` at once.
  *    - Any other end of the watch emits `Error{next: 'list'}` and a transition to `PagedList`, no backoff.

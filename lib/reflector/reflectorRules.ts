@@ -244,17 +244,17 @@ export const listModeFor = (
 /**
  * True when the answer to a streaming-list WATCH (`sendInitialEvents=true`,
  * `resourceVersionMatch=NotOlderThan`) says the server does not serve streaming lists at all: a
- * `422 Invalid` (kube-apiserver before 1.27, e.g. 1.20: "resourceVersionMatch is forbidden for
- * watch"; 1.27 and later with the `WatchList` gate off: "sendInitialEvents is forbidden for watch
- * unless the WatchList feature gate is enabled") or a `400 BadRequest` (an aggregated or proxy
- * server that rejects unknown parameters). Anything else (a 410, a 5xx, a dropped connection) is
- * a failure of this attempt only.
+ * `422 Invalid` on the request's `ListOptions` (kube-apiserver before 1.27, e.g. 1.20:
+ * "resourceVersionMatch is forbidden for watch"; 1.27 and later with the `WatchList` gate off:
+ * "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled").
+ * Anything else (a 400 for a bad selector, a 403, a 410, a 5xx, a dropped connection) is a
+ * failure of this attempt only: that cycle lists in pages, the next one streams again.
  *
  * Maps to the errors after which client-go's `Reflector.ListAndWatch` falls back from
  * `watchList` to `list` ("falling back to the standard LIST/WATCH semantics").
  *
  * ```
- * 422 Invalid, 400 BadRequest ──► true      410, 429, 5xx, 403, network ──► false
+ * 422 Invalid ──► true      400, 403, 410, 429, 5xx, network ──► false
  * ```
  *
  * @example
@@ -266,8 +266,7 @@ export const listModeFor = (
  * @category reflector
  * @since 0.3.0
  */
-export const isStreamingListRefusal = (error: ListerWatcherError): boolean =>
-  error._tag === 'HttpError' && (error.code === 400 || isInvalid(error));
+export const isStreamingListRefusal = (error: ListerWatcherError): boolean => error._tag === 'HttpError' && isInvalid(error);
 
 // ---------------------------------------------------------------------------------------------
 // Pure protocol rules: WATCH

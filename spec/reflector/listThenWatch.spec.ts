@@ -606,10 +606,11 @@ describe('listThenWatch: streaming list', () => {
 
       // t=5, 10 buffered; t=15 end bookmark → Replace; t=20 Modified; t=25 ERROR 500; t=825 streams again
       expectObservable(listThenWatch(lw, cfg(rx, { initialList: 'stream' })), '^ 899ms !').toBe(
-        'L 14ms R 4ms M 4ms (EB) 796ms K',
+        'L 14ms (RW) 1ms M 4ms (EB) 796ms K',
         {
           L: ev.listing('', 'Initial'),
           R: ev.replace('150', [a1, b2]),
+          W: ev.watching('150'),
           M: ev.modified(a151),
           E: ev.error({ _tag: 'WatchStatus', resourceVersion: '151', status: status(500, 'InternalError') }, 'list'),
           B: ev.backoff(800, 1, 'list'),
@@ -676,9 +677,10 @@ describe("listThenWatch: initialList 'auto' (the default)", () => {
     const lw = rx.run(({ cold, expectObservable, expectSubscriptions }) => {
       const watch0 = cold<WatchEvent<Cm>>('5ms a 4ms k', { a: added(a1), k: bookmark<Cm>('150', true) });
       const lw = fakeListerWatcher<Cm>({ watches: [watch0], supportsStreamingList: true });
-      expectObservable(listThenWatch(lw, cfg(rx)), '^ 99ms !').toBe('L 9ms R', {
+      expectObservable(listThenWatch(lw, cfg(rx)), '^ 99ms !').toBe('L 9ms (RW)', {
         L: ev.listing('', 'Initial'),
         R: ev.replace('150', [a1]),
+        W: ev.watching('150'),
       });
       expectSubscriptions(watch0.subscriptions).toBe('^ 99ms !');
       return lw;
@@ -749,7 +751,7 @@ describe("listThenWatch: initialList 'auto' (the default)", () => {
       const watch2 = cold<WatchEvent<Cm>>('5ms k', { k: bookmark<Cm>('130', true) });
       const lw = fakeListerWatcher<Cm>({ lists: [list0], watches: [watch0, watch1, watch2], supportsStreamingList: true });
 
-      expectObservable(listThenWatch(lw, cfg(rx)), '^ 899ms !').toBe('L 4ms (EK) 6ms (RW) 1ms (FB) 796ms M 4ms T', {
+      expectObservable(listThenWatch(lw, cfg(rx)), '^ 899ms !').toBe('L 4ms (EK) 6ms (RW) 1ms (FB) 796ms M 4ms (TY)', {
         L: ev.listing('', 'Initial'),
         E: ev.error({ _tag: 'WatchFailed', error: unavailable }, 'list'),
         K: ev.listing('0', 'Initial'),
@@ -759,6 +761,7 @@ describe("listThenWatch: initialList 'auto' (the default)", () => {
         B: ev.backoff(800, 1, 'list'),
         M: ev.listing('100', 'Error'),
         T: ev.replace('130', []),
+        Y: ev.watching('130'),
       });
       return lw;
     });

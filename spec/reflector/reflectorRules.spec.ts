@@ -92,10 +92,9 @@ describe('protocol rules', () => {
     expect(listModeFor('list', initialReflectorState, true)).toBe('list');
   });
 
-  it('isStreamingListRefusal: 422 Invalid and 400 BadRequest only', () => {
+  it('isStreamingListRefusal: 422 Invalid only', () => {
     expect(isStreamingListRefusal(httpError('watch', 'configmaps', 422, { reason: 'Invalid' }))).toBe(true);
-    expect(isStreamingListRefusal(httpError('watch', 'configmaps', 400, { reason: 'BadRequest' }))).toBe(true);
-    for (const code of [401, 403, 404, 410, 429, 500, 503]) expect(isStreamingListRefusal(httpError('watch', 'configmaps', code))).toBe(false);
+    for (const code of [400, 401, 403, 404, 410, 429, 500, 503]) expect(isStreamingListRefusal(httpError('watch', 'configmaps', code))).toBe(false);
     expect(isStreamingListRefusal(transportError('watch', 'configmaps', 'reset', 'ECONNRESET'))).toBe(false);
   });
 });

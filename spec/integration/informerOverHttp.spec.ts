@@ -73,7 +73,8 @@ describe('informer over HTTP against the embedded API server', () => {
     const s2 = informer.events$.subscribe();
     await until(() => server.activeWatches() === 1);
     const s3 = informer.events$.subscribe();
-    expect(server.requests.filter((r) => r.verb === 'list')).toHaveLength(1);
+    // initialList 'auto': the list is a streaming list, i.e. the one WATCH, and no LIST
+    expect(server.requests.filter((r) => r.verb === 'list')).toHaveLength(0);
     expect(server.requests.filter((r) => r.verb === 'watch')).toHaveLength(1);
     s1.unsubscribe();
     s2.unsubscribe();
@@ -147,7 +148,9 @@ describe('informer over HTTP against the embedded API server', () => {
     const got = await problems;
     sub.unsubscribe();
     const messages = got.map((x) => (x._tag === 'ReflectorError' && 'error' in x.error ? x.error.error.message : ''));
-    expect(messages[0]).toMatch(/list configmaps in all namespaces: Forbidden/);
+    // initialList 'auto': a streaming-list WATCH first, then the LIST it falls back to
+    expect(messages[0]).toMatch(/watch configmaps in all namespaces: Forbidden/);
+    expect(messages[1]).toMatch(/list configmaps in all namespaces: Forbidden/);
     expect(JSON.stringify(got)).not.toContain('secret-nobody-token');
     const lists = server.requests.filter((r) => r.verb === 'list').map((r) => r.at);
     const gaps = lists.slice(1).map((t, i) => t - (lists[i] ?? t));

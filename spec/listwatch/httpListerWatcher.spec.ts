@@ -415,7 +415,8 @@ describe('listThenWatch over the HTTP ListerWatcher', () => {
   it('lists, watches, and relists after an in-stream 410', async () => {
     const server = await track(httpServer());
     const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, namespace: 'default' });
-    const reflector$ = listThenWatch(lw, { backoff: { initialMs: 1, jitter: 0 }, random: () => 0 });
+    // paged LISTs: this test scripts the server's answers to LIST and WATCH requests
+    const reflector$ = listThenWatch(lw, { initialList: 'list', backoff: { initialMs: 1, jitter: 0 }, random: () => 0 });
     const rec = record(reflector$);
     const tags = (): string[] => rec.values.map((e: ReflectorEvent<KubeObject>) => e._tag);
 

@@ -3,10 +3,8 @@
  * `initialList: 'auto'` (refused by 1.20, which has no WatchList) falling back to paged LISTs for
  * good, and metadata-only informers (`PartialObjectMetadata`, which 1.20 serves).
  */
-import { randomBytes } from 'node:crypto';
-
-import { CoreV1Api, KubeConfig, V1ConfigMap, V1Namespace, V1ObjectMeta } from '@kubernetes/client-node';
-import { filter, firstValueFrom, lastValueFrom, type Observable, timeout, toArray } from 'rxjs';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -22,35 +20,9 @@ import {
 
 import { until } from '../helpers/until.js';
 import { type Kube, startKube } from './harness.js';
+import { cm, createNamespace, keysOf, kubeConfigFrom, unique, waitFor } from './kubeFixtures.js';
 
 const START_TIMEOUT_MS = 180_000;
-
-const waitFor = <T>(source: Observable<T>, p: (v: T) => boolean, ms = 30_000): Promise<T> =>
-  firstValueFrom(source.pipe(filter(p), timeout(ms)));
-
-const kubeConfigFrom = (file: string): KubeConfig => {
-  const kc = new KubeConfig();
-  kc.loadFromFile(file);
-  return kc;
-};
-
-const unique = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-const cm = (name: string, data: Record<string, string>, labels: Record<string, string> = {}): V1ConfigMap => {
-  const c = new V1ConfigMap();
-  c.metadata = new V1ObjectMeta();
-  c.metadata.name = name;
-  c.metadata.labels = labels;
-  c.data = data;
-  return c;
-};
-
-const createNamespace = async (api: CoreV1Api, name: string): Promise<void> => {
-  const ns = new V1Namespace();
-  ns.metadata = new V1ObjectMeta();
-  ns.metadata.name = name;
-  await api.createNamespace({ body: ns });
-};
 
 /** `lw`, recording the options of every LIST and WATCH it is asked for. */
 const recorded = <T>(lw: ListerWatcher<T>): ListerWatcher<T> & { readonly lists: ListOptions[]; readonly watches: WatchOptions[] } => {
@@ -70,8 +42,6 @@ const recorded = <T>(lw: ListerWatcher<T>): ListerWatcher<T> & { readonly lists:
   };
 };
 
-const keysOf = (items: ReadonlyArray<{ readonly metadata?: { readonly namespace?: string; readonly name?: string; readonly resourceVersion?: string } }>): string[] =>
-  items.map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}@${o.metadata?.resourceVersion ?? ''}`).sort();
 
 describe('kube-apiserver 1.20.2 (watch cache off): streaming lists and metadata-only informers', () => {
   let kube: Kube;

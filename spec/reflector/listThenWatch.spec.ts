@@ -77,6 +77,7 @@ const unavailable = httpError('watch', 'configmaps', 503);
 // ---------------------------------------------------------------------------------------------
 
 describe('listThenWatch: list', () => {
+  // the default initialList 'auto' lists in pages here: the fake says supportsStreamingList: false
   it('lists at resourceVersion 0 with a limit, replaces, then watches from the list RV', () => {
     const rx = newScheduler();
     const lw = rx.run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -671,6 +672,17 @@ describe('listThenWatch: streaming list', () => {
 
 describe("listThenWatch: initialList 'auto' (the default)", () => {
   const refused = httpError('watch', 'configmaps', 422, { reason: 'Invalid' });
+  /** The events of: streaming attempt fails (E) → paged LIST → watch → in-stream 500 → backoff → relist (M). */
+  const fallbackThenRelist = (first: ReflectorError) => ({
+    L: ev.listing('', 'Initial'),
+    E: ev.error(first, 'list'),
+    K: ev.listing('0', 'Initial'),
+    R: ev.replace('100', [a1]),
+    W: ev.watching('100'),
+    F: ev.error({ _tag: 'WatchStatus', resourceVersion: '100', status: status(500, 'InternalError') }, 'list'),
+    B: ev.backoff(800, 1, 'list'),
+    M: ev.listing('100', 'Error'),
+  });
 
   it('streams when the ListerWatcher may stream and the server serves it', () => {
     const rx = newScheduler();
@@ -689,22 +701,6 @@ describe("listThenWatch: initialList 'auto' (the default)", () => {
     expect(lw.watchCalls).toEqual([streamOpts('')]);
   });
 
-  it('lists in pages at once when the ListerWatcher says it cannot stream (the fakes by default)', () => {
-    const rx = newScheduler();
-    const lw = rx.run(({ cold, expectObservable }) => {
-      const list0 = cold<ListPage<Cm>>('10ms (p|)', { p: listPage('100', [a1]) });
-      const lw = fakeListerWatcher<Cm>({ lists: [list0] });
-      expectObservable(listThenWatch(lw, cfg(rx)), '^ 99ms !').toBe('L 9ms (RW)', {
-        L: ev.listing('0', 'Initial'),
-        R: ev.replace('100', [a1]),
-        W: ev.watching('100'),
-      });
-      return lw;
-    });
-    expect(lw.listCalls).toEqual([{ resourceVersion: '0', limit: 500 }]);
-    expect(lw.watchCalls).toEqual([watchOpts('100')]);
-  });
-
   it('a refusal (422) is reported once and every later list is a paged LIST', () => {
     const rx = newScheduler();
     const lw = rx.run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -718,14 +714,7 @@ describe("listThenWatch: initialList 'auto' (the default)", () => {
       // t=5 refused → StreamingListUnsupported, paged LIST at once; t=15 Replace, watch;
       // t=20 in-stream 500 → backoff 800 ms; t=820 relist: a paged LIST again, no streaming attempt
       expectObservable(listThenWatch(lw, cfg(rx)), '^ 899ms !').toBe('L 4ms (EK) 6ms (RW) 1ms (FB) 796ms M 9ms (SX)', {
-        L: ev.listing('', 'Initial'),
-        E: ev.error({ _tag: 'StreamingListUnsupported', error: refused }, 'list'),
-        K: ev.listing('0', 'Initial'),
-        R: ev.replace('100', [a1]),
-        W: ev.watching('100'),
-        F: ev.error({ _tag: 'WatchStatus', resourceVersion: '100', status: status(500, 'InternalError') }, 'list'),
-        B: ev.backoff(800, 1, 'list'),
-        M: ev.listing('100', 'Error'),
+        ...fallbackThenRelist({ _tag: 'StreamingListUnsupported', error: refused }),
         S: ev.replace('120', [b2]),
         X: ev.watching('120'),
       });
@@ -752,14 +741,7 @@ describe("listThenWatch: initialList 'auto' (the default)", () => {
       const lw = fakeListerWatcher<Cm>({ lists: [list0], watches: [watch0, watch1, watch2], supportsStreamingList: true });
 
       expectObservable(listThenWatch(lw, cfg(rx)), '^ 899ms !').toBe('L 4ms (EK) 6ms (RW) 1ms (FB) 796ms M 4ms (TY)', {
-        L: ev.listing('', 'Initial'),
-        E: ev.error({ _tag: 'WatchFailed', error: unavailable }, 'list'),
-        K: ev.listing('0', 'Initial'),
-        R: ev.replace('100', [a1]),
-        W: ev.watching('100'),
-        F: ev.error({ _tag: 'WatchStatus', resourceVersion: '100', status: status(500, 'InternalError') }, 'list'),
-        B: ev.backoff(800, 1, 'list'),
-        M: ev.listing('100', 'Error'),
+        ...fallbackThenRelist({ _tag: 'WatchFailed', error: unavailable }),
         T: ev.replace('130', []),
         Y: ev.watching('130'),
       });

@@ -74,6 +74,8 @@ interface Variant {
   readonly subscribers: number;
   /** kube-rx only: the cache indexed by namespace and by the `app` label. */
   readonly indexes: boolean;
+  /** kube-rx only: a metadata-only informer (`PartialObjectMetadata`). */
+  readonly metadataOnly?: boolean;
 }
 type Kind = 'sync' | 'watch' | 'relist' | 'latency';
 interface Scenario {
@@ -87,8 +89,9 @@ interface Scenario {
 }
 
 const v = (contender: Contender, listMode: ListMode, subscribers = 1, indexes = false): Variant => ({ contender, listMode, subscribers, indexes });
-const variantId = (x: Variant): string => `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}${x.indexes ? '/idx' : ''}`;
-const contenderLabel = (x: Variant): string => `${x.contender}${x.indexes ? ' + 2 indexes' : ''}`;
+const variantId = (x: Variant): string =>
+  `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}${x.indexes ? '/idx' : ''}${x.metadataOnly === true ? '/meta' : ''}`;
+const contenderLabel = (x: Variant): string => `${x.contender}${x.indexes ? ' + 2 indexes' : ''}${x.metadataOnly === true ? ' metadata only' : ''}`;
 const syncVariants = [
   v('raw', 'list'), v('kube-rx', 'list'), v('client-node', 'list'),
   v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page'),
@@ -124,6 +127,15 @@ const relistScenario = (n: number): Scenario => ({
   server: { ...server(n, 0), expireFirstWatch: true },
   variants: [v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page')],
 });
+// metadata-only informer (PartialObjectMetadata over the wire) against the full objects: the
+// heap per cached object and the sync time (issue 15.5)
+const metadataScenario = (n: number): Scenario => ({
+  id: `metadata-${k(n)}`,
+  kind: 'sync',
+  title: `initial sync of ${k(n)} pods: full objects vs metadata only`,
+  server: { ...server(n, 0), metadata: true },
+  variants: [v('kube-rx', 'page'), { ...v('kube-rx', 'page'), metadataOnly: true }],
+});
 // open loop: the server paces the events and stamps their send time
 const latencyScenario = (rate: number, events: number): Scenario => ({
   id: `latency-${k(rate)}`,
@@ -138,7 +150,7 @@ const latencyScenario = (rate: number, events: number): Scenario => ({
 const scenarios: Scenario[] = quick
   ? [
       syncScenario(10_000), watchScenario(1_000, 15_000, 'list', []), watchScenario(10_000, 15_000, 'page', [16]),
-      relistScenario(5_000), latencyScenario(2_000, 3_000),
+      relistScenario(5_000), latencyScenario(2_000, 3_000), metadataScenario(10_000),
     ]
   : [
       syncScenario(10_000), syncScenario(50_000), syncScenario(150_000, 3),
@@ -146,6 +158,7 @@ const scenarios: Scenario[] = quick
       watchScenario(100_000, 100_000, 'page', []),
       relistScenario(10_000), relistScenario(50_000),
       latencyScenario(1_000, 10_000), latencyScenario(5_000, 20_000), latencyScenario(10_000, 20_000),
+      metadataScenario(50_000),
     ];
 
 // ---------------------------------------------------------------------------------------------
@@ -300,6 +313,7 @@ for (const sc of scenarios.filter((s) => flags.only === undefined || s.id.starts
       const config: RunConfig = {
         contender: vr.contender, port: ready.port, objects: sc.server.objects, events: sc.server.events,
         listMode: vr.listMode, pageSize: 500, subscribers: vr.subscribers, ...(vr.indexes ? { indexes: true } : {}),
+        ...(vr.metadataOnly === true ? { metadataOnly: true } : {}),
         ...(sc.kind === 'relist' ? { relist: true } : {}), ...(sc.kind === 'latency' ? { latency: true } : {}),
       };
       // client-node 2.x aborts a watch idle for 30 s (1.4.0 sets that timeout and then overwrites it,
@@ -344,7 +358,8 @@ interface Target {
   readonly untrusted?: string;
 }
 const rawTargets: Target[] = [];
-const syncs = results.filter((s) => s.kind === 'sync');
+// the issue-5 targets are about the sync-* scenarios (metadata-* compares kube-rx with itself)
+const syncs = results.filter((s) => s.kind === 'sync' && s.id.startsWith('sync-'));
 // the issue's event-loop target is for 50k; the largest sync short of it otherwise (--quick)
 const loopSync = syncs.find((s) => s.id === 'sync-50k') ?? syncs.filter((s) => s.server.objects <= 50_000).at(-1);
 for (const sc of syncs) {

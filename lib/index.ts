@@ -26,6 +26,8 @@ export {
   metaNamespaceKeyFunc,
   type ObjectMeta,
   ObjectMetaCodec,
+  type PartialObjectMetadata,
+  PartialObjectMetadataCodec,
   resourceVersionOf,
   splitMetaNamespaceKey,
 } from './meta/index.js';
@@ -72,6 +74,7 @@ export {
 // the reflector
 export {
   type BackoffConfig,
+  type InitialListMode,
   isReflectorDataEvent,
   type ListCause,
   listThenWatch,

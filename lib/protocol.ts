@@ -9,6 +9,7 @@
  * @module kube-rx/protocol
  */
 export { collectionPath } from './listwatch/ApiResource.js';
+export { PARTIAL_OBJECT_METADATA_ACCEPT, PARTIAL_OBJECT_METADATA_LIST_ACCEPT } from './listwatch/httpListerWatcher.js';
 export { decodeListBody } from './listwatch/decodeListBody.js';
 export { decodeWatchLine, decodeWatchLines } from './listwatch/decodeWatchLine.js';
 export {

@@ -47,6 +47,8 @@ export interface RunConfig {
   readonly latency?: boolean;
   /** kube-rx only: index the cache by namespace and by the `app` label (2 indexes). */
   readonly indexes?: boolean;
+  /** kube-rx only: a metadata-only informer (`httpListerWatcher`'s `metadataOnly`). */
+  readonly metadataOnly?: boolean;
 }
 
 export interface RunResult {
@@ -226,6 +228,7 @@ const runKubeRx = async (
   const lw = httpListerWatcher({
     kubeConfig: kubeConfig(cn),
     resource: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
+    ...(config.metadataOnly === true ? { metadataOnly: true } : {}),
   });
   const informer = sharedIndexInformer(lw, {
     pageSize: config.listMode === 'page' ? config.pageSize : 0,

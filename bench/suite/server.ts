@@ -17,6 +17,10 @@
  *   served normally.
  * - `rate`: the replay is paced at that many events/s, each event stamped when written with its
  *   send time (annotation `bench.kube-rx/sent`, see stamp.ts), for latency measurements.
+ * - `metadata`: a LIST (whole or paged) whose `Accept` asks for
+ *   `as=PartialObjectMetadataList;g=meta.k8s.io;v=v1` gets `PartialObjectMetadataList` bodies
+ *   (each item `PartialObjectMetadata`: the pod's metadata only), as kube-apiserver serves a
+ *   metadata-only informer.
  *
  * Configuration: JSON in the BENCH_SERVER env variable ({@link ServerConfig}). Reports
  * `{ port, listBytes, eventBytes }` to the parent over IPC when listening.
@@ -35,6 +39,8 @@ export interface ServerConfig {
   readonly expireFirstWatch?: boolean;
   /** Replay at this many events/s, each stamped with its send time (latency scenario). */
   readonly rate?: number;
+  /** Also serve metadata-only LISTs (`PartialObjectMetadataList`) to an Accept header asking for them. */
+  readonly metadata?: boolean;
 }
 
 
@@ -53,13 +59,22 @@ const t0 = performance.now();
 const items: Buffer[] = [];
 for (let i = 0; i < config.objects; i++) items.push(Buffer.from(JSON.stringify(podAt(gen, i, i + 1))));
 const listRv = String(config.objects);
+const metaItems: Buffer[] = [];
+if (config.metadata === true) {
+  for (let i = 0; i < config.objects; i++) {
+    const { metadata } = podAt(gen, i, i + 1) as { metadata: unknown };
+    metaItems.push(Buffer.from(JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata })));
+  }
+}
 
-const listBody = (from: number, to: number, next: string | undefined): Buffer => {
+const listBody = (from: number, to: number, next: string | undefined, partial = false): Buffer => {
   const meta = next === undefined ? { resourceVersion: listRv } : { resourceVersion: listRv, continue: next, remainingItemCount: config.objects - to };
-  const parts: Buffer[] = [Buffer.from(`{"kind":"PodList","apiVersion":"v1","metadata":${JSON.stringify(meta)},"items":[`)];
+  const head = partial ? '{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1"' : '{"kind":"PodList","apiVersion":"v1"';
+  const parts: Buffer[] = [Buffer.from(`${head},"metadata":${JSON.stringify(meta)},"items":[`)];
+  const source = partial ? metaItems : items;
   for (let i = from; i < to; i++) {
     if (i > from) parts.push(Buffer.from(','));
-    parts.push(items[i]!);
+    parts.push(source[i]!);
   }
   parts.push(Buffer.from(']}'));
   return Buffer.concat(parts);
@@ -180,11 +195,12 @@ const server = createServer((req, res) => {
     return;
   }
   const limit = Number(q.get('limit') ?? '0');
-  let body = wholeList;
+  const partial = config.metadata === true && (req.headers.accept ?? '').includes('as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
+  let body = partial ? listBody(0, config.objects, undefined, true) : wholeList;
   if (limit > 0) {
     const from = Number(q.get('continue') ?? '0') || 0;
     const to = Math.min(from + limit, config.objects);
-    body = listBody(from, to, to < config.objects ? String(to) : undefined);
+    body = listBody(from, to, to < config.objects ? String(to) : undefined, partial);
   }
   res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
   writeAll(res, [body], () => res.end());

@@ -62,7 +62,7 @@ export const problemLine = (p: InformerProblem): WatchLine => {
   }
   const e = p.error;
   const message =
-    e._tag === 'ListFailed' || e._tag === 'WatchFailed'
+    e._tag === 'ListFailed' || e._tag === 'WatchFailed' || e._tag === 'StreamingListUnsupported'
       ? e.error.message
       : e._tag === 'WatchIdle'
         ? `no event for ${e.idleMs} ms`

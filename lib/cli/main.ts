@@ -43,7 +43,8 @@ Options:
   -l, --selector SELECTOR   label selector, e.g. app=web,tier!=db
       --field-selector F    field selector, e.g. metadata.name=a
       --resync SECONDS      also print a SYNC line per object every SECONDS
-      --page-size N         objects per LIST page (default 500; 0: one unpaged LIST)
+      --page-size N         list with paged LISTs of N objects (0: one unpaged LIST) instead of
+                            a streaming list (the default where the server serves it)
       --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
       --context NAME        kubeconfig context
   -o, --output FORMAT       table (default), wide, json, yaml or ndjson
@@ -174,7 +175,8 @@ const watch = async (args: readonly string[]): Promise<void> => {
       ...(fieldSelector === '' ? {} : { fieldSelector }),
     }),
     // as kubectl does, give up on answers retrying cannot fix (401, 403, 400, 404 before the sync)
-    { failFast: true, ...(pageSize === undefined ? {} : { pageSize }) },
+    // --page-size asks for paged LISTs; without it, a streaming list where the server serves one
+    { failFast: true, ...(pageSize === undefined ? {} : { pageSize, initialList: 'list' as const }) },
   );
 
   const tabular = output === 'table' || output === 'wide';

@@ -165,6 +165,7 @@ const reusingStoredObjects = <T extends KubeObject>(
   };
   return {
     ...(lw.nextWatchIdleTimeoutMs === undefined ? {} : { nextWatchIdleTimeoutMs: lw.nextWatchIdleTimeoutMs }),
+    ...(lw.supportsStreamingList === undefined ? {} : { supportsStreamingList: lw.supportsStreamingList }),
     list: (options) =>
       lw.list(options).pipe(map((page) => (store.size === 0 ? page : { ...page, items: page.items.map(stored) }))),
     watch: (options) => {

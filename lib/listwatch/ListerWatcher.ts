@@ -132,4 +132,13 @@ export interface ListerWatcher<T> {
    * @since 0.3.0
    */
   readonly nextWatchIdleTimeoutMs?: () => number | undefined;
+  /**
+   * Optional: `false` when this ListerWatcher cannot serve a streaming list (a WATCH with
+   * `sendInitialEvents=true`), so that the reflector's default `initialList: 'auto'` goes straight
+   * to a paged LIST. Absent or `true`: the reflector tries, and falls back to LIST if the server
+   * refuses. The scripted fakes of `kube-rx/testing` say `false` unless told otherwise. Maps to
+   * client-go's `IsWatchListSemanticsUnSupported()` (true on its fake clientsets).
+   * @since 0.3.0
+   */
+  readonly supportsStreamingList?: boolean;
 }

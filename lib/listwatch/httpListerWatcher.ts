@@ -3,6 +3,7 @@ import type * as t from 'io-ts';
 import { catchError, Observable } from 'rxjs';
 
 import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
+import { type PartialObjectMetadata, PartialObjectMetadataCodec } from '../meta/PartialObjectMetadata.js';
 import { failed } from '../internal/failed.js';
 import { type ApiResource, collectionPath } from './ApiResource.js';
 import type { TypedResource } from './TypedResource.js';
@@ -86,7 +87,54 @@ export interface HttpListerWatcherConfig<T> {
   readonly maxListBytes?: number;
   /** `User-Agent` header. Default `kube-rx`. */
   readonly userAgent?: string;
+  /**
+   * Metadata only: ask the server for `PartialObjectMetadataList` pages and `PartialObjectMetadata`
+   * watch events ({@link PARTIAL_OBJECT_METADATA_LIST_ACCEPT}, {@link PARTIAL_OBJECT_METADATA_ACCEPT}),
+   * and decode them with {@link PartialObjectMetadataCodec}: the objects are
+   * `PartialObjectMetadata` (no `spec`, `status` or `data` ever crosses the wire or reaches the
+   * cache). Takes no `codec`. A server that answers with full objects anyway (the Accept header
+   * falls back to `application/json`) still yields metadata only. Default `false`.
+   *
+   * Maps to client-go's metadata client (`metadata.NewForConfig`, used by
+   * `metadatainformer.NewFilteredMetadataInformer`) and kube-rs's `metadata_watcher`.
+   * @since 0.3.0
+   */
+  readonly metadataOnly?: boolean;
 }
+
+/**
+ * The `Accept` header of a metadata-only LIST: `PartialObjectMetadataList` in JSON, else plain
+ * JSON (then {@link PartialObjectMetadataCodec} reduces each item to its metadata).
+ *
+ * Maps to the Accept header of client-go's metadata client `List` (without its protobuf
+ * alternative) and kube-rs's `Request::list_metadata`.
+ *
+ * @example
+ * ```ts
+ * import { PARTIAL_OBJECT_METADATA_LIST_ACCEPT } from 'kube-rx/protocol';
+ * PARTIAL_OBJECT_METADATA_LIST_ACCEPT; // 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export const PARTIAL_OBJECT_METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
+/**
+ * The `Accept` header of a metadata-only WATCH: each event's object as `PartialObjectMetadata`
+ * in JSON, else plain JSON.
+ *
+ * Maps to the Accept header of client-go's metadata client `Watch` (without its protobuf
+ * alternative) and kube-rs's `Request::watch_metadata`.
+ *
+ * @example
+ * ```ts
+ * import { PARTIAL_OBJECT_METADATA_ACCEPT } from 'kube-rx/protocol';
+ * PARTIAL_OBJECT_METADATA_ACCEPT; // 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json'
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export const PARTIAL_OBJECT_METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 const DEFAULT_IDLE_MS = 330_000;
 
@@ -222,17 +270,25 @@ export const codecOf = <T extends KubeObject>(config: {
  * @since 0.3.0
  */
 export interface HttpListerWatcherFactory {
+  /** `metadataOnly: true`: {@link PartialObjectMetadata}, whatever the resource (since 0.3.0). */
+  (
+    config: Omit<HttpListerWatcherConfig<PartialObjectMetadata>, 'resource' | 'codec' | 'metadataOnly'> & {
+      readonly resource: ApiResource;
+      readonly metadataOnly: true;
+    },
+  ): ListerWatcher<PartialObjectMetadata>;
   /** `T` from the typed resource (and its decoder, unless `codec` overrides it). */
   <T extends KubeObject>(
-    config: Omit<HttpListerWatcherConfig<T>, 'resource' | 'codec'> & {
+    config: Omit<HttpListerWatcherConfig<T>, 'resource' | 'codec' | 'metadataOnly'> & {
       readonly resource: TypedResource<T>;
       readonly codec?: t.Decoder<unknown, T>;
+      readonly metadataOnly?: false;
     },
   ): ListerWatcher<T>;
   /** `T` from the codec. */
   <T extends KubeObject>(
     // eslint-disable-next-line @typescript-eslint/unified-signatures -- one signature per source of `T`: a union of the two configs defeats its inference
-    config: Omit<HttpListerWatcherConfig<T>, 'codec'> & { readonly codec: t.Decoder<unknown, T> },
+    config: Omit<HttpListerWatcherConfig<T>, 'codec' | 'metadataOnly'> & { readonly codec: t.Decoder<unknown, T>; readonly metadataOnly?: false },
   ): ListerWatcher<T>;
   /** No codec: `KubeObject`, metadata checked and the rest kept as the server sent it. */
   (config: HttpListerWatcherConfig<KubeObject>): ListerWatcher<KubeObject>;
@@ -256,6 +312,11 @@ export interface HttpListerWatcherFactory {
  *               ---a------- idle #   # = TransportError ETIMEDOUT (no byte for watchIdleTimeoutMs)
  *               ---#               # = HttpError (401/403/404/410/429/5xx at watch start)
  * ```
+ *
+ * With `metadataOnly: true` both requests ask for `PartialObjectMetadata`
+ * ({@link PARTIAL_OBJECT_METADATA_LIST_ACCEPT}, {@link PARTIAL_OBJECT_METADATA_ACCEPT}) and every
+ * object is a {@link PartialObjectMetadata}: client-go's metadata informer, kube-rs's
+ * `metadata_watcher`.
  *
  * Algorithm of `watch`:
  * 1. GET the collection with `watch=true` and the options (`resourceVersion` left out when `''`).
@@ -304,10 +365,11 @@ export interface HttpListerWatcherFactory {
  * @since 0.1.0
  */
 export const httpListerWatcher: HttpListerWatcherFactory = <T extends KubeObject>(config: HttpListerWatcherConfig<T>): ListerWatcher<T> => {
-  const { kubeConfig, resource, namespace, labelSelector, fieldSelector, watchIdleTimeoutMs, userAgent } = config;
+  const { kubeConfig, resource, namespace, labelSelector, fieldSelector, watchIdleTimeoutMs, userAgent, metadataOnly = false } = config;
   const maxLineBytes = config.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxListBytes = config.maxListBytes ?? Number.POSITIVE_INFINITY;
-  const codec = codecOf(config);
+  // metadataOnly: the factory's signatures make T PartialObjectMetadata then
+  const codec = metadataOnly ? (PartialObjectMetadataCodec as unknown as t.Decoder<unknown, T>) : codecOf(config);
   const label = resourceLabel(resource);
   const path = collectionPath(resource, namespace);
   const requestFor = (
@@ -317,6 +379,7 @@ export const httpListerWatcher: HttpListerWatcherFactory = <T extends KubeObject
   ): KubeRequest => ({
     kubeConfig,
     verb,
+    ...(metadataOnly ? { accept: verb === 'list' ? PARTIAL_OBJECT_METADATA_LIST_ACCEPT : PARTIAL_OBJECT_METADATA_ACCEPT } : {}),
     resource: label,
     namespaced: resource.namespaced,
     ...(resource.namespaced && namespace !== undefined && namespace !== '' ? { namespace } : {}),

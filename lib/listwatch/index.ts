@@ -4,7 +4,13 @@ export { decodeListBody } from './decodeListBody.js';
 export { decodeListBytes, type ListBodyDecoder, listBodyDecoder, type ListBodyDecoderOptions } from './listBodyDecoder.js';
 export { type ResolveResourceConfig, type ResolveResourceError, resolveResource } from './discovery.js';
 export { DEFAULT_DISCOVERY_TTL_MS, type DiscoveryCache, discoveryCache } from './discoveryCache.js';
-export { httpListerWatcher, type HttpListerWatcherConfig, type HttpListerWatcherFactory } from './httpListerWatcher.js';
+export {
+  httpListerWatcher,
+  type HttpListerWatcherConfig,
+  type HttpListerWatcherFactory,
+  PARTIAL_OBJECT_METADATA_ACCEPT,
+  PARTIAL_OBJECT_METADATA_LIST_ACCEPT,
+} from './httpListerWatcher.js';
 export {
   BODY_TOO_LARGE,
   httpErrorOf,

@@ -68,6 +68,12 @@ export interface KubeRequest {
   /** `User-Agent` header. Default `kube-rx`. */
   readonly userAgent?: string;
   /**
+   * `Accept` header. Default `application/json`; a metadata-only list or watch asks for
+   * `PartialObjectMetadataList` / `PartialObjectMetadata` here.
+   * @since 0.3.0
+   */
+  readonly accept?: string;
+  /**
    * Byte-level watchdog: when nothing arrives for this long (from the start of the request, then
    * after the response head and each chunk), the request is destroyed and the Observable errors
    * with a `TransportError` with code `'ETIMEDOUT'`. Absent: no watchdog.
@@ -380,7 +386,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     ...(target.port === '' ? {} : { port: Number(target.port) }),
     path: `${target.pathname}${target.search}`,
     headers: {
-      Accept: 'application/json',
+      Accept: request.accept ?? 'application/json',
       'User-Agent': request.userAgent ?? DEFAULT_USER_AGENT,
       ...(payload === undefined ? {} : { 'Content-Type': request.contentType ?? 'application/json', 'Content-Length': payload.length }),
     },

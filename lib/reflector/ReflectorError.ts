@@ -12,6 +12,9 @@ import type { ListerWatcherError } from '../listwatch/ListerWatcherError.js';
  * - `WatchStatus`: any other in-stream ERROR event (429 re-watches after backoff; others relist).
  * - `VeryShortWatch`: the watch closed in under a second with no events (relist after backoff).
  * - `WatchIdle`: nothing arrived for longer than the idle limit (torn down, re-watched after backoff).
+ * - `StreamingListUnsupported`: under `initialList: 'auto'`, the server refused a streaming list
+ *   (`error` is its answer, a 422); reported once, and every list of this reflector from now
+ *   on is a paged LIST, made at once (no backoff). Since 0.3.0.
  *
  * Maps to client-go's errors handled in `Reflector.ListAndWatch` / `watchHandler`.
  *
@@ -29,4 +32,5 @@ export type ReflectorError =
   | { readonly _tag: 'WatchExpired'; readonly resourceVersion: string; readonly status?: Status }
   | { readonly _tag: 'WatchStatus'; readonly resourceVersion: string; readonly status: Status }
   | { readonly _tag: 'VeryShortWatch'; readonly resourceVersion: string }
-  | { readonly _tag: 'WatchIdle'; readonly resourceVersion: string; readonly idleMs: number };
+  | { readonly _tag: 'WatchIdle'; readonly resourceVersion: string; readonly idleMs: number }
+  | { readonly _tag: 'StreamingListUnsupported'; readonly error: ListerWatcherError };

@@ -16,9 +16,12 @@ import type { ListCause, NextStep, ReflectorEvent } from './ReflectorEvent.js';
  * - `expired` is true from a 410 until the next successful list (which used `resourceVersion=""`).
  * - `paginatedResult` becomes true once a list at `resourceVersion=0` came back in several pages,
  *   and stays true: that server honours paging even at `0` (its watch cache is probably off).
+ * - `streamingListUnsupported` becomes true when the server refused a streaming list under
+ *   `initialList: 'auto'`, and stays true: every later list of this reflector is a paged LIST.
  *
  * Maps to the `Reflector` fields `lastSyncResourceVersion`, `isLastSyncResourceVersionUnavailable`,
- * `paginatedResult` and `backoffManager` (`reflector.go`).
+ * `paginatedResult` and `backoffManager` (`reflector.go`); `streamingListUnsupported` has no
+ * client-go field (client-go retries the streaming list at every relist).
  *
  * ```
  * list ok(RV 100) ──► { lastSyncRV: '100', expired: false } ── watch 410 ──► { lastSyncRV: '100', expired: true }
@@ -27,7 +30,7 @@ import type { ListCause, NextStep, ReflectorEvent } from './ReflectorEvent.js';
  * @example
  * ```ts
  * import type { ReflectorState } from 'kube-rx/reducers';
- * const s: ReflectorState = { lastSyncRV: '100', expired: false, paginatedResult: false, backoff: { attempt: 0 } };
+ * const s: ReflectorState = { lastSyncRV: '100', expired: false, paginatedResult: false, streamingListUnsupported: false, backoff: { attempt: 0 } };
  * ```
  * @category reflector
  * @since 0.1.0
@@ -36,6 +39,8 @@ export interface ReflectorState {
   readonly lastSyncRV: string;
   readonly expired: boolean;
   readonly paginatedResult: boolean;
+  /** @since 0.3.0 */
+  readonly streamingListUnsupported: boolean;
   readonly backoff: BackoffState;
 }
 
@@ -45,7 +50,7 @@ export interface ReflectorState {
  * Maps to a freshly built client-go `Reflector`.
  *
  * ```
- * initialReflectorState = { lastSyncRV: '', expired: false, paginatedResult: false, backoff: { attempt: 0 } }
+ * initialReflectorState = { lastSyncRV: '', expired: false, paginatedResult: false, streamingListUnsupported: false, backoff: { attempt: 0 } }
  * ```
  *
  * @example
@@ -60,13 +65,14 @@ export const initialReflectorState: ReflectorState = {
   lastSyncRV: '',
   expired: false,
   paginatedResult: false,
+  streamingListUnsupported: false,
   backoff: initialBackoffState,
 };
 
 /**
  * The next phase of the reflector's loop.
  *
- * - `List`: a list cycle: a streaming list when `initialList: 'stream'`, else a paged LIST.
+ * - `List`: a list cycle: a streaming list or a paged LIST, as `reflectorProtocol.listModeFor` decides.
  * - `PagedList`: a paged LIST (also the fallback of a refused streaming list).
  * - `Watch`: a WATCH from `lastSyncRV`.
  * - `Backoff`: wait (at least `minDelayMs`), then `next`.
@@ -151,6 +157,7 @@ export const advanceRV = (state: ReflectorState, resourceVersion: string | undef
         lastSyncRV: resourceVersion,
         expired: state.expired,
         paginatedResult: state.paginatedResult,
+        streamingListUnsupported: state.streamingListUnsupported,
         backoff: state.backoff,
       };
 

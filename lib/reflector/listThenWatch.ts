@@ -35,6 +35,8 @@ import {
   fullListOptions,
   relistCause,
   relistResourceVersion,
+  type InitialListMode,
+  listModeFor,
   retryAfterMs,
   watchOptionsFor,
   watchTimeoutSeconds,
@@ -66,8 +68,10 @@ import { reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from '
  * (`minWatchTimeout = 5 * time.Minute`, `WatchListPageSize`, the backoff manager, `UseWatchList`).
  *
  * ```
- * pageSize 500 ──► LIST ?resourceVersion=0&limit=500 ─► ?limit=500&continue=… ─► …
- * initialList 'stream' ──► WATCH ?sendInitialEvents=true&resourceVersionMatch=NotOlderThan
+ * initialList 'auto'   ──► WATCH ?sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true
+ *                          └─ 422 (server without streaming lists) ─► LIST from now on
+ * initialList 'list'   ──► LIST ?resourceVersion=0&limit=500 ─► ?limit=500&continue=… ─► …  (pageSize 500)
+ * initialList 'stream' ──► WATCH ?sendInitialEvents=true… at every list, LIST only when one fails
  * ```
  *
  * @example
@@ -82,8 +86,15 @@ import { reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from '
 export interface ReflectorConfig {
   /** LIST page size; `0` turns paging off. Default 500. */
   readonly pageSize?: number;
-  /** `'list'` (paged LIST, the default) or `'stream'` (a streaming list over WATCH, falling back to LIST). */
-  readonly initialList?: 'list' | 'stream';
+  /**
+   * How to list (see {@link InitialListMode}). `'auto'` (the default since 0.3.0, as client-go's
+   * `WatchListClient` since 1.35): a streaming list over WATCH; when the server refuses it (422:
+   * kube-apiserver before 1.27, or the `WatchList` gate off) the reflector reports
+   * `Error{StreamingListUnsupported}` once and makes paged LISTs from then on; a ListerWatcher
+   * with `supportsStreamingList: false` is listed in pages at once. `'list'`: always a paged LIST.
+   * `'stream'`: always a streaming list first, a paged LIST only for a cycle where it failed.
+   */
+  readonly initialList?: InitialListMode;
   /** The backoff policy shared by every kind of failure. Default: 800 ms doubling to 30 s, jitter 1.0, reset after 2 min. */
   readonly backoff?: BackoffConfig;
   /** Each watch asks the server for a timeout in `[min, 2 * min)` seconds. Default 300. */
@@ -102,7 +113,7 @@ export interface ReflectorConfig {
 
 interface Settings {
   readonly pageSize: number;
-  readonly initialList: 'list' | 'stream';
+  readonly initialList: InitialListMode;
   readonly backoff: BackoffConfig;
   readonly minWatchTimeoutSeconds: number;
   readonly watchIdleTimeoutMs: number | undefined;
@@ -112,7 +123,7 @@ interface Settings {
 
 const settingsOf = (config: ReflectorConfig): Settings => ({
   pageSize: config.pageSize ?? 500,
-  initialList: config.initialList ?? 'list',
+  initialList: config.initialList ?? 'auto',
   backoff: config.backoff ?? {},
   minWatchTimeoutSeconds: config.minWatchTimeoutSeconds ?? 300,
   watchIdleTimeoutMs: config.watchIdleTimeoutMs,
@@ -194,12 +205,16 @@ const pagedListPhase = <T extends KubeObject>(
     return concat(of<PhaseOutput<T>>({ _tag: 'Listing', resourceVersion: listRV, cause }), pages$);
   });
 
-/** A WATCH (or, with `streamingCause`, a streaming list that turns into a watch). */
+/**
+ * A WATCH (or, with `streamingCause`, a streaming list that turns into a watch; `auto` when
+ * `initialList: 'auto'` chose it, so that a refusal turns streaming off).
+ */
 const watchPhase = <T extends KubeObject>(
   lw: ListerWatcher<T>,
   settings: Settings,
   state: ReflectorState,
   streamingCause: ListCause | undefined,
+  auto = false,
 ): Observable<PhaseOutput<T>> =>
   defer(() => {
     const { scheduler } = settings;
@@ -212,7 +227,7 @@ const watchPhase = <T extends KubeObject>(
       ? { _tag: 'Listing', resourceVersion, cause: streamingCause }
       : { _tag: 'Watching', resourceVersion };
     const cursor: WatchCursor<T> = streaming
-      ? { state, events: 0, initial: { cause: streamingCause, buffered: undefined } }
+      ? { state, events: 0, initial: auto ? { cause: streamingCause, buffered: undefined, auto } : { cause: streamingCause, buffered: undefined } }
       : { state, events: 0 };
 
     const watchOptions = watchOptionsFor(resourceVersion, timeoutSeconds, streaming);
@@ -289,8 +304,8 @@ const runStep = <T extends KubeObject>(
 ): Observable<PhaseOutput<T>> => {
   switch (step._tag) {
     case 'List':
-      return settings.initialList === 'stream'
-        ? watchPhase(lw, settings, state, step.cause)
+      return listModeFor(settings.initialList, state, lw.supportsStreamingList) === 'stream'
+        ? watchPhase(lw, settings, state, step.cause, settings.initialList === 'auto')
         : pagedListPhase(lw, settings, state, step.cause);
     case 'PagedList':
       return pagedListPhase(lw, settings, state, step.cause);
@@ -315,21 +330,31 @@ const runStep = <T extends KubeObject>(
  * `watcher()`.
  *
  * ```
+ * paged LIST (initialList 'list', a server that refused streaming, or supportsStreamingList: false):
  * lw.list:        --(p|)                                     p = page RV 100 (1 page)
  * lw.watch #1:          ---a---b---|                         clean close
  * lw.watch #2:                      ------#                  503
  * output:         L-(RW)---A---B---W------(EB)—800ms—W…      L = Listing{'0'}, R = Replace{RV 100},
  *                                                             W = Watching, E = Error, B = Backoff
+ *
+ * initialList 'auto' (the default) against a server without streaming lists (kube-apiserver 1.20):
+ * lw.watch #1:    -#                                         422 Invalid (sendInitialEvents refused)
+ * lw.list:          --(p|)
+ * output:         L-(EL)-(RW)…                               E = Error{StreamingListUnsupported}, once
  * ```
  *
- * Algorithm (state: `lastSyncRV`, `expired`, `paginatedResult`, backoff; see {@link ReflectorState}):
+ * Algorithm (state: `lastSyncRV`, `expired`, `paginatedResult`, `streamingListUnsupported`,
+ * backoff; see {@link ReflectorState}):
  * 1. List (`Listing{cause}`):
  *    - paged: LIST at {@link relistResourceVersion} with a limit per {@link firstPageOptions};
  *      follow `continue` tokens ({@link continuePageOptions}); emit each page's `Invalid`s; after
  *      the last page emit one `Replace` with every item and the last page's RV, set `lastSyncRV`,
  *      clear `expired`, go to 2.
- *    - streaming (`initialList: 'stream'`): WATCH with `sendInitialEvents`; buffer objects until
- *      the `initial-events-end` bookmark, emit `Replace`, then go on with that watch as in 2.
+ *    - streaming (`initialList: 'auto'`, the default, unless the server refused it before or the
+ *      ListerWatcher says `supportsStreamingList: false`; or `'stream'`): WATCH with
+ *      `sendInitialEvents`; buffer objects until the `initial-events-end` bookmark, emit
+ *      `Replace` and `Watching`, then go on with that watch as in 2. Under `'auto'`, a 422 answer emits
+ *      `Error{StreamingListUnsupported}` once and every list from then on is paged.
  * 2. Watch: emit `Watching{lastSyncRV}`; WATCH from `lastSyncRV` with bookmarks and a timeout in
  *    `[min, 2·min)` s; emit each event and move `lastSyncRV` (see {@link reduceWatch}).
  * 3. When the watch ends, {@link kube-rx/reducers!reflectorProtocol.classifyWatchFailure} decides: re-watch at once (2), or emit
@@ -355,6 +380,7 @@ const runStep = <T extends KubeObject>(
  * | clean close < 1 s with no event           | `Error{VeryShortWatch, 'list'}` | backoff, relist               |
  * | clean close otherwise                     | nothing                         | re-watch at once from `lastSyncRV` |
  * | no event for `watchIdleTimeoutMs`         | `Error{WatchIdle, 'watch'}`     | backoff, re-watch             |
+ * | streaming list refused (422), `'auto'` | `Error{StreamingListUnsupported, 'list'}` once | paged LIST at once, and for every later list |
  * | streaming list ends before its bookmark   | `Error{…, 'list'}`              | paged LIST at once             |
  *
  * The backoff state is shared by all failures and resets after `resetAfterMs` (2 min) without one.
@@ -369,6 +395,7 @@ const runStep = <T extends KubeObject>(
  * const lw: ListerWatcher<KubeObject> = {
  *   list: () => of({ resourceVersion: '1', items: [{ metadata: { name: 'a' } }], invalid: [] }),
  *   watch: () => NEVER,
+ *   supportsStreamingList: false, // list in pages (no streaming list attempt)
  * };
  * const sub = listThenWatch(lw).subscribe((e) => console.log(e._tag)); // Listing, Replace, Watching
  * sub.unsubscribe();

@@ -5,7 +5,7 @@ import { type KubeObject, resourceVersionOf } from '../meta/KubeObject.js';
 import type { ReflectorError } from './ReflectorError.js';
 import type { ListCause } from './ReflectorEvent.js';
 import { advanceRV, type PhaseOutput, type ReflectorState, transition } from './ReflectorState.js';
-import { classifyWatchFailure, type WatchEnd } from './reflectorRules.js';
+import { classifyWatchFailure, isStreamingListRefusal, type WatchEnd } from './reflectorRules.js';
 
 /*
  * The watch reducer: one watch event (or the end of the watch) in, the events to emit and the
@@ -65,7 +65,11 @@ export type WatchInput<T> =
 export interface WatchCursor<T> {
   readonly state: ReflectorState;
   readonly events: number;
-  readonly initial?: { readonly cause: ListCause; readonly buffered: Buffered<T> };
+  /**
+   * Set during a streaming list's initial phase. `auto` (since 0.3.0): the streaming list was
+   * chosen by `initialList: 'auto'`, so a refusal of the request turns streaming off for good.
+   */
+  readonly initial?: { readonly cause: ListCause; readonly buffered: Buffered<T>; readonly auto?: boolean };
 }
 
 /**
@@ -109,6 +113,17 @@ const materialize = <T extends KubeObject>(buffered: Buffered<T>): ReadonlyArray
 const endOfWatch = <T>(cursor: WatchCursor<T>, end: WatchEnd): WatchStep<T> => {
   const verdict = classifyWatchFailure(end, cursor.state.lastSyncRV);
   if (cursor.initial !== undefined) {
+    if (cursor.initial.auto === true && cursor.events === 0 && end._tag === 'Failed' && isStreamingListRefusal(end.error)) {
+      // The server does not serve streaming lists: say so once, and list in pages from now on.
+      const state: ReflectorState = { ...cursor.state, streamingListUnsupported: true };
+      return {
+        cursor: { state, events: cursor.events },
+        out: [
+          { _tag: 'Error', error: { _tag: 'StreamingListUnsupported', error: end.error }, next: 'list' },
+          transition(state, { _tag: 'PagedList', cause: cursor.initial.cause }),
+        ],
+      };
+    }
     // A streaming list that did not reach its end bookmark: fall back to a paged LIST at once.
     const error: ReflectorError =
       verdict._tag === 'Recover'
@@ -163,14 +178,18 @@ const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: Wat
       if (!event.initialEventsEnd) return { cursor, out: [] };
       return {
         cursor: { state: { ...advanceRV(state, event.resourceVersion), expired: false }, events: cursor.events },
-        out: [{ _tag: 'Replace', items: materialize(initial.buffered), resourceVersion: event.resourceVersion }],
+        out: [
+          { _tag: 'Replace', items: materialize(initial.buffered), resourceVersion: event.resourceVersion },
+          { _tag: 'Watching', resourceVersion: event.resourceVersion },
+        ],
       };
     case 'Added':
     case 'Modified':
     case 'Deleted': {
       if (initial !== undefined) {
         const buffered: Buffered<T> = { deleted: event._tag === 'Deleted', object: event.object, older: initial.buffered };
-        return { cursor: { state, events, initial: { cause: initial.cause, buffered } }, out: NOTHING };
+        const next = initial.auto === undefined ? { cause: initial.cause, buffered } : { cause: initial.cause, buffered, auto: initial.auto };
+        return { cursor: { state, events, initial: next }, out: NOTHING };
       }
       // unreachable: handled above
       return { cursor, out: NOTHING };
@@ -194,10 +213,15 @@ const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: Wat
  * 2. During a streaming list's initial phase (`cursor.initial` set):
  *    - `Added` / `Modified` / `Deleted` are buffered, not emitted.
  *    - A bookmark with `initialEventsEnd` emits `Replace` with the buffered objects (the latest
- *      per key, deleted keys left out), sets `lastSyncRV`, clears `expired`, and ends the initial
- *      phase; the same watch then goes on as a normal watch. Other bookmarks are ignored.
+ *      per key, deleted keys left out) and `Watching` from its RV (since 0.3.0), sets
+ *      `lastSyncRV`, clears `expired`, and ends the initial phase; the same watch then goes on as
+ *      a normal watch. Other bookmarks are ignored.
  *    - `Invalid` is emitted at once.
- *    - Any end of the watch emits `Error{next: 'list'}` and a transition to `PagedList`, no backoff.
+ *    - Under `initialList: 'auto'` (`initial.auto`), a request the server refuses before any event
+ *      ({@link kube-rx/reducers!reflectorProtocol.isStreamingListRefusal}: 422) emits
+ *      `Error{StreamingListUnsupported, next: 'list'}`, sets `streamingListUnsupported` and goes
+ *      to `PagedList` at once.
+ *    - Any other end of the watch emits `Error{next: 'list'}` and a transition to `PagedList`, no backoff.
  * 3. In a normal watch:
  *    - `Added` / `Modified` / `Deleted` are emitted with the object's RV, which becomes `lastSyncRV`.
  *    - `Bookmark` moves `lastSyncRV` and is emitted as `Bookmark`.

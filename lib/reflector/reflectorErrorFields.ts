@@ -20,6 +20,7 @@ export const reflectorErrorFields = (e: ReflectorError): LogFields => {
   switch (e._tag) {
     case 'ListFailed':
     case 'WatchFailed':
+    case 'StreamingListUnsupported':
       return { reflectorError: e._tag, ...apiErrorFields(e.error) };
     case 'WatchExpired':
       return { reflectorError: e._tag, resourceVersion: e.resourceVersion, ...(e.status === undefined ? {} : statusFields(e.status)) };

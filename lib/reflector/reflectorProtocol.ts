@@ -11,6 +11,8 @@ export {
   continuePageOptions,
   firstPageOptions,
   fullListOptions,
+  isStreamingListRefusal,
+  listModeFor,
   relistCause,
   relistResourceVersion,
   retryAfterMs,

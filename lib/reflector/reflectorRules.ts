@@ -1,6 +1,6 @@
 import type { Status } from '../codec/Status.js';
 import type { ListOptions, WatchOptions } from '../listwatch/ListerWatcher.js';
-import { isExpired, isRetriableWatchError, type ListerWatcherError } from '../listwatch/ListerWatcherError.js';
+import { isExpired, isInvalid, isRetriableWatchError, type ListerWatcherError } from '../listwatch/ListerWatcherError.js';
 import type { ReflectorError } from './ReflectorError.js';
 import type { ListCause, NextStep } from './ReflectorEvent.js';
 import type { ReflectorState } from './ReflectorState.js';
@@ -180,6 +180,93 @@ export const classifyListFailure = (
  */
 export const retryAfterMs = (error: ListerWatcherError): number =>
   error._tag === 'HttpError' ? (error.retryAfterSeconds ?? error.status?.details?.retryAfterSeconds ?? 0) * 1000 : 0;
+
+/**
+ * How the reflector makes its initial (and every later) list: `'auto'` streams while the server
+ * accepts it, `'list'` always makes a paged LIST, `'stream'` always tries a streaming list first.
+ *
+ * Maps to client-go's `Reflector.UseWatchList` (the `WatchListClient` feature gate, on by default
+ * since client-go 1.35) for `'auto'` and `'stream'`, and to the gate off for `'list'`.
+ *
+ * @example
+ * ```ts
+ * import type { InitialListMode } from 'kube-rx';
+ * const mode: InitialListMode = 'auto';
+ * ```
+ * @category reflector
+ * @since 0.3.0
+ */
+export type InitialListMode = 'auto' | 'list' | 'stream';
+
+/**
+ * Whether the next list cycle is a streaming list (`'stream'`) or a paged LIST (`'list'`).
+ *
+ * - `initialList: 'list'` or `'stream'` forces that one.
+ * - `'auto'` streams unless the ListerWatcher says it cannot (`supportsStreamingList: false`, as
+ *   the scripted fakes of `kube-rx/testing` do by default) or this reflector already saw the
+ *   server refuse a streaming list (`state.streamingListUnsupported`, set by
+ *   {@link isStreamingListRefusal}).
+ *
+ * Maps to the `useWatchList` / `fallbackToList` decision of client-go's
+ * `Reflector.ListAndWatch`, plus its check of `IsWatchListSemanticsUnSupported` on the
+ * ListerWatcher (`watchlist.DoesClientNotSupportWatchListSemantics`). Unlike client-go, which tries
+ * the streaming list again on every relist, a refusal is remembered for the life of the reflector.
+ *
+ * ```
+ * ('auto',   unsupported: false, lw: undefined) ──► 'stream'
+ * ('auto',   unsupported: true,  lw: undefined) ──► 'list'
+ * ('auto',   unsupported: false, lw: false    ) ──► 'list'
+ * ('stream', any,                any          ) ──► 'stream'
+ * ('list',   any,                any          ) ──► 'list'
+ * ```
+ *
+ * @param mode - the reflector's `initialList` setting.
+ * @param state - the reflector state (its `streamingListUnsupported`).
+ * @param supportsStreamingList - the ListerWatcher's `supportsStreamingList`.
+ *
+ * @example
+ * ```ts
+ * import { reflectorProtocol } from 'kube-rx/reducers';
+ * reflectorProtocol.listModeFor('auto', reflectorProtocol.initialReflectorState, undefined); // 'stream'
+ * ```
+ * @category reflector
+ * @since 0.3.0
+ */
+export const listModeFor = (
+  mode: InitialListMode,
+  state: ReflectorState,
+  supportsStreamingList: boolean | undefined,
+): 'stream' | 'list' => {
+  if (mode !== 'auto') return mode;
+  return state.streamingListUnsupported || supportsStreamingList === false ? 'list' : 'stream';
+};
+
+/**
+ * True when the answer to a streaming-list WATCH (`sendInitialEvents=true`,
+ * `resourceVersionMatch=NotOlderThan`) says the server does not serve streaming lists at all: a
+ * `422 Invalid` on the request's `ListOptions` (kube-apiserver before 1.27, e.g. 1.20:
+ * "resourceVersionMatch is forbidden for watch"; 1.27 and later with the `WatchList` gate off:
+ * "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled").
+ * Anything else (a 400 for a bad selector, a 403, a 410, a 5xx, a dropped connection) is a
+ * failure of this attempt only: that cycle lists in pages, the next one streams again.
+ *
+ * Maps to the errors after which client-go's `Reflector.ListAndWatch` falls back from
+ * `watchList` to `list` ("falling back to the standard LIST/WATCH semantics").
+ *
+ * ```
+ * 422 Invalid ──► true      400, 403, 410, 429, 5xx, network ──► false
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { httpError } from 'kube-rx';
+ * import { reflectorProtocol } from 'kube-rx/reducers';
+ * reflectorProtocol.isStreamingListRefusal(httpError('watch', 'configmaps', 422)); // true
+ * ```
+ * @category reflector
+ * @since 0.3.0
+ */
+export const isStreamingListRefusal = (error: ListerWatcherError): boolean => error._tag === 'HttpError' && isInvalid(error);
 
 // ---------------------------------------------------------------------------------------------
 // Pure protocol rules: WATCH

@@ -18,6 +18,14 @@ export interface FakeListerWatcherScript<T> {
   readonly watches?:
     | ReadonlyArray<Observable<WatchEvent<T>>>
     | ((options: WatchOptions, call: number) => Observable<WatchEvent<T>>);
+  /**
+   * The fake's {@link ListerWatcher.supportsStreamingList}. Default `false`: under the reflector's
+   * default `initialList: 'auto'` the first call is a LIST, as the script's `lists` expect (client-go's
+   * fake clientsets likewise say `IsWatchListSemanticsUnSupported`). `true` lets `'auto'` open a
+   * streaming-list WATCH first, for scripts whose first watch answers one (or refuses it).
+   * @since 0.3.0
+   */
+  readonly supportsStreamingList?: boolean;
 }
 
 /**
@@ -84,6 +92,7 @@ export const fakeListerWatcher = <T>(script: FakeListerWatcherScript<T>): FakeLi
   return {
     listCalls,
     watchCalls,
+    supportsStreamingList: script.supportsStreamingList ?? false,
     nextWatchIdleTimeoutMs: () =>
       watches === undefined || (typeof watches !== 'function' && watchCalls.length >= watches.length) ? Number.POSITIVE_INFINITY : undefined,
     list: (options) =>

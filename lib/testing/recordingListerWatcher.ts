@@ -179,6 +179,7 @@ export const recordingListerWatcher = <T>(lw: ListerWatcher<T>, sink: RecordingS
       );
     });
   return {
+    ...(lw.supportsStreamingList === undefined ? {} : { supportsStreamingList: lw.supportsStreamingList }),
     list: (options) =>
       recorded(
         'list',

@@ -57,6 +57,8 @@ const callObservable = <A, O>(call: RecordedCall<A, O>, scheduler: SchedulerLike
  * @since 0.3.0
  */
 export const recordingScript = <T>(recording: Recording<T>, scheduler: SchedulerLike = asyncScheduler): FakeListerWatcherScript<T> => ({
+  // the recorded consumer tried streaming lists (initialList 'auto' or 'stream'): let the replay's do too
+  supportsStreamingList: recording.watches.some((w) => w.options.sendInitialEvents === true),
   lists: (_options, call) => {
     const c = recording.lists[call];
     return c === undefined ? NEVER : callObservable(c, scheduler);

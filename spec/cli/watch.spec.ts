@@ -99,7 +99,8 @@ describe('kube-rx watch', () => {
     const object = JSON.parse(json.out.join('\n')) as { metadata: { name: string; uid: string }; data: unknown };
     expect(object).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'one' }, data: { colour: 'red' } });
     expect(object.metadata.uid).toEqual(expect.any(String));
-    expect(server.requests.find((r) => r.verb === 'list')?.query['fieldSelector']).toBe('metadata.name=one');
+    // the streaming-list WATCH (initialList 'auto') carries the field selector
+    expect(server.requests.find((r) => r.verb === 'watch')?.query['fieldSelector']).toBe('metadata.name=one');
     const yaml = startCli(['watch', 'cm', '-o', 'yaml', '--kubeconfig', kubeconfig]);
     children.push(yaml.child);
     await until(() => yaml.err.some((l) => l.startsWith('synced:')), 30_000);
@@ -146,10 +147,10 @@ describe('kube-rx watch', () => {
 
   it('exits 1 with the server’s message on answers retrying cannot fix (bad selectors), as kubectl does', async () => {
     const badSelector = await run(process.execPath, [...cliArgs, 'watch', 'cm', '-l', 'app in (web', '--kubeconfig', kubeconfig], { cwd: root }).catch((e: unknown) => e);
-    expect(badSelector).toMatchObject({ code: 1, stderr: expect.stringMatching(/^kube-rx: list configmaps in namespace "default": BadRequest: .+\n$/) as unknown });
+    expect(badSelector).toMatchObject({ code: 1, stderr: expect.stringMatching(/^kube-rx: watch configmaps in namespace "default": BadRequest: .+\n$/) as unknown });
     const badField = await run(process.execPath, [...cliArgs, 'watch', 'cm', '-o', 'ndjson', '--field-selector', 'spec.nope=1', '--kubeconfig', kubeconfig], { cwd: root }).catch((e: unknown) => e);
     expect(badField).toMatchObject({ code: 1 });
-    expect((badField as { stderr: string }).stderr).toMatch(/^\{"type":"ERROR","error":"HttpError","message":"list configmaps in namespace \\"default\\": BadRequest: [^\n]+\n[^\n]+\n$/);
+    expect((badField as { stderr: string }).stderr).toMatch(/^\{"type":"ERROR","error":"HttpError","message":"watch configmaps in namespace \\"default\\": BadRequest: [^\n]+\n[^\n]+\n$/);
   });
 
   describe('security', () => {

@@ -90,7 +90,8 @@ describe('failFast over HTTP (embedded API server)', () => {
       _tag: 'HttpError',
       code: 403,
       reason: 'Forbidden',
-      message: expect.stringContaining('cannot list resource "configmaps"') as unknown,
+      // initialList 'auto': the first request is the streaming-list WATCH
+      message: expect.stringContaining('cannot watch resource "configmaps"') as unknown,
     });
   });
 
@@ -109,7 +110,8 @@ describe('failFast over HTTP (embedded API server)', () => {
 
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const quiet = controllerManager({ kubeConfig });
-    quiet.observe(quiet.select('typo', { resource: 'configmapz', informer: { backoff: { initialMs: 5, maxMs: 10, jitter: 0 } } }), (events$) => events$);
+    // paged lists only: one kind of failure (ListFailed 404), so one warning line
+    quiet.observe(quiet.select('typo', { resource: 'configmapz', informer: { initialList: 'list', backoff: { initialMs: 5, maxMs: 10, jitter: 0 } } }), (events$) => events$);
     const stop = new AbortController();
     const problems = new Promise<number>((resolve) => {
       let n = 0;

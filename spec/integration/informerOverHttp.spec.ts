@@ -73,7 +73,8 @@ describe('informer over HTTP against the embedded API server', () => {
     const s2 = informer.events$.subscribe();
     await until(() => server.activeWatches() === 1);
     const s3 = informer.events$.subscribe();
-    expect(server.requests.filter((r) => r.verb === 'list')).toHaveLength(1);
+    // initialList 'auto': the list is a streaming list, i.e. the one WATCH, and no LIST
+    expect(server.requests.filter((r) => r.verb === 'list')).toHaveLength(0);
     expect(server.requests.filter((r) => r.verb === 'watch')).toHaveLength(1);
     s1.unsubscribe();
     s2.unsubscribe();
@@ -147,7 +148,9 @@ describe('informer over HTTP against the embedded API server', () => {
     const got = await problems;
     sub.unsubscribe();
     const messages = got.map((x) => (x._tag === 'ReflectorError' && 'error' in x.error ? x.error.error.message : ''));
-    expect(messages[0]).toMatch(/list configmaps in all namespaces: Forbidden/);
+    // initialList 'auto': a streaming-list WATCH first, then the LIST it falls back to
+    expect(messages[0]).toMatch(/watch configmaps in all namespaces: Forbidden/);
+    expect(messages[1]).toMatch(/list configmaps in all namespaces: Forbidden/);
     expect(JSON.stringify(got)).not.toContain('secret-nobody-token');
     const lists = server.requests.filter((r) => r.verb === 'list').map((r) => r.at);
     const gaps = lists.slice(1).map((t, i) => t - (lists[i] ?? t));
@@ -175,6 +178,62 @@ describe('informer over HTTP against the embedded API server', () => {
     expect(fallback.store.listKeys()).toEqual(['default/b']);
     expect(server.requests.filter((r) => r.verb === 'list')).toHaveLength(1);
     s2.unsubscribe();
+  });
+
+  it("initialList 'auto' (the default) streams where the server serves it, and lists once refused, for good", async () => {
+    server.create('configmaps', configMap('a', ''));
+    const streaming = informerFor();
+    const statuses: string[] = [];
+    const s1 = streaming.status$.subscribe((s) => statuses.push(s._tag));
+    const s1e = streaming.events$.subscribe();
+    await waitFor(streaming.synced$, Boolean);
+    expect(streaming.store.listKeys()).toEqual(['default/a']);
+    expect(server.requests.filter((r) => r.verb === 'list')).toHaveLength(0);
+    expect(server.requests.filter((r) => r.verb === 'watch').map((r) => r.query['sendInitialEvents'])).toEqual(['true']);
+    s1.unsubscribe();
+    s1e.unsubscribe();
+
+    await server.close();
+    server = await startApiServer({ watchList: false, bookmarkIntervalMs: 200 });
+    server.create('configmaps', configMap('b', ''));
+    const fallback = informerFor();
+    const problems: InformerProblem[] = [];
+    const p2 = fallback.problems$.subscribe((p) => problems.push(p));
+    const s2 = fallback.events$.subscribe();
+    await waitFor(fallback.synced$, Boolean);
+    expect(fallback.store.listKeys()).toEqual(['default/b']);
+    // force a relist: drop the watch after a compaction, so that the re-watch gets 410
+    server.create('configmaps', configMap('c', ''));
+    server.compact();
+    server.faults.dropWatches();
+    await until(() => server.requests.filter((r) => r.verb === 'list').length === 2 && server.activeWatches() === 1, 10_000);
+    expect(fallback.store.listKeys()).toEqual(['default/b', 'default/c']);
+    const watches = server.requests.filter((r) => r.verb === 'watch');
+    expect(watches[0]?.query['sendInitialEvents']).toBe('true');
+    expect(watches.slice(1).every((r) => r.query['sendInitialEvents'] === undefined)).toBe(true);
+    const unsupported = problems.filter((p) => p._tag === 'ReflectorError' && p.error._tag === 'StreamingListUnsupported');
+    expect(unsupported).toHaveLength(1);
+    expect(unsupported[0]).toMatchObject({ error: { error: { code: 422 } }, next: 'list' });
+    s2.unsubscribe();
+    p2.unsubscribe();
+  });
+
+  it('a metadataOnly ListerWatcher caches PartialObjectMetadata only, from LIST and WATCH alike', async () => {
+    server.create('configmaps', configMap('a', '', 'default', { big: 'x'.repeat(1000) }));
+    const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server), resource: configMaps, metadataOnly: true });
+    const informer = sharedIndexInformer(lw, { initialList: 'list' });
+    const sub = informer.events$.subscribe();
+    await waitFor(informer.synced$, Boolean);
+    server.create('configmaps', configMap('b', '', 'default', { big: 'y' }));
+    await until(() => informer.store.listKeys().length === 2);
+    for (const o of informer.store.list()) {
+      expect(Object.keys(o).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+      expect(o).toMatchObject({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata' });
+    }
+    expect(informer.store.get('default/a')?.metadata.resourceVersion).toBe(server.get('configmaps', 'default', 'a')?.metadata.resourceVersion);
+    const reads = server.requests.filter((r) => r.verb === 'list' || r.verb === 'watch');
+    expect(reads.map((r) => r.verb)).toEqual(['list', 'watch']);
+    sub.unsubscribe();
   });
 
   it('resolves resource names through discovery as kubectl does', async () => {

@@ -72,7 +72,7 @@ describe('manager endpoints over HTTP', () => {
 
   it('answers /readyz 500 naming the informers not synced yet, and reports (without gating) the leadership state', async () => {
     const pages = new Subject<ListPage<KubeObject>>();
-    const mgr = controllerManager({ listerWatcher: () => ({ list: () => pages, watch: () => NEVER }) as never });
+    const mgr = controllerManager({ listerWatcher: () => ({ list: () => pages, watch: () => NEVER, supportsStreamingList: false }) as never });
     mgr.observe(mgr.select('cms', { resource: 'configmaps' }), (events$) => events$);
     const leader = new Subject<LeaderState>();
     const endpoints = managerEndpoints({ host: '127.0.0.1', port: 0 });

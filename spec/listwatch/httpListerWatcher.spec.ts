@@ -236,6 +236,29 @@ describe('httpListerWatcher: list', () => {
   });
 });
 
+describe('httpListerWatcher: metadataOnly', () => {
+  it("sends client-go's metadata Accept headers and decodes PartialObjectMetadata, also from a server that sent full objects", async () => {
+    const server = await track(httpServer());
+    const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, namespace: 'default', metadataOnly: true });
+    const page$ = firstValueFrom(lw.list({ resourceVersion: '0', limit: 500 }));
+    const list = await server.next();
+    expect(list.req.headers.accept).toBe('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json');
+    const partial = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'a', namespace: 'default', resourceVersion: '40' } };
+    // the second item as a server that fell back to plain JSON would send it
+    json(list.res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '42' }, items: [partial, cm('b', '41')] });
+    const page = await page$;
+    expect(page.items).toEqual([partial, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: cm('b', '41').metadata }]);
+
+    const rec = record(lw.watch({ resourceVersion: '42', allowWatchBookmarks: true }));
+    const watch = await server.next();
+    expect(watch.req.headers.accept).toBe('application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json');
+    startWatch(watch.res);
+    watch.res.end(line('MODIFIED', { ...partial, metadata: { ...partial.metadata, resourceVersion: '43' } }));
+    expect(await rec.ended).toEqual({ completed: true });
+    expect(rec.values).toEqual([{ _tag: 'Modified', object: { ...partial, metadata: { ...partial.metadata, resourceVersion: '43' } } }]);
+  });
+});
+
 describe('httpListerWatcher: watch', () => {
   it('sends the watch query and decodes NDJSON written byte by byte', async () => {
     const server = await track(httpServer());
@@ -415,7 +438,8 @@ describe('listThenWatch over the HTTP ListerWatcher', () => {
   it('lists, watches, and relists after an in-stream 410', async () => {
     const server = await track(httpServer());
     const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, namespace: 'default' });
-    const reflector$ = listThenWatch(lw, { backoff: { initialMs: 1, jitter: 0 }, random: () => 0 });
+    // paged LISTs: this test scripts the server's answers to LIST and WATCH requests
+    const reflector$ = listThenWatch(lw, { initialList: 'list', backoff: { initialMs: 1, jitter: 0 }, random: () => 0 });
     const rec = record(reflector$);
     const tags = (): string[] => rec.values.map((e: ReflectorEvent<KubeObject>) => e._tag);
 

@@ -77,6 +77,7 @@ const unavailable = httpError('watch', 'configmaps', 503);
 // ---------------------------------------------------------------------------------------------
 
 describe('listThenWatch: list', () => {
+  // the default initialList 'auto' lists in pages here: the fake says supportsStreamingList: false
   it('lists at resourceVersion 0 with a limit, replaces, then watches from the list RV', () => {
     const rx = newScheduler();
     const lw = rx.run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -203,6 +204,7 @@ describe('listThenWatch: a ListerWatcher that throws', () => {
           throw new Error('boom');
         },
         watch: (): Observable<WatchEvent<Cm>> => NEVER,
+        supportsStreamingList: false,
       };
       expectObservable(listThenWatch(lw, cfg(rx)), '^ 99ms !').toBe('(LEB)', {
         L: ev.listing('0', 'Initial'),
@@ -605,10 +607,11 @@ describe('listThenWatch: streaming list', () => {
 
       // t=5, 10 buffered; t=15 end bookmark → Replace; t=20 Modified; t=25 ERROR 500; t=825 streams again
       expectObservable(listThenWatch(lw, cfg(rx, { initialList: 'stream' })), '^ 899ms !').toBe(
-        'L 14ms R 4ms M 4ms (EB) 796ms K',
+        'L 14ms (RW) 1ms M 4ms (EB) 796ms K',
         {
           L: ev.listing('', 'Initial'),
           R: ev.replace('150', [a1, b2]),
+          W: ev.watching('150'),
           M: ev.modified(a151),
           E: ev.error({ _tag: 'WatchStatus', resourceVersion: '151', status: status(500, 'InternalError') }, 'list'),
           B: ev.backoff(800, 1, 'list'),
@@ -664,6 +667,102 @@ describe('listThenWatch: streaming list', () => {
         W: ev.watching('100'),
       });
     });
+  });
+});
+
+describe("listThenWatch: initialList 'auto' (the default)", () => {
+  const refused = httpError('watch', 'configmaps', 422, { reason: 'Invalid' });
+  /** The events of: streaming attempt fails (E) → paged LIST → watch → in-stream 500 → backoff → relist (M). */
+  const fallbackThenRelist = (first: ReflectorError) => ({
+    L: ev.listing('', 'Initial'),
+    E: ev.error(first, 'list'),
+    K: ev.listing('0', 'Initial'),
+    R: ev.replace('100', [a1]),
+    W: ev.watching('100'),
+    F: ev.error({ _tag: 'WatchStatus', resourceVersion: '100', status: status(500, 'InternalError') }, 'list'),
+    B: ev.backoff(800, 1, 'list'),
+    M: ev.listing('100', 'Error'),
+  });
+
+  it('streams when the ListerWatcher may stream and the server serves it', () => {
+    const rx = newScheduler();
+    const lw = rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const watch0 = cold<WatchEvent<Cm>>('5ms a 4ms k', { a: added(a1), k: bookmark<Cm>('150', true) });
+      const lw = fakeListerWatcher<Cm>({ watches: [watch0], supportsStreamingList: true });
+      expectObservable(listThenWatch(lw, cfg(rx)), '^ 99ms !').toBe('L 9ms (RW)', {
+        L: ev.listing('', 'Initial'),
+        R: ev.replace('150', [a1]),
+        W: ev.watching('150'),
+      });
+      expectSubscriptions(watch0.subscriptions).toBe('^ 99ms !');
+      return lw;
+    });
+    expect(lw.listCalls).toEqual([]);
+    expect(lw.watchCalls).toEqual([streamOpts('')]);
+  });
+
+  it('a refusal (422) is reported once and every later list is a paged LIST', () => {
+    const rx = newScheduler();
+    const lw = rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const watch0 = cold<WatchEvent<Cm>>('5ms #', undefined, refused);
+      const list0 = cold<ListPage<Cm>>('10ms (p|)', { p: listPage('100', [a1]) });
+      const watch1 = cold<WatchEvent<Cm>>('5ms e', { e: inStream(status(500, 'InternalError')) });
+      const list1 = cold<ListPage<Cm>>('10ms (p|)', { p: listPage('120', [b2]) });
+      const watch2 = cold<WatchEvent<Cm>>('-');
+      const lw = fakeListerWatcher<Cm>({ lists: [list0, list1], watches: [watch0, watch1, watch2], supportsStreamingList: true });
+
+      // t=5 refused → StreamingListUnsupported, paged LIST at once; t=15 Replace, watch;
+      // t=20 in-stream 500 → backoff 800 ms; t=820 relist: a paged LIST again, no streaming attempt
+      expectObservable(listThenWatch(lw, cfg(rx)), '^ 899ms !').toBe('L 4ms (EK) 6ms (RW) 1ms (FB) 796ms M 9ms (SX)', {
+        ...fallbackThenRelist({ _tag: 'StreamingListUnsupported', error: refused }),
+        S: ev.replace('120', [b2]),
+        X: ev.watching('120'),
+      });
+      expectSubscriptions(watch0.subscriptions).toBe('^ 4ms !');
+      expectSubscriptions(list0.subscriptions).toBe('5ms ^ 9ms !');
+      expectSubscriptions(list1.subscriptions).toBe('820ms ^ 9ms !');
+      return lw;
+    });
+    expect(lw.watchCalls).toEqual([streamOpts(''), watchOpts('100'), watchOpts('120')]);
+    expect(lw.listCalls).toEqual([
+      { resourceVersion: '0', limit: 500 },
+      { resourceVersion: '100' },
+    ]);
+  });
+
+  it('another failure of a streaming attempt falls back for that cycle only: the next list streams again', () => {
+    const rx = newScheduler();
+    const unavailable = httpError('watch', 'configmaps', 503);
+    const lw = rx.run(({ cold, expectObservable }) => {
+      const watch0 = cold<WatchEvent<Cm>>('5ms #', undefined, unavailable);
+      const list0 = cold<ListPage<Cm>>('10ms (p|)', { p: listPage('100', [a1]) });
+      const watch1 = cold<WatchEvent<Cm>>('5ms e', { e: inStream(status(500, 'InternalError')) });
+      const watch2 = cold<WatchEvent<Cm>>('5ms k', { k: bookmark<Cm>('130', true) });
+      const lw = fakeListerWatcher<Cm>({ lists: [list0], watches: [watch0, watch1, watch2], supportsStreamingList: true });
+
+      expectObservable(listThenWatch(lw, cfg(rx)), '^ 899ms !').toBe('L 4ms (EK) 6ms (RW) 1ms (FB) 796ms M 4ms (TY)', {
+        ...fallbackThenRelist({ _tag: 'WatchFailed', error: unavailable }),
+        T: ev.replace('130', []),
+        Y: ev.watching('130'),
+      });
+      return lw;
+    });
+    expect(lw.watchCalls).toEqual([streamOpts(''), watchOpts('100'), streamOpts('100')]);
+  });
+
+  it("'list' never streams and 'stream' keeps streaming after a refusal", () => {
+    const rx = newScheduler();
+    const lw = rx.run(({ cold, expectObservable }) => {
+      const list0 = cold<ListPage<Cm>>('10ms (p|)', { p: listPage('100', [a1]) });
+      const lw = fakeListerWatcher<Cm>({ lists: [list0], supportsStreamingList: true });
+      expectObservable(listThenWatch(lw, cfg(rx, { initialList: 'list' })), '^ 99ms !').toBe('L 9ms (RW)', {
+        L: ev.listing('0', 'Initial'),
+        R: ev.replace('100', [a1]),
+        W: ev.watching('100'),
+      });
+      return lw;
+    });
+    expect(lw.watchCalls).toEqual([watchOpts('100')]);
   });
 });
 

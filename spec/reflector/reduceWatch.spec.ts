@@ -29,7 +29,10 @@ describe('reduceWatch', () => {
       cursor = step.cursor;
       out.push(...step.out);
     }
-    expect(out).toEqual([{ _tag: 'Replace', items: [configMap('a', '4'), c3], resourceVersion: '6' }]);
+    expect(out).toEqual([
+      { _tag: 'Replace', items: [configMap('a', '4'), c3], resourceVersion: '6' },
+      { _tag: 'Watching', resourceVersion: '6' },
+    ]);
     expect(cursor).toEqual({ state: at('6'), events: 7 });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { transportError } from '../../lib/listwatch/ListerWatcherError.js';
+import { httpError, transportError } from '../../lib/listwatch/ListerWatcherError.js';
 import { reflectorErrorFields } from '../../lib/reflector/reflectorErrorFields.js';
 
 describe('log fields of reflector errors', () => {
@@ -13,5 +13,10 @@ describe('log fields of reflector errors', () => {
       errorType: 'TransportError',
     });
     expect(reflectorErrorFields({ _tag: 'WatchIdle', resourceVersion: '3', idleMs: 10 })).toEqual({ reflectorError: 'WatchIdle', resourceVersion: '3', idleMs: 10 });
+    expect(reflectorErrorFields({ _tag: 'StreamingListUnsupported', error: httpError('watch', 'configmaps', 422, { reason: 'Invalid' }) })).toMatchObject({
+      reflectorError: 'StreamingListUnsupported',
+      errorType: 'HttpError',
+      code: 422,
+    });
   });
 });

@@ -184,16 +184,18 @@ describe('reflectorMetrics over listThenWatch (virtual time)', () => {
         watches: [cold('10ms a 9ms k 79ms b', { a: added(configMap('a', '4')), k: bookmark('5', true), b: added(configMap('b', '6')) })],
       });
       const out = listThenWatch(lw, { scheduler: rx, random: () => 0, initialList: 'stream', name: 's', metrics: rec.provider });
-      expectObservable(out, '^ 500ms !').toBe('L 19ms R 79ms b', {
+      expectObservable(out, '^ 500ms !').toBe('L 19ms (RW) 76ms b', {
         L: expect.objectContaining({ _tag: 'Listing' }) as unknown,
         R: expect.objectContaining({ _tag: 'Replace' }) as unknown,
+        W: expect.objectContaining({ _tag: 'Watching', resourceVersion: '5' }) as unknown,
         b: expect.objectContaining({ _tag: 'Added' }) as unknown,
       });
     });
     expect(rec.of('newListsMetric')).toEqual([[0, 'inc']]);
     expect(rec.of('newListDurationMetric')).toEqual([[20, 'observe', 0.02]]);
     expect(rec.of('newItemsInListMetric')).toEqual([[20, 'observe', 1]]);
-    expect(rec.of('newWatchesMetric')).toEqual([[100, 'inc']]);
+    // the watch starts with the end bookmark, where the stream emits Watching
+    expect(rec.of('newWatchesMetric')).toEqual([[20, 'inc']]);
     expect(rec.of('newLastResourceVersionMetric')).toEqual([[20, 'set', 5], [100, 'set', 6]]);
   });
 });

@@ -8,6 +8,8 @@ import {
   continuePageOptions,
   firstPageOptions,
   fullListOptions,
+  isStreamingListRefusal,
+  listModeFor,
   relistCause,
   relistResourceVersion,
   retryAfterMs,
@@ -78,5 +80,21 @@ describe('protocol rules', () => {
     expect(verdict({ _tag: 'Closed', durationMs: 999, events: 1 })).toBe('rewatch');
     expect(verdict({ _tag: 'Closed', durationMs: 1000, events: 0 })).toBe('rewatch');
     expect(verdict({ _tag: 'Idle', idleMs: 5 })).toBe('WatchIdle->watch 0');
+  });
+
+  it('listModeFor: auto streams until refused or told the ListerWatcher cannot; list and stream force', () => {
+    const refused = { ...initialReflectorState, streamingListUnsupported: true };
+    expect(listModeFor('auto', initialReflectorState, undefined)).toBe('stream');
+    expect(listModeFor('auto', initialReflectorState, true)).toBe('stream');
+    expect(listModeFor('auto', initialReflectorState, false)).toBe('list');
+    expect(listModeFor('auto', refused, true)).toBe('list');
+    expect(listModeFor('stream', refused, false)).toBe('stream');
+    expect(listModeFor('list', initialReflectorState, true)).toBe('list');
+  });
+
+  it('isStreamingListRefusal: 422 Invalid only', () => {
+    expect(isStreamingListRefusal(httpError('watch', 'configmaps', 422, { reason: 'Invalid' }))).toBe(true);
+    for (const code of [400, 401, 403, 404, 410, 429, 500, 503]) expect(isStreamingListRefusal(httpError('watch', 'configmaps', code))).toBe(false);
+    expect(isStreamingListRefusal(transportError('watch', 'configmaps', 'reset', 'ECONNRESET'))).toBe(false);
   });
 });

@@ -73,6 +73,7 @@ const problemKind = (p: InformerProblem): string => {
   switch (e._tag) {
     case 'ListFailed':
     case 'WatchFailed':
+    case 'StreamingListUnsupported':
       return `${e._tag} ${e.error._tag === 'HttpError' ? String(e.error.code) : (e.error.code ?? 'transport')}`;
     case 'WatchExpired':
     case 'WatchStatus':

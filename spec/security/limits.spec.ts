@@ -73,7 +73,8 @@ describe('LIST bodies are bounded by maxListBytes', () => {
     );
     const informer = sharedIndexInformer(
       httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, maxListBytes: 8 * 1024 }),
-      { backoff: { initialMs: 5, maxMs: 20 } },
+      // paged LISTs: this scripted server holds every watch open and serves no streaming list
+      { initialList: 'list', backoff: { initialMs: 5, maxMs: 20 } },
     );
     const problems$ = firstValueFrom(informer.problems$.pipe(take(1), toArray()));
     const sub = informer.events$.subscribe();

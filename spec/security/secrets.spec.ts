@@ -67,7 +67,9 @@ describe('secrets never leak', () => {
     const errors = errorsOf(problems);
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.every(isUnauthorized)).toBe(true);
-    expect(errors[0]?.message).toMatch(/^list configmaps in all namespaces: Unauthorized/);
+    // initialList 'auto': the streaming-list WATCH first, then the LIST it falls back to
+    expect(errors[0]?.message).toMatch(/^watch configmaps in all namespaces: Unauthorized/);
+    expect(errors[1]?.message).toMatch(/^list configmaps in all namespaces: Unauthorized/);
     expectNoSecrets([...problems, ...statuses], ALL_SECRETS);
   });
 
@@ -77,7 +79,8 @@ describe('secrets never leak', () => {
     const errors = errorsOf(problems);
     expect(errors.every(isForbidden)).toBe(true);
     expect(errors[0]).toMatchObject({ _tag: 'HttpError', code: 403, reason: 'Forbidden' });
-    expect(errors[0]?.message).toContain('User "kube-rx:forbidden" cannot list resource "configmaps"');
+    expect(errors[0]?.message).toContain('User "kube-rx:forbidden" cannot watch resource "configmaps"');
+    expect(errors[1]?.message).toContain('User "kube-rx:forbidden" cannot list resource "configmaps"');
     const backingOff = statuses.find((s) => s._tag === 'BackingOff');
     expect(backingOff).toMatchObject({ _tag: 'BackingOff', error: { _tag: 'ListFailed', error: { code: 403, reason: 'Forbidden' } } });
     expectNoSecrets([...problems, ...statuses], ALL_SECRETS);

@@ -18,6 +18,7 @@ import { type ApiVerb, createFaultState, type Faults, type RestartOptions } from
 import { type KubeConfigOptions, kubeConfigOptionsFor, kubeConfigYamlFor } from './kubeConfig.js';
 import { type ListQuery, parseListQuery } from './listQuery.js';
 import { createObjectStore } from './ObjectStore.js';
+import { type MetadataView, metadataView, partialObjectMetadata, partialWatchEvent } from './partialMetadata.js';
 import { createRegistry, objectKey } from './registry.js';
 import { apiVersionOf, DEFAULT_RESOURCES, resolveResource, resourceId, type ServedResource } from './resources.js';
 import { matchesFields, matchesLabels } from './selectors.js';
@@ -199,6 +200,11 @@ const decodeObjectBody = (body: unknown): E.Either<Status, KubeObject> => {
  * `timeoutSeconds`, streaming lists with `sendInitialEvents`), GET, POST, PUT, merge PATCH and
  * DELETE, bearer-token authentication, and fault injection, all in JSON.
  *
+ * Metadata-only reads (since 0.3.0): an `Accept` header asking for
+ * `application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1` (LIST) or
+ * `…;as=PartialObjectMetadata;…` (WATCH, GET) gets `PartialObjectMetadata(List)` objects, as from
+ * kube-apiserver; a LIST asking for `PartialObjectMetadata` gets `406 NotAcceptable`.
+ *
  * Writes (since 0.3.0): merge patch, JSON patch (RFC 6902, `test` included: a failed test is
  * `422 Invalid`), server-side apply (`application/apply-patch+yaml`, `fieldManager` required,
  * `force`), the `status` subresource of resources with `statusSubresource` (status writes never
@@ -351,7 +357,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
       'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
     );
 
-  const handleList = async (res: ServerResponse, resource: ServedResource, namespace: string | undefined, q: ListQuery): Promise<void> => {
+  const handleList = async (res: ServerResponse, resource: ServedResource, namespace: string | undefined, q: ListQuery, view: MetadataView): Promise<void> => {
     const id = resourceId(resource);
     let listRv = store.currentRv();
     let entries: ReadonlyArray<readonly [string, KubeObject]>;
@@ -400,12 +406,17 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
       ...(more ? { continue: encodeContinueToken({ rv: listRv, start: last[0], at: Date.now(), generation: faults.tokenGeneration() }) } : {}),
       ...(more && !q.selective ? { remainingItemCount: selected.length - page.length } : {}),
     };
-    const head = JSON.stringify({ kind: `${resource.kind}List`, apiVersion: apiVersionOf(resource), metadata });
-    const parts = [`${head.slice(0, -1)},"items":[`, ...page.map(([, o], i) => (i === 0 ? '' : ',') + JSON.stringify(o)), ']}'];
+    const head = JSON.stringify(
+      view._tag === 'Partial'
+        ? { kind: 'PartialObjectMetadataList', apiVersion: view.apiVersion, metadata }
+        : { kind: `${resource.kind}List`, apiVersion: apiVersionOf(resource), metadata },
+    );
+    const item = (o: KubeObject): string => JSON.stringify(view._tag === 'Partial' ? partialObjectMetadata(o, view.apiVersion) : o);
+    const parts = [`${head.slice(0, -1)},"items":[`, ...page.map(([, o], i) => (i === 0 ? '' : ',') + item(o)), ']}'];
     await writeChunked(res, parts);
   };
 
-  const handleWatch = (res: ServerResponse, resource: ServedResource, namespace: string | undefined, q: ListQuery): void => {
+  const handleWatch = (res: ServerResponse, resource: ServedResource, namespace: string | undefined, q: ListQuery, view: MetadataView): void => {
     const id = resourceId(resource);
     const bookmark = (rv: number, initialEventsEnd: boolean) => ({
       type: 'BOOKMARK' as const,
@@ -427,7 +438,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     const replay = !initial && fromRv !== undefined ? store.eventsAfter(fromRv) : [];
     const initialItems = initial ? store.list(id).filter(([, o]) => matches(o)) : [];
     let unsubscribe = (): void => undefined;
-    const conn = openWatchConnection({
+    const raw = openWatchConnection({
       res,
       resource: id,
       bufferLimit: watchBufferLimit + initialItems.length + (replay?.length ?? 0),
@@ -435,10 +446,25 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
       delayOf: () => faults.watchEventDelay(id),
       onClose: () => {
         unsubscribe();
-        watches.delete(conn);
+        watches.delete(raw);
       },
     });
-    watches.add(conn);
+    watches.add(raw);
+    // a metadata-only watch (Accept: …;as=PartialObjectMetadata;…): every object as its metadata
+    const conn: Pick<WatchConnection, 'send' | 'end' | 'own'> =
+      view._tag === 'Partial'
+        ? {
+            send: (e) => {
+              raw.send(partialWatchEvent(e, view.apiVersion));
+            },
+            end: () => {
+              raw.end();
+            },
+            own: (timer) => {
+              raw.own(timer);
+            },
+          }
+        : raw;
     if (replay === undefined) {
       conn.send({
         type: 'ERROR',
@@ -650,16 +676,19 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     switch (verb) {
       case 'get': {
         const obj = store.get(resourceId(resource), objectKey(resource, namespace, name ?? ''));
+        const view = metadataView(req.headers.accept, 'get');
         if (obj === undefined) sendStatus(res, failureStatus(404, `${resourceId(resource)} "${name ?? ''}" not found`, { name: name ?? '', group: resource.group, kind: resource.plural }));
-        else sendJson(res, 200, obj);
+        else sendJson(res, 200, view._tag === 'Partial' ? partialObjectMetadata(obj, view.apiVersion) : obj);
         return;
       }
       case 'list':
       case 'watch': {
         const parsed = parseListQuery(q, watchList);
+        const view = metadataView(req.headers.accept, verb);
         if (E.isLeft(parsed)) sendStatus(res, parsed.left);
-        else if (verb === 'watch') handleWatch(res, resource, namespace, parsed.right);
-        else await handleList(res, resource, namespace, parsed.right);
+        else if (view._tag === 'NotAcceptable') sendStatus(res, failureStatus(406, view.message));
+        else if (verb === 'watch') handleWatch(res, resource, namespace, parsed.right, view);
+        else await handleList(res, resource, namespace, parsed.right, view);
         return;
       }
       case 'create':

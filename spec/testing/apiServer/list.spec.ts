@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { type EmbeddedApiServer, startApiServer } from '../../../lib/testing/apiServer/server.js';
 import { matchesLabels, parseFieldSelector, parseLabelSelector } from '../../../lib/testing/apiServer/selectors.js';
-import { get } from './httpClient.js';
+import { PARTIAL_OBJECT_METADATA_ACCEPT, PARTIAL_OBJECT_METADATA_LIST_ACCEPT } from '../../../lib/listwatch/httpListerWatcher.js';
+import { call, get } from './httpClient.js';
 
 interface ListBody {
   readonly metadata: { readonly resourceVersion: string; readonly continue?: string; readonly remainingItemCount?: number };
@@ -48,6 +49,24 @@ describe('LIST over HTTP', () => {
   });
   afterEach(async () => {
     await server.close();
+  });
+
+  it('answers a metadata-only Accept header with PartialObjectMetadata(List), as kube-apiserver does', async () => {
+    const list = await call(server, 'GET', '/api/v1/namespaces/a/configmaps?limit=2', undefined, { headers: { Accept: PARTIAL_OBJECT_METADATA_LIST_ACCEPT } });
+    expect(list.status).toBe(200);
+    const body = list.body as ListBody & { kind: string; apiVersion: string; items: ReadonlyArray<Record<string, unknown>> };
+    expect({ kind: body.kind, apiVersion: body.apiVersion }).toEqual({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1' });
+    expect(body.metadata.continue).toBeDefined();
+    expect(body.items).toEqual(server.list('configmaps', 'a').slice(0, 2).map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })));
+    const one = await call(server, 'GET', '/api/v1/namespaces/a/configmaps/cm0', undefined, { headers: { Accept: PARTIAL_OBJECT_METADATA_ACCEPT } });
+    expect(one.body).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: server.get('configmaps', 'a', 'cm0')?.metadata });
+    // a LIST asking for the non-list kind: 406, even with a JSON fallback (kube-apiserver 1.20 does the same)
+    const wrong = await call(server, 'GET', '/api/v1/configmaps', undefined, { headers: { Accept: PARTIAL_OBJECT_METADATA_ACCEPT } });
+    expect(wrong.status).toBe(406);
+    expect(wrong.body).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406 });
+    // plain JSON first wins
+    const full = await call(server, 'GET', '/api/v1/configmaps', undefined, { headers: { Accept: `application/json, ${PARTIAL_OBJECT_METADATA_LIST_ACCEPT}` } });
+    expect((full.body as { kind: string }).kind).toBe('ConfigMapList');
   });
 
   it('pages with limit/continue from a consistent snapshot', async () => {

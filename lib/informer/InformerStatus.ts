@@ -7,6 +7,9 @@ import type { ListCause, NextStep } from '../reflector/ReflectorEvent.js';
  *
  * - `Stopped`: no subscriber (or lingering ended); the store is empty.
  * - `Listing`: a list is running; `cause` tells a first list from a relist after 410 or an error.
+ *   Under `initialList: 'auto'`, the one `Listing` that follows the server's refusal of a
+ *   streaming list carries `fallback: 'StreamingListUnsupported'` (client-go logs the fallback
+ *   once); every later list is paged without saying so again.
  * - `Synced`: the first complete list has been delivered to every subscriber.
  * - `Watching`: a watch is open (or opening) from `resourceVersion`.
  * - `BackingOff`: waiting `delayMs` after `error` before the `next` step.
@@ -15,6 +18,8 @@ import type { ListCause, NextStep } from '../reflector/ReflectorEvent.js';
  *
  * ```
  * status$:  Stopped─Listing─Synced─Watching──BackingOff─Watching──BackingOff─Listing(Expired)─…
+ * 'auto' on a server without streaming lists:
+ * status$:  Stopped─Listing─Listing{fallback}─Synced─Watching─…
  * ```
  *
  * @example
@@ -27,7 +32,13 @@ import type { ListCause, NextStep } from '../reflector/ReflectorEvent.js';
  */
 export type InformerStatus =
   | { readonly _tag: 'Stopped' }
-  | { readonly _tag: 'Listing'; readonly resourceVersion: string; readonly cause: ListCause }
+  | {
+      readonly _tag: 'Listing';
+      readonly resourceVersion: string;
+      readonly cause: ListCause;
+      /** Set once: this paged list replaces a streaming list the server refused. */
+      readonly fallback?: 'StreamingListUnsupported';
+    }
   | { readonly _tag: 'Synced'; readonly count: number }
   | { readonly _tag: 'Watching'; readonly resourceVersion: string; readonly synced: boolean }
   | {

@@ -294,6 +294,8 @@ export const sharedIndexInformer = <T extends KubeObject>(
   const nextResyncAt = new BehaviorSubject(Number.POSITIVE_INFINITY);
   let lastSyncRV = '';
   let lastError: ReflectorError | undefined;
+  // the reflector said the server refused a streaming list: the next Listing says it falls back
+  let streamingRefused = false;
   if (logger !== undefined) logInformer(logger, reflectorConfig.name ?? 'informer', { status$: status, problems$: problems });
 
   /**
@@ -327,13 +329,20 @@ export const sharedIndexInformer = <T extends KubeObject>(
         status.next({ _tag: 'Synced', count: store.size });
         return undefined;
       case 'Listing':
-        status.next({ _tag: 'Listing', resourceVersion: out.resourceVersion, cause: out.cause });
+        status.next({
+          _tag: 'Listing',
+          resourceVersion: out.resourceVersion,
+          cause: out.cause,
+          ...(streamingRefused ? { fallback: 'StreamingListUnsupported' as const } : {}),
+        });
+        streamingRefused = false;
         return undefined;
       case 'Watching':
         status.next({ _tag: 'Watching', resourceVersion: out.resourceVersion, synced: synced.value });
         return undefined;
       case 'Error':
         lastError = out.error;
+        if (out.error._tag === 'StreamingListUnsupported') streamingRefused = true;
         problems.next({ _tag: 'ReflectorError', error: out.error, next: out.next });
         return failFast ? terminalFailure(out.error, synced.value) : undefined;
       case 'Backoff':

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
 import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { resolveResource } from '../../lib/listwatch/discovery.js';
-import type { InformerProblem } from '../../lib/informer/InformerStatus.js';
+import type { InformerProblem, InformerStatus } from '../../lib/informer/InformerStatus.js';
 import { sharedIndexInformer, type SharedIndexInformerConfig } from '../../lib/informer/sharedIndexInformer.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { configMap, type TestConfigMap, TestConfigMapCodec } from '../../lib/testing/builders.js';
@@ -199,6 +199,10 @@ describe('informer over HTTP against the embedded API server', () => {
     const fallback = informerFor();
     const problems: InformerProblem[] = [];
     const p2 = fallback.problems$.subscribe((p) => problems.push(p));
+    const listings: Array<Extract<InformerStatus, { readonly _tag: 'Listing' }>> = [];
+    const st2 = fallback.status$.subscribe((s) => {
+      if (s._tag === 'Listing') listings.push(s);
+    });
     const s2 = fallback.events$.subscribe();
     await waitFor(fallback.synced$, Boolean);
     expect(fallback.store.listKeys()).toEqual(['default/b']);
@@ -214,6 +218,13 @@ describe('informer over HTTP against the embedded API server', () => {
     const unsupported = problems.filter((p) => p._tag === 'ReflectorError' && p.error._tag === 'StreamingListUnsupported');
     expect(unsupported).toHaveLength(1);
     expect(unsupported[0]).toMatchObject({ error: { error: { code: 422 } }, next: 'list' });
+    // status$ says it once: the streaming attempt, the paged list that replaces it, the relist after 410
+    expect(listings.map((l) => [l.cause, l.fallback])).toEqual([
+      ['Initial', undefined],
+      ['Initial', 'StreamingListUnsupported'],
+      ['Expired', undefined],
+    ]);
+    st2.unsubscribe();
     s2.unsubscribe();
     p2.unsubscribe();
   });

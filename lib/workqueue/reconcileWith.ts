@@ -20,12 +20,14 @@ import { done as doneResult, isTerminalError, type ReconcileResult } from './Rec
 import { withReconcileTimeout } from '../workqueue/reconcileTimeout.js';
 import { debounceByKey } from '../operators/debounceByKey.js';
 import type { DebounceTiming } from '../operators/DebounceState.js';
+import { keyOf, type PrioritizedKey, priorityOf } from './PrioritizedKey.js';
+import type { PriorityQueueOptions } from './PriorityReadyQueue.js';
 import {
   add,
   addAfter,
   createWorkQueueState,
   done,
-  get,
+  getWithPriority,
   len,
   nextReadyAt,
   shutDown as shutDownQueue,
@@ -128,6 +130,15 @@ export interface ReconcileConfig {
    * See {@link debounceByKey}.
    */
   readonly debounce?: DebounceTiming;
+  /**
+   * A priority work queue (controller-runtime's priority queue): ready keys are handed out by
+   * priority (highest first; a {@link PrioritizedKey} input carries one, a string is
+   * {@link DEFAULT_PRIORITY}), FIFO within a priority, and a key ready for `agingMs` (default
+   * {@link DEFAULT_AGING_MS}) is overtaken by no key that became ready after it. A requeued key
+   * keeps the priority it ran at. Default: client-go's FIFO (priorities are ignored).
+   * @since 0.3.0
+   */
+  readonly priorityQueue?: PriorityQueueOptions;
 }
 
 /** One running reconcile. */
@@ -136,6 +147,8 @@ interface Run {
   /** The subscription to the reconciler's Observable (closed when the run ends or is aborted). */
   readonly subscription: Subscription;
   readonly startedAt: number;
+  /** The priority it was handed out at (requeues keep it). */
+  readonly priority: number;
 }
 
 /**
@@ -245,7 +258,7 @@ interface Run {
 export const reconcileWith = (
   reconciler: Reconciler,
   config: ReconcileConfig = {},
-): OperatorFunction<string, ReconcileEvent> => {
+): OperatorFunction<string | PrioritizedKey, ReconcileEvent> => {
   const { concurrency = 1, scheduler = asyncScheduler, shutdown$, drainTimeoutMs = 30_000, name = 'controller', metrics, logger } = config;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new TypeError(`concurrency must be an integer >= 1, got ${concurrency}`);
@@ -255,12 +268,13 @@ export const reconcileWith = (
   const reconcileOnce = reconcileTimeoutMs === undefined ? reconciler : withReconcileTimeout(reconciler, reconcileTimeoutMs, scheduler);
   const pendingKeys = debounce === undefined ? undefined : metrics?.newDebouncePendingMetric?.(name);
   const pending = pendingKeys === undefined ? {} : { pending: { next: (n: number): void => { pendingKeys.set(n); } } };
-  const debounced = debounce === undefined ? undefined : debounceByKey({ ...debounce, scheduler, ...pending });
-  const loop: OperatorFunction<string, ReconcileEvent> = (source) =>
+  const debounced = debounce === undefined ? undefined : debounceByKey<string | PrioritizedKey>({ ...debounce, keyOf, scheduler, ...pending });
+  const { priorityQueue } = config;
+  const loop: OperatorFunction<string | PrioritizedKey, ReconcileEvent> = (source) =>
     new Observable<ReconcileEvent>((subscriber) => {
       const rateLimiter = config.rateLimiter ?? defaultControllerRateLimiter();
       const queueMetrics = metrics === undefined ? undefined : createQueueMetrics(metrics, name, scheduler);
-      const state = createWorkQueueState(queueMetrics);
+      const state = createWorkQueueState(queueMetrics, priorityQueue === undefined ? {} : { priority: priorityQueue });
       const running = new Map<string, Run>();
       const teardown = new Subscription();
       let failed = false;
@@ -327,10 +341,10 @@ export const reconcileWith = (
         );
       };
 
-      const requeue = (key: string, delayMs: number, reason: 'Requeue' | 'RequeueAfter' | 'Failed'): void => {
+      const requeue = (key: string, priority: number, delayMs: number, reason: 'Requeue' | 'RequeueAfter' | 'Failed'): void => {
         if (stopping || inputDone) return;
         emit({ _tag: 'Requeued', key, delayMs, reason });
-        addAfter(state, key, delayMs, scheduler.now());
+        addAfter(state, key, delayMs, scheduler.now(), priority);
         scheduleWakeUp();
       };
 
@@ -354,11 +368,11 @@ export const reconcileWith = (
               rateLimiter.forget(key);
               break;
             case 'Requeue':
-              requeue(key, rateLimiter.when(key, now), 'Requeue');
+              requeue(key, run.priority, rateLimiter.when(key, now), 'Requeue');
               break;
             case 'RequeueAfter':
               rateLimiter.forget(key);
-              requeue(key, result.delayMs, 'RequeueAfter');
+              requeue(key, run.priority, result.delayMs, 'RequeueAfter');
               break;
           }
         } else if (isTerminalError(outcome.error)) {
@@ -367,7 +381,7 @@ export const reconcileWith = (
         } else {
           const retryInMs = rateLimiter.when(key, now);
           emit({ _tag: 'Failed', key, error: outcome.error, retryInMs, durationMs });
-          requeue(key, retryInMs, 'Failed');
+          requeue(key, run.priority, retryInMs, 'Failed');
         }
         done(state, key);
         if (stopping) {
@@ -378,11 +392,12 @@ export const reconcileWith = (
         }
       };
 
-      const start = (key: string): void => {
+      const start = (key: string, priority: number): void => {
         const controller = new AbortController();
-        const run: Run = { controller, subscription: new Subscription(), startedAt: scheduler.now() };
+        const run: Run = { controller, subscription: new Subscription(), startedAt: scheduler.now(), priority };
         running.set(key, run);
-        emit({ _tag: 'Started', key, attempt: rateLimiter.numRequeues(key) });
+        const attempt = rateLimiter.numRequeues(key);
+        emit(priorityQueue === undefined ? { _tag: 'Started', key, attempt } : { _tag: 'Started', key, attempt, priority });
         if (running.get(key) !== run) return; // the consumer unsubscribed from inside `next`
         let settled = false;
         run.subscription.add(
@@ -418,9 +433,9 @@ export const reconcileWith = (
         pumping = true;
         try {
           while (!stopping && !subscriber.closed && running.size < concurrency) {
-            const key = get(state);
-            if (key === undefined) break;
-            start(key);
+            const next = getWithPriority(state, scheduler.now());
+            if (next === undefined) break;
+            start(next.key, next.priority);
           }
         } finally {
           pumping = false;
@@ -472,7 +487,7 @@ export const reconcileWith = (
         sourceSubscription = (debounced === undefined ? source : source.pipe(debounced)).subscribe({
           next: (key) => {
             guarded(() => {
-              add(state, key);
+              add(state, keyOf(key), priorityOf(key), scheduler.now());
               pump();
             })();
           },
@@ -489,7 +504,7 @@ export const reconcileWith = (
         queueMetrics?.dispose();
       };
     });
-  const measured: OperatorFunction<string, ReconcileEvent> =
+  const measured: OperatorFunction<string | PrioritizedKey, ReconcileEvent> =
     metrics === undefined ? loop : (source) => loop(source).pipe(reconcileMetrics(metrics, name));
   return logger === undefined ? measured : (source) => measured(source).pipe(logReconcileEvents(logger, name));
 };

@@ -7,7 +7,6 @@ import {
   type PriorityReadyQueue,
   pushReady,
   raiseReady,
-  type ReadyEntry,
   readyCount,
 } from './PriorityReadyQueue.js';
 
@@ -106,8 +105,8 @@ export interface WorkQueueState {
    * controller-runtime's `priorityqueue`. @since 0.3.0
    */
   readonly ready?: PriorityReadyQueue;
-  /** A priority queue's keys dirtied while processing: the priority (the highest) and time they go back with. @since 0.3.0 */
-  readonly rerun?: Map<string, ReadyEntry>;
+  /** A priority queue's keys dirtied while processing: the (highest) priority they go back with. @since 0.3.0 */
+  readonly rerun?: Map<string, number>;
 }
 
 /**
@@ -162,7 +161,7 @@ export const createWorkQueueState = (metrics?: QueueMetrics, options: WorkQueueO
   shuttingDown: false,
   drain: false,
   ...(metrics === undefined ? {} : { metrics }),
-  ...(options.priority === undefined ? {} : { ready: createPriorityReadyQueue(options.priority.agingMs), rerun: new Map<string, ReadyEntry>() }),
+  ...(options.priority === undefined ? {} : { ready: createPriorityReadyQueue(options.priority.agingMs), rerun: new Map<string, number>() }),
 });
 
 /**
@@ -208,7 +207,7 @@ export const len = (state: WorkQueueState): number =>
  *    coalesces; a running key already changed once will run once more).
  * 2. Mark `key` dirty (and tell the metrics: an add, depth up).
  * 3. If `key` is processing, stop: {@link done} queues it (a priority queue remembers `priority`
- *    and `now` for it).
+ *    for it).
  * 4. Append `key` to the queue (a priority queue: {@link pushReady}).
  *
  * @example
@@ -224,13 +223,13 @@ export const add = (state: WorkQueueState, key: string, priority: number = DEFAU
   if (state.shuttingDown) return false;
   const { ready, rerun } = state;
   if (state.dirty.has(key)) {
-    if (ready !== undefined) raise(state, ready, rerun?.get(key), key, priority);
+    if (ready !== undefined && rerun !== undefined) raise(state, ready, rerun, key, priority);
     return false;
   }
   state.metrics?.add(key, ready === undefined ? undefined : priority);
   state.dirty.add(key);
   if (state.processing.has(key)) {
-    rerun?.set(key, { key, priority, readyAt: now });
+    rerun?.set(key, priority);
     return false;
   }
   if (ready === undefined) state.queue.push(key);
@@ -239,11 +238,12 @@ export const add = (state: WorkQueueState, key: string, priority: number = DEFAU
 };
 
 /** Raises a dirty key: its ready entry, or (processing) the entry it goes back with. */
-const raise = (state: WorkQueueState, ready: PriorityReadyQueue, rerun: ReadyEntry | undefined, key: string, priority: number): void => {
-  if (rerun !== undefined) {
-    if (priority <= rerun.priority) return;
-    state.metrics?.raise?.(rerun.priority, priority);
-    rerun.priority = priority;
+const raise = (state: WorkQueueState, ready: PriorityReadyQueue, rerun: Map<string, number>, key: string, priority: number): void => {
+  const after = rerun.get(key);
+  if (after !== undefined) {
+    if (priority <= after) return;
+    state.metrics?.raise?.(after, priority);
+    rerun.set(key, priority);
     return;
   }
   const from = raiseReady(ready, key, priority);
@@ -341,8 +341,8 @@ export const getWithPriority = (state: WorkQueueState, now = 0): { readonly key:
  * Algorithm:
  * 1. Tell the metrics; remove `key` from processing.
  * 2. If `key` is dirty, append it to the queue (even while shutting down, as client-go does) and
- *    return `true`. A priority queue queues it with the priority and time of the adds made while it
- *    ran.
+ *    return `true`. A priority queue queues it, ready as of `now`, at the highest priority it was
+ *    added with while it ran.
  *
  * @example
  * ```ts
@@ -354,7 +354,7 @@ export const getWithPriority = (state: WorkQueueState, now = 0): { readonly key:
  * @category controller
  * @since 0.1.0
  */
-export const done = (state: WorkQueueState, key: string): boolean => {
+export const done = (state: WorkQueueState, key: string, now = 0): boolean => {
   state.metrics?.done(key);
   state.processing.delete(key);
   if (!state.dirty.has(key)) return false;
@@ -363,9 +363,9 @@ export const done = (state: WorkQueueState, key: string): boolean => {
     state.queue.push(key);
     return true;
   }
-  const rerun = state.rerun?.get(key);
+  const priority = state.rerun?.get(key) ?? DEFAULT_PRIORITY;
   state.rerun?.delete(key);
-  pushReady(ready, key, rerun?.priority ?? DEFAULT_PRIORITY, rerun?.readyAt ?? 0);
+  pushReady(ready, key, priority, now);
   return true;
 };
 

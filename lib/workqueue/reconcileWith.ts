@@ -383,7 +383,7 @@ export const reconcileWith = (
           emit({ _tag: 'Failed', key, error: outcome.error, retryInMs, durationMs });
           requeue(key, run.priority, retryInMs, 'Failed');
         }
-        done(state, key);
+        done(state, key, now);
         if (stopping) {
           if (running.size === 0) complete();
         } else {

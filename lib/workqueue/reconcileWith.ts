@@ -230,8 +230,8 @@ interface Run {
  * Reconcile errors are events, never errors of the stream. The stream errors only if the source
  * or `shutdown$` errors, or the rate limiter throws; running reconciles are then aborted.
  *
- * Throws a `TypeError` when called (not at subscription) if `concurrency` is not an integer >= 1
- * or `drainTimeoutMs` is negative.
+ * Throws a `TypeError` when called (not at subscription) if `concurrency` is not an integer >= 1,
+ * or `drainTimeoutMs` or `priorityQueue.agingMs` is negative.
  *
  * @example
  * ```ts
@@ -264,12 +264,15 @@ export const reconcileWith = (
     throw new TypeError(`concurrency must be an integer >= 1, got ${concurrency}`);
   }
   if (!(drainTimeoutMs >= 0)) throw new TypeError(`drainTimeoutMs must be >= 0, got ${drainTimeoutMs}`);
+  const { priorityQueue } = config;
+  if (priorityQueue?.agingMs !== undefined && !(priorityQueue.agingMs >= 0)) {
+    throw new TypeError(`agingMs must be >= 0, got ${priorityQueue.agingMs}`);
+  }
   const { reconcileTimeoutMs, debounce } = config;
   const reconcileOnce = reconcileTimeoutMs === undefined ? reconciler : withReconcileTimeout(reconciler, reconcileTimeoutMs, scheduler);
   const pendingKeys = debounce === undefined ? undefined : metrics?.newDebouncePendingMetric?.(name);
   const pending = pendingKeys === undefined ? {} : { pending: { next: (n: number): void => { pendingKeys.set(n); } } };
   const debounced = debounce === undefined ? undefined : debounceByKey<string | PrioritizedKey>({ ...debounce, keyOf, scheduler, ...pending });
-  const { priorityQueue } = config;
   const loop: OperatorFunction<string | PrioritizedKey, ReconcileEvent> = (source) =>
     new Observable<ReconcileEvent>((subscriber) => {
       const rateLimiter = config.rateLimiter ?? defaultControllerRateLimiter();

@@ -50,8 +50,8 @@ const run = (
 };
 
 /** 30 live adds, as marble values. */
-const LIVE_NAMES = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcd';
-const live = Object.fromEntries([...LIVE_NAMES].map((c, i) => [c, added(configMap(`live${i}`, String(3000 + i)))]));
+const LIVE_NAMES = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcd');
+const live = Object.fromEntries(LIVE_NAMES.map((c, i) => [c, added(configMap(`live${i}`, String(3000 + i)))]));
 
 describe('controllerManager with the priority queue (default)', () => {
   it('an initial list of many objects does not delay a live change: it runs at the first free worker', () => {

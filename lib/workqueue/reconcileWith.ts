@@ -2,11 +2,14 @@ import {
   asyncScheduler,
   defer,
   from,
+  map,
+  type MonoTypeOperatorFunction,
   Observable,
   type ObservableInput,
   type OperatorFunction,
   type SchedulerLike,
   Subscription,
+  tap,
 } from 'rxjs';
 
 import { type Logger } from '../logging/Logger.js';
@@ -273,6 +276,26 @@ export const reconcileWith = (
   const pendingKeys = debounce === undefined ? undefined : metrics?.newDebouncePendingMetric?.(name);
   const pending = pendingKeys === undefined ? {} : { pending: { next: (n: number): void => { pendingKeys.set(n); } } };
   const debounced = debounce === undefined ? undefined : debounceByKey<string | PrioritizedKey>({ ...debounce, keyOf, scheduler, ...pending });
+  /** The debounce, passing on each key at the highest priority of its burst (a priority queue only). */
+  const debouncedAtHighest =
+    (op: MonoTypeOperatorFunction<string | PrioritizedKey>): MonoTypeOperatorFunction<string | PrioritizedKey> =>
+    (keys$) => {
+      if (priorityQueue === undefined) return keys$.pipe(op);
+      const highest = new Map<string, number>();
+      return keys$.pipe(
+        tap((k) => {
+          const key = keyOf(k);
+          highest.set(key, Math.max(highest.get(key) ?? Number.NEGATIVE_INFINITY, priorityOf(k)));
+        }),
+        op,
+        map((k) => {
+          const key = keyOf(k);
+          const priority = highest.get(key) ?? priorityOf(k);
+          highest.delete(key);
+          return { key, priority };
+        }),
+      );
+    };
   const loop: OperatorFunction<string | PrioritizedKey, ReconcileEvent> = (source) =>
     new Observable<ReconcileEvent>((subscriber) => {
       const rateLimiter = config.rateLimiter ?? defaultControllerRateLimiter();
@@ -487,7 +510,7 @@ export const reconcileWith = (
       }
       // a synchronous shutdown$ with nothing running has completed the subscriber already
       if (!subscriber.closed) {
-        sourceSubscription = (debounced === undefined ? source : source.pipe(debounced)).subscribe({
+        sourceSubscription = (debounced === undefined ? source : source.pipe(debouncedAtHighest(debounced))).subscribe({
           next: (key) => {
             guarded(() => {
               add(state, keyOf(key), priorityOf(key), scheduler.now());

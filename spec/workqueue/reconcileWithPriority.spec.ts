@@ -186,6 +186,19 @@ describe('reconcileWith with a priority queue', () => {
     });
   });
 
+  it('with a debounce, a key goes in at the highest priority of its burst', () => {
+    const rx = newTestScheduler();
+    rx.run(({ cold, expectObservable }) => {
+      // a live change, then a resync of the same key within the quiet period: still high
+      const keys = cold('     aA', { a: high('a'), A: low('a') });
+      const expected = '      ----s----x';
+      const out = keys.pipe(
+        reconcileWith(() => timer(5, rx).pipe(map(() => done)), { scheduler: rx, debounce: { ms: 3 }, priorityQueue: {} }),
+      );
+      expectObservable(out).toBe(expected, { s: started('a'), x: ok('a') });
+    });
+  });
+
   it('throws when called on a negative agingMs', () => {
     expect(() => reconcileWith(() => of(done), { priorityQueue: { agingMs: -1 } })).toThrow(new TypeError('agingMs must be >= 0, got -1'));
   });

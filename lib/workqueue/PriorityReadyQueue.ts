@@ -110,8 +110,28 @@ export interface ReadyEntry {
   readonly readyAt: number;
 }
 
-/** A FIFO of entries with lazy removal: `items[head..]` may hold stale entries, skipped on read. */
-interface Fifo {
+/**
+ * A FIFO of {@link ReadyEntry}s with lazy removal, inside a {@link PriorityReadyQueue}:
+ * `items[head..]` may hold stale entries (handed out, or raised to another priority), skipped
+ * when read; the array is compacted once `head` passes half its length.
+ *
+ * Maps to nothing in controller-runtime (its b-tree removes at once).
+ *
+ * ```
+ * items [a, b*, c]  head 0   (b* stale)   first current: a, then c
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { workQueueState as q } from 'kube-rx/reducers';
+ * const r = q.createPriorityReadyQueue(100);
+ * q.pushReady(r, 'a', 0, 0);
+ * r.order.items.length; // 1
+ * ```
+ * @category controller
+ * @since 0.3.0
+ */
+export interface ReadyFifo {
   readonly items: ReadyEntry[];
   head: number;
 }
@@ -154,9 +174,9 @@ export interface PriorityReadyQueue {
   /** The current entry of each ready key. */
   readonly entries: Map<string, ReadyEntry>;
   /** Every entry in the order it became ready (stale ones skipped). */
-  readonly order: Fifo;
+  readonly order: ReadyFifo;
   /** One FIFO per priority. */
-  readonly levels: Map<number, Fifo>;
+  readonly levels: Map<number, ReadyFifo>;
   /** The priorities of `levels`, highest first. */
   readonly priorities: number[];
   /** Current entries per priority. */
@@ -185,10 +205,10 @@ export const createPriorityReadyQueue = (agingMs: number = DEFAULT_AGING_MS): Pr
   return { agingMs, entries: new Map(), order: { items: [], head: 0 }, levels: new Map(), priorities: [], counts: new Map() };
 };
 
-const levelOf = (r: PriorityReadyQueue, priority: number): Fifo => {
+const levelOf = (r: PriorityReadyQueue, priority: number): ReadyFifo => {
   const found = r.levels.get(priority);
   if (found !== undefined) return found;
-  const level: Fifo = { items: [], head: 0 };
+  const level: ReadyFifo = { items: [], head: 0 };
   r.levels.set(priority, level);
   const at = r.priorities.findIndex((p) => p < priority);
   r.priorities.splice(at < 0 ? r.priorities.length : at, 0, priority);
@@ -207,7 +227,7 @@ const count = (r: PriorityReadyQueue, priority: number, by: number): void => {
 };
 
 /** The first current entry of `fifo` (dropping stale ones before it), or undefined. */
-const peek = (fifo: Fifo, current: (e: ReadyEntry) => boolean): ReadyEntry | undefined => {
+const peek = (fifo: ReadyFifo, current: (e: ReadyEntry) => boolean): ReadyEntry | undefined => {
   for (;;) {
     const e = fifo.items[fifo.head];
     if (e === undefined) {

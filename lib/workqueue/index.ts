@@ -23,6 +23,7 @@ export {
   type PriorityQueueOptions,
   type PriorityReadyQueue,
   type ReadyEntry,
+  type ReadyFifo,
 } from './PriorityReadyQueue.js';
 /** The work queue's pure reducers (client-go `workqueue.Typed` and its delaying queue), for use and tests without Rx. */
 export { workQueueState };

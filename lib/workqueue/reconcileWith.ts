@@ -188,12 +188,21 @@ interface Run {
  * shutdown$: --s
  * events:    (ab)y-----(z|)       y: Succeeded b (4 ms)   z: Aborted a (at 10)
  * ```
+ * Priority queue (`priorityQueue: { agingMs: 10 }`, one worker, 5 ms each; `L` low, the others
+ * {@link DEFAULT_PRIORITY}): `a` overtakes `L`, which has aged by 10 and goes before `b`.
+ * ```
+ * keys:    (xL)a----b----c
+ * started: x----a----L----b----c
+ * ```
 
  * Algorithm (per subscription, with a fresh {@link kube-rx/reducers!WorkQueueState} and, by default, a fresh
  * rate limiter):
- * 1. A key from the source is {@link add}ed (coalesced if dirty), then the queue is pumped.
+ * 1. A key from the source is {@link add}ed (coalesced if dirty; in a priority queue at its
+ *    priority, raised if it waits at a lower one), then the queue is pumped.
  * 2. Pump: while not shutting down and fewer than `concurrency` keys run, take the next key
- *    ({@link get}) and start it: emit `Started` with `attempt = numRequeues(key)`, create an
+ *    ({@link getWithPriority}: FIFO, or in a priority queue the oldest key if it has waited
+ *    `agingMs`, else the first of the highest priority) and start it: emit `Started` with
+ *    `attempt = numRequeues(key)` (and its `priority` in a priority queue), create an
  *    `AbortController`, subscribe to `from(reconciler(key, signal))` (a synchronous throw is an
  *    error of that Observable).
  * 3. The run ends at its first value, at completion (`Done`), or at an error:
@@ -203,7 +212,8 @@ interface Run {
  *    - error: `delay = when(key, now)`; emit `Failed` (with `retryInMs = delay`), `Requeued`; add
  *      after `delay`;
  *    - a {@link TerminalError}: emit `Failed` with `terminal: true`; nothing is requeued.
- *    Then {@link done}(key) (which queues it again if it changed meanwhile) and pump again.
+ *    Requeues keep the priority the key ran at. Then {@link done}(key) (which queues it again if
+ *    it changed meanwhile) and pump again.
  * 4. Delayed adds wait in the queue's heap; one timer on `scheduler` fires at the earliest due
  *    time, adds the due keys ({@link takeReady}) and pumps.
  * 5. Completion of the source (no more input): keys already queued are still reconciled, as

@@ -1,4 +1,4 @@
-import { map, of, timer } from 'rxjs';
+import { map, of, type OperatorFunction, type SchedulerLike, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import type { PrioritizedKey } from '../../lib/workqueue/PrioritizedKey.js';
@@ -6,13 +6,26 @@ import { DEFAULT_PRIORITY, LOW_PRIORITY } from '../../lib/workqueue/PriorityRead
 import { itemExponentialFailureRateLimiter } from '../../lib/workqueue/rateLimiter.js';
 import type { ReconcileEvent } from '../../lib/workqueue/ReconcileEvent.js';
 import { done } from '../../lib/workqueue/ReconcileResult.js';
-import { reconcileWith } from '../../lib/workqueue/reconcileWith.js';
+import { type ReconcileConfig, reconcileWith } from '../../lib/workqueue/reconcileWith.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 
 const low = (key: string): PrioritizedKey => ({ key, priority: LOW_PRIORITY });
 const high = (key: string): PrioritizedKey => ({ key, priority: DEFAULT_PRIORITY });
 const started = (key: string, priority: number = DEFAULT_PRIORITY, attempt = 0): ReconcileEvent => ({ _tag: 'Started', key, attempt, priority });
 const ok = (key: string, durationMs = 5): ReconcileEvent => ({ _tag: 'Succeeded', key, result: done, durationMs });
+
+/** The events of keys run one after the other (5 ms each), as marble values `0`, `1`, ... `B`: Started, Succeeded, Started, ... */
+const oneByOne = (...runs: ReadonlyArray<readonly [string, number?]>): Record<string, ReconcileEvent> =>
+  Object.fromEntries(
+    runs.flatMap(([key, priority], i) => [
+      [(2 * i).toString(36).toUpperCase(), started(key, priority)],
+      [(2 * i + 1).toString(36).toUpperCase(), ok(key)],
+    ]),
+  );
+
+/** One 5 ms reconcile per key on `rx`, through a queue with `config`. */
+const fiveMs = (rx: SchedulerLike, config: Omit<ReconcileConfig, 'scheduler'> = {}): OperatorFunction<string | PrioritizedKey, ReconcileEvent> =>
+  reconcileWith(() => timer(5, rx).pipe(map(() => done)), { scheduler: rx, ...config });
 
 describe('reconcileWith with a priority queue', () => {
   it('a live (high) key overtakes the waiting low keys of an initial list', () => {
@@ -22,7 +35,7 @@ describe('reconcileWith with a priority queue', () => {
       const keysSubs = '      ^';
       const expected = '      a----(bc)-(de)-(fg)-x';
       const out = keys.pipe(
-        reconcileWith(() => timer(5, rx).pipe(map(() => done)), { scheduler: rx, priorityQueue: { agingMs: 1000 } }),
+        fiveMs(rx, { priorityQueue: { agingMs: 1000 } }),
       );
       expectObservable(out).toBe(expected, {
         a: started('l1', LOW_PRIORITY),
@@ -45,22 +58,10 @@ describe('reconcileWith with a priority queue', () => {
       const keys = cold('     (xL)a----b----c----d', { x: high('x'), L: low('L'), a: high('a'), b: high('b'), c: high('c'), d: high('d') });
       const expected = '      0----(12)-(34)-(56)-(78)-(9A)-B';
       const out = keys.pipe(
-        reconcileWith(() => timer(5, rx).pipe(map(() => done)), { scheduler: rx, priorityQueue: { agingMs: 10 } }),
+        fiveMs(rx, { priorityQueue: { agingMs: 10 } }),
       );
-      expectObservable(out).toBe(expected, {
-        0: started('x'),
-        1: ok('x'),
-        2: started('a'), // L has waited 5 < 10: the high key goes first
-        3: ok('a'),
-        4: started('L', LOW_PRIORITY), // L has waited 10: it goes before b (ready at 9)
-        5: ok('L'),
-        6: started('b'),
-        7: ok('b'),
-        8: started('c'),
-        9: ok('c'),
-        A: started('d'),
-        B: ok('d'),
-      });
+      // at 5 L has waited 5 < 10: the high key a goes first; at 10 L has waited 10: it goes before b (ready at 9)
+      expectObservable(out).toBe(expected, oneByOne(['x'], ['a'], ['L', LOW_PRIORITY], ['b'], ['c'], ['d']));
     });
   });
 
@@ -70,25 +71,9 @@ describe('reconcileWith with a priority queue', () => {
       const keys = cold('     (xL)a----b----c----d|', { x: high('x'), L: low('L'), a: high('a'), b: high('b'), c: high('c'), d: high('d') });
       const expected = '      0----(12)-(34)-(56)-(78)-(9A)-(B|)';
       const out = keys.pipe(
-        reconcileWith(() => timer(5, rx).pipe(map(() => done)), {
-          scheduler: rx,
-          priorityQueue: { agingMs: Number.POSITIVE_INFINITY },
-        }),
+        fiveMs(rx, { priorityQueue: { agingMs: Number.POSITIVE_INFINITY } }),
       );
-      expectObservable(out).toBe(expected, {
-        0: started('x'),
-        1: ok('x'),
-        2: started('a'),
-        3: ok('a'),
-        4: started('b'),
-        5: ok('b'),
-        6: started('c'),
-        7: ok('c'),
-        8: started('d'),
-        9: ok('d'),
-        A: started('L', LOW_PRIORITY),
-        B: ok('L'),
-      });
+      expectObservable(out).toBe(expected, oneByOne(['x'], ['a'], ['b'], ['c'], ['d'], ['L', LOW_PRIORITY]));
     });
   });
 
@@ -98,7 +83,7 @@ describe('reconcileWith with a priority queue', () => {
       const keys = cold('     abcB', { a: low('a'), b: low('b'), c: low('c'), B: high('b') });
       const expected = '      s----(xt)-(yu)-z';
       const out = keys.pipe(
-        reconcileWith(() => timer(5, rx).pipe(map(() => done)), { scheduler: rx, priorityQueue: { agingMs: 1000 } }),
+        fiveMs(rx, { priorityQueue: { agingMs: 1000 } }),
       );
       expectObservable(out).toBe(expected, {
         s: started('a', LOW_PRIORITY),
@@ -154,7 +139,7 @@ describe('reconcileWith with a priority queue', () => {
     rx.run(({ cold, expectObservable }) => {
       const keys = cold('     (ab)h', { a: low('l1'), b: low('l2'), h: high('h') });
       const expected = '      a----(bc)-(de)-f';
-      const out = keys.pipe(reconcileWith(() => timer(5, rx).pipe(map(() => done)), { scheduler: rx }));
+      const out = keys.pipe(fiveMs(rx));
       expectObservable(out).toBe(expected, {
         a: { _tag: 'Started', key: 'l1', attempt: 0 },
         b: ok('l1'),
@@ -173,7 +158,7 @@ describe('reconcileWith with a priority queue', () => {
       const keys = cold('     ab-cA', { a: high('a'), b: low('b'), c: low('a'), A: high('a') });
       const expected = '      s----(xt)-(yu)-v';
       const out = keys.pipe(
-        reconcileWith(() => timer(5, rx).pipe(map(() => done)), { scheduler: rx, priorityQueue: { agingMs: 1000 } }),
+        fiveMs(rx, { priorityQueue: { agingMs: 1000 } }),
       );
       expectObservable(out, '^-------------------!').toBe(expected, {
         s: started('a'),
@@ -193,7 +178,7 @@ describe('reconcileWith with a priority queue', () => {
       const keys = cold('     aA', { a: high('a'), A: low('a') });
       const expected = '      ----s----x';
       const out = keys.pipe(
-        reconcileWith(() => timer(5, rx).pipe(map(() => done)), { scheduler: rx, debounce: { ms: 3 }, priorityQueue: {} }),
+        fiveMs(rx, { debounce: { ms: 3 }, priorityQueue: {} }),
       );
       expectObservable(out).toBe(expected, { s: started('a'), x: ok('a') });
     });

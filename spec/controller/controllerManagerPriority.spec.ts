@@ -15,21 +15,23 @@ const N = 200;
 const initial = Array.from({ length: N }, (_, i) => configMap(`cm${i}`, String(i + 1)));
 
 /**
- * A manager over one selector whose list has {@link N} objects (at 1) and whose watch adds `live`
- * at 6; one worker, 10 ms per reconcile. Returns the reconciles started: `time key priority`.
+ * A manager over one selector whose list has `list` (default {@link N} objects) at 1 and whose
+ * watch plays `watch`; one worker, 10 ms per reconcile. Returns the reconciles started:
+ * `time key priority`.
  */
 const run = (
   watch: string,
   events: Record<string, WatchEvent<KubeObject>>,
   spec: (cold: RunHelpers['cold']) => Partial<Pick<ControllerSpec<KubeObject>, 'priorityQueue' | 'keys'>> = () => ({}),
   until = 10 * (N + 5),
+  { list = initial, resyncPeriodMs = 0 }: { readonly list?: ReadonlyArray<KubeObject>; readonly resyncPeriodMs?: number } = {},
 ): string[] => {
   const rx = newTestScheduler();
   const started: string[] = [];
   rx.run(({ cold }) => {
-    const lw = fakeListerWatcher<KubeObject>({ lists: [cold('-(p|)', { p: listPage('1000', initial) })], watches: [cold(watch, events)] });
+    const lw = fakeListerWatcher<KubeObject>({ lists: [cold('-(p|)', { p: listPage('1000', [...list]) })], watches: [cold(watch, events)] });
     const mgr = controllerManager({ listerWatcher: () => lw as never, scheduler: rx });
-    mgr.select('cms', { resource: 'configmaps' });
+    mgr.select('cms', { resource: 'configmaps', informer: { defaultResyncPeriodMs: resyncPeriodMs } });
     mgr.controller({
       name: 'cm',
       for: 'cms',
@@ -91,5 +93,22 @@ describe('controllerManager with the priority queue (default)', () => {
   it('extra key streams set their priority with a PrioritizedKey', () => {
     const started = run('', {}, (cold) => ({ keys: [cold('---(ab)', { a: { key: 'default/x', priority: LOW_PRIORITY }, b: { key: 'default/y', priority: 5 } })] }), 40);
     expect(started.slice(0, 3)).toEqual([`1 cm0 ${LOW_PRIORITY}`, `11 y 5`, `21 cm1 ${LOW_PRIORITY}`]);
+  });
+
+  it('a resync goes in at low priority: a live change during it runs at the first free worker', () => {
+    // 3 objects, resync every 1000 ms from the start (at 1000: Sync of a, b, c), a live change at 1003
+    const started = run(`${'-'.repeat(1002)}a`, { a: added(configMap('live', '2000')) }, undefined, 1100, {
+      list: [configMap('a', '1'), configMap('b', '2'), configMap('c', '3')],
+      resyncPeriodMs: 1000,
+    });
+    expect(started).toEqual([
+      `1 a ${LOW_PRIORITY}`,
+      `11 b ${LOW_PRIORITY}`,
+      `21 c ${LOW_PRIORITY}`,
+      `1000 a ${LOW_PRIORITY}`,
+      `1010 live ${DEFAULT_PRIORITY}`,
+      `1020 b ${LOW_PRIORITY}`,
+      `1030 c ${LOW_PRIORITY}`,
+    ]);
   });
 });

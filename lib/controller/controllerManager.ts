@@ -59,7 +59,7 @@ import type { PriorityQueueOptions } from '../workqueue/PriorityReadyQueue.js';
 import type { ReconcileEvent } from '../workqueue/ReconcileEvent.js';
 import { type ReconcileConfig, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
-import { type KeyMapper, mapKeys, ownKeys } from './relations.js';
+import { type KeyMapper, mapKeys } from './relations.js';
 import { readYourWrites, type TrackedReconciler, untracked, writeTracker, type WriteTrackerConfig, type WriteTrackerEvent } from './writeTracker.js';
 
 /**
@@ -469,7 +469,10 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           const relists = tracker === undefined ? [] : [own, ...triggers.map((tr) => tr.informer)].map((inf, i) => inf.status$.pipe(tracker.observeStatus(String(i)), ignoreElements()));
           return merge(
             merge(
-              feed(own.events$).pipe(onlyWhen(...(spec.predicates ?? [])), atEventPriority(ownKeys())),
+              feed(own.events$).pipe(
+                onlyWhen(...(spec.predicates ?? [])),
+                map((e): PrioritizedKey => ({ key: e.key, priority: eventPriority(e) })), // ownKeys(), at the event's priority
+              ),
               ...triggers.map((tr) => feed(tr.informer.events$).pipe(atEventPriority(mapKeys(tr.keys as KeyMapper<KubeObject>)))),
               ...(spec.keys ?? []),
               ...relists,

@@ -61,6 +61,9 @@ export interface WaitingEntry {
  *   `readyAt`. Waiting is independent of the three sets above: a due key goes through {@link add}.
  * - After {@link shutDown}, nothing is added (adds and delayed adds are no-ops) and `waiting` is
  *   empty.
+ * - A priority queue (created with `{ priority }`, controller-runtime's priority queue) keeps its
+ *   ready keys in `ready` ({@link PriorityReadyQueue}) instead of `queue`, with the same
+ *   invariants; a key dirty while processing has its re-run priority in `rerun`.
  *
  * ```
  * add(a) add(b) get()→a add(a)          queue: [b]   dirty: {a, b}   processing: {a}

@@ -148,6 +148,13 @@ export interface ControllerSpec<T> {
    */
   readonly priorityQueue?: PriorityQueueOptions | false;
   /**
+   * The priority of the keys of an informer event, of `for` and of `triggers` (default
+   * {@link eventPriority}: initial list and `Sync` low, live changes default). Tune it, say, to put
+   * the initial list at the default priority too (controller-runtime #3496).
+   * @since 0.3.0
+   */
+  readonly eventPriority?: (event: ResourceEvent<unknown>) => number;
+  /**
    * Sharding (e.g. {@link sharding}'s `owned$`): this replica reconciles only the keys of the
    * shards it holds, with one work queue per shard that runs while the shard is held. Gaining a
    * shard replays the caches for it; losing one stops its work at once (aborting its running
@@ -268,13 +275,13 @@ interface Registered {
 }
 
 /** A ListerWatcher whose real one is made on first use (resolving the resource through discovery). */
-/** The keys of each event (from `keys`), at the event's priority ({@link eventPriority}). */
+/** The keys of each event (from `keys`), at the event's priority. */
 const atEventPriority =
-  <T>(keys: OperatorFunction<ResourceEvent<T>, string>): OperatorFunction<ResourceEvent<T>, PrioritizedKey> =>
+  <T>(keys: OperatorFunction<ResourceEvent<T>, string>, priorityOf: (e: ResourceEvent<T>) => number): OperatorFunction<ResourceEvent<T>, PrioritizedKey> =>
   (events$) =>
     events$.pipe(
       mergeMap((e) => {
-        const priority = eventPriority(e);
+        const priority = priorityOf(e);
         return of(e).pipe(
           keys,
           map((key) => ({ key, priority })),
@@ -457,7 +464,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       const own = informer(spec.for);
       const triggers = (spec.triggers ?? []).map((tr) => ({ informer: informer(tr.selector as Selector<KubeObject> | string), keys: tr.keys }));
       const ryw = spec.readYourWrites ?? true;
-      const { priorityQueue = {} } = spec;
+      const { priorityQueue = {}, eventPriority: priorityOf = eventPriority } = spec;
       /** One work queue over the controller's keys (only those of `shard`, when given). */
       const workQueue = (stop$: Observable<unknown>, shard?: { readonly index: number; readonly count: number }): Observable<ManagerEvent> =>
         defer(() => {
@@ -471,9 +478,9 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
             merge(
               feed(own.events$).pipe(
                 onlyWhen(...(spec.predicates ?? [])),
-                map((e): PrioritizedKey => ({ key: e.key, priority: eventPriority(e) })), // ownKeys(), at the event's priority
+                map((e): PrioritizedKey => ({ key: e.key, priority: priorityOf(e) })), // ownKeys(), at the event's priority
               ),
-              ...triggers.map((tr) => feed(tr.informer.events$).pipe(atEventPriority(mapKeys(tr.keys as KeyMapper<KubeObject>)))),
+              ...triggers.map((tr) => feed(tr.informer.events$).pipe(atEventPriority(mapKeys(tr.keys as KeyMapper<KubeObject>), priorityOf))),
               ...(spec.keys ?? []),
               ...relists,
             ).pipe(

@@ -22,7 +22,7 @@ const initial = Array.from({ length: N }, (_, i) => configMap(`cm${i}`, String(i
 const run = (
   watch: string,
   events: Record<string, WatchEvent<KubeObject>>,
-  spec: (cold: RunHelpers['cold']) => Partial<Pick<ControllerSpec<KubeObject>, 'priorityQueue' | 'keys'>> = () => ({}),
+  spec: (cold: RunHelpers['cold']) => Partial<Pick<ControllerSpec<KubeObject>, 'priorityQueue' | 'keys' | 'eventPriority'>> = () => ({}),
   until = 10 * (N + 5),
   { list = initial, resyncPeriodMs = 0 }: { readonly list?: ReadonlyArray<KubeObject>; readonly resyncPeriodMs?: number } = {},
 ): string[] => {
@@ -88,6 +88,12 @@ describe('controllerManager with the priority queue (default)', () => {
     const started = run('-----a', { a: added(configMap('live', '2000')) }, () => ({ priorityQueue: false }));
     expect(started[0]).toBe('1 cm0 -');
     expect(started.at(-1)).toBe(`${1 + 10 * N} live -`);
+  });
+
+  it('eventPriority decides: the initial list at the default priority too runs before the live change', () => {
+    const started = run('-----a', { a: added(configMap('live', '2000')) }, () => ({ eventPriority: () => DEFAULT_PRIORITY }));
+    expect(started[0]).toBe(`1 cm0 ${DEFAULT_PRIORITY}`);
+    expect(started.at(-1)).toBe(`${1 + 10 * N} live ${DEFAULT_PRIORITY}`);
   });
 
   it('extra key streams set their priority with a PrioritizedKey', () => {

@@ -214,17 +214,42 @@ describe('WorkQueueState with priorities (properties)', () => {
     }),
     fc.record({ op: fc.constant('get' as const), dt: fc.nat({ max: 30 }) }),
     fc.record({ op: fc.constant('done' as const), pick: fc.nat(), dt: fc.constant(0) }),
+    fc.record({
+      op: fc.constant('addAfter' as const),
+      key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'),
+      priority: fc.constantFrom(LOW, HIGH, 10),
+      delay: fc.integer({ min: 1, max: 40 }),
+      dt: fc.nat({ max: 30 }),
+    }),
   );
 
-  it('hands out what the plain model does; aged keys are never overtaken by younger ones; else the highest priority goes', () => {
+  /** Delayed keys of the model: the earliest due time and the highest priority of each. */
+  const modelTakeReady = (m: Model, waiting: Map<string, { at: number; priority: number; seq: number }>, now: number): void => {
+    const due = [...waiting].filter(([, w]) => w.at <= now).sort(([, x], [, y]) => x.at - y.at || x.seq - y.seq);
+    for (const [key, w] of due) {
+      waiting.delete(key);
+      modelAdd(m, key, w.priority, now);
+    }
+  };
+
+  it('with delayed adds too, hands out what the plain model does; aged keys are never overtaken by younger ones; else the highest priority goes', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100 }), fc.array(op, { maxLength: 300 }), (agingMs, ops) => {
         const s = createWorkQueueState(undefined, { priority: { agingMs } });
         const m: Model = { agingMs, ready: [], processing: new Set(), rerun: new Map(), counter: 0 };
+        const waiting = new Map<string, { at: number; priority: number; seq: number }>();
         let now = 0;
+        let seq = 0;
         for (const o of ops) {
           now += o.dt;
-          if (o.op === 'add') {
+          takeReady(s, now);
+          modelTakeReady(m, waiting, now);
+          if (o.op === 'addAfter') {
+            addAfter(s, o.key, o.delay, now, o.priority);
+            const w = waiting.get(o.key);
+            if (w === undefined) waiting.set(o.key, { at: now + o.delay, priority: o.priority, seq: seq++ });
+            else waiting.set(o.key, { at: Math.min(w.at, now + o.delay), priority: Math.max(w.priority, o.priority), seq: w.seq });
+          } else if (o.op === 'add') {
             add(s, o.key, o.priority, now);
             modelAdd(m, o.key, o.priority, now);
           } else if (o.op === 'get') {

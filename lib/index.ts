@@ -152,6 +152,18 @@ export type { DebounceMetricsProvider } from './metrics/index.js';
 // reconcile timeout (issue 15)
 export { isReconcileTimeout, type ReconcileTimeout, reconcileTimeout, withReconcileTimeout } from './workqueue/index.js';
 
+// priority work queue (issue 15)
+export {
+  DEFAULT_AGING_MS,
+  DEFAULT_PRIORITY,
+  eventPriority,
+  keyOf,
+  LOW_PRIORITY,
+  type PrioritizedKey,
+  priorityOf,
+  type PriorityQueueOptions,
+} from './workqueue/index.js';
+
 // manager endpoints: /healthz, /readyz, /metrics (issue 15)
 export {
   type EndpointsAddress,

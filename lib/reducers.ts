@@ -63,7 +63,8 @@ export type { PhaseOutput, ReflectorState, ReflectorStep, ReflectorTransition } 
 export type { FifoPopped, FifoState } from './fifo/FifoState.js';
 export type { CoalesceState } from './operators/CoalesceState.js';
 export type { DebounceEntry, DebounceState, FireOutcome, TriggerOutcome } from './operators/DebounceState.js';
-export type { WaitingEntry, WorkQueueState } from './workqueue/WorkQueueState.js';
+export type { WaitingEntry, WorkQueueOptions, WorkQueueState } from './workqueue/WorkQueueState.js';
+export type { PriorityReadyQueue, ReadyEntry, ReadyFifo } from './workqueue/PriorityReadyQueue.js';
 /** The DeltaFIFO's pure, O(1)-per-event reducers (client-go `DeltaFIFO` methods), for use and tests without Rx. */
 export { fifoState };
 /** The key coalescer's pure state (the queue behind {@link kube-rx!coalesceByKey}), for use and tests without Rx. */

@@ -14,6 +14,7 @@ import {
   NEVER,
   type Observable,
   of,
+  type OperatorFunction,
   type SchedulerLike,
   share,
   switchMap,
@@ -52,10 +53,13 @@ import type { KubeObject } from '../meta/KubeObject.js';
 import type { MetricsProvider } from '../metrics/MetricsProvider.js';
 import { holdUntil } from '../operators/holdUntil.js';
 import { whileTrue } from '../operators/whileTrue.js';
+import { eventPriority } from '../workqueue/eventPriority.js';
+import { keyOf, type PrioritizedKey } from '../workqueue/PrioritizedKey.js';
+import type { PriorityQueueOptions } from '../workqueue/PriorityReadyQueue.js';
 import type { ReconcileEvent } from '../workqueue/ReconcileEvent.js';
 import { type ReconcileConfig, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
-import { type KeyMapper, mapKeys, ownKeys } from './relations.js';
+import { type KeyMapper, mapKeys } from './relations.js';
 import { readYourWrites, type TrackedReconciler, untracked, writeTracker, type WriteTrackerConfig, type WriteTrackerEvent } from './writeTracker.js';
 
 /**
@@ -122,7 +126,8 @@ export interface ControllerSpec<T> {
   readonly predicates?: ReadonlyArray<EventPredicate<T>>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each trigger has its own object type
   readonly triggers?: ReadonlyArray<Trigger<any>>;
-  readonly keys?: ReadonlyArray<Observable<string>>;
+  /** Extra key streams; a {@link PrioritizedKey} sets its priority in the priority queue (a string is {@link DEFAULT_PRIORITY}). */
+  readonly keys?: ReadonlyArray<Observable<string | PrioritizedKey>>;
   /** Any {@link Reconciler}; its third argument reports writes (`writes.record()`) for read-your-writes. */
   readonly reconcile: TrackedReconciler;
   /**
@@ -132,7 +137,23 @@ export interface ControllerSpec<T> {
    * `{ suppressEchoes: false }` keeps the wait only; `false` turns both off.
    */
   readonly readYourWrites?: boolean | Pick<WriteTrackerConfig, 'timeoutMs' | 'suppressEchoes'>;
-  readonly config?: Omit<ReconcileConfig, 'shutdown$' | 'scheduler'>;
+  readonly config?: Omit<ReconcileConfig, 'shutdown$' | 'scheduler' | 'priorityQueue'>;
+  /**
+   * The work queue hands out keys by priority (controller-runtime's priority queue, on by default
+   * there too): keys from the initial list, a relist that found the object unchanged or a resync
+   * go in at {@link LOW_PRIORITY}, live changes at {@link DEFAULT_PRIORITY} ({@link eventPriority});
+   * a low key ages after `agingMs` (default {@link DEFAULT_AGING_MS}). `false`: client-go's FIFO.
+   * Default `{}`.
+   * @since 0.3.0
+   */
+  readonly priorityQueue?: PriorityQueueOptions | false;
+  /**
+   * The priority of the keys of an informer event, of `for` and of `triggers` (default
+   * {@link eventPriority}: initial list and `Sync` low, live changes default). Tune it, say, to put
+   * the initial list at the default priority too (controller-runtime #3496).
+   * @since 0.3.0
+   */
+  readonly eventPriority?: (event: ResourceEvent<unknown>) => number;
   /**
    * Sharding (e.g. {@link sharding}'s `owned$`): this replica reconciles only the keys of the
    * shards it holds, with one work queue per shard that runs while the shard is held. Gaining a
@@ -254,6 +275,20 @@ interface Registered {
 }
 
 /** A ListerWatcher whose real one is made on first use (resolving the resource through discovery). */
+/** The keys of each event (from `keys`), at the event's priority. */
+const atEventPriority =
+  <T>(keys: OperatorFunction<ResourceEvent<T>, string>, priorityOf: (e: ResourceEvent<T>) => number): OperatorFunction<ResourceEvent<T>, PrioritizedKey> =>
+  (events$) =>
+    events$.pipe(
+      mergeMap((e) => {
+        const priority = priorityOf(e);
+        return of(e).pipe(
+          keys,
+          map((key) => ({ key, priority })),
+        );
+      }),
+    );
+
 const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatcher<T> => {
   let made: ListerWatcher<T> | undefined;
   const get$ = defer(() =>
@@ -292,7 +327,8 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
  *    observer is reported as `ObserverFailed` and ends that observer only.
  * 2. Each controller merges its keys (own events through its predicates, mapped trigger events,
  *    extra key streams), holds them until every informer it reads has synced, and reconciles them
- *    through {@link reconcileWith}.
+ *    through {@link reconcileWith}, by default in a priority queue: keys of the initial list and
+ *    of resyncs at {@link LOW_PRIORITY}, live changes first ({@link eventPriority}).
  * 3. Informer status changes and problems of every selector in use are reported.
  * 4. With `leader$`, controllers run only while leading (informers and observers keep running);
  *    a sharded controller (`shards`) runs one work queue per shard this replica holds.
@@ -428,6 +464,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       const own = informer(spec.for);
       const triggers = (spec.triggers ?? []).map((tr) => ({ informer: informer(tr.selector as Selector<KubeObject> | string), keys: tr.keys }));
       const ryw = spec.readYourWrites ?? true;
+      const { priorityQueue = {}, eventPriority: priorityOf = eventPriority } = spec;
       /** One work queue over the controller's keys (only those of `shard`, when given). */
       const workQueue = (stop$: Observable<unknown>, shard?: { readonly index: number; readonly count: number }): Observable<ManagerEvent> =>
         defer(() => {
@@ -439,17 +476,21 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           const relists = tracker === undefined ? [] : [own, ...triggers.map((tr) => tr.informer)].map((inf, i) => inf.status$.pipe(tracker.observeStatus(String(i)), ignoreElements()));
           return merge(
             merge(
-              feed(own.events$).pipe(onlyWhen(...(spec.predicates ?? [])), ownKeys()),
-              ...triggers.map((tr) => feed(tr.informer.events$).pipe(mapKeys(tr.keys as KeyMapper<KubeObject>))),
+              feed(own.events$).pipe(
+                onlyWhen(...(spec.predicates ?? [])),
+                map((e): PrioritizedKey => ({ key: e.key, priority: priorityOf(e) })), // ownKeys(), at the event's priority
+              ),
+              ...triggers.map((tr) => feed(tr.informer.events$).pipe(atEventPriority(mapKeys(tr.keys as KeyMapper<KubeObject>), priorityOf))),
               ...(spec.keys ?? []),
               ...relists,
             ).pipe(
-              filter((key) => shard === undefined || shardOf(key, shard.count) === shard.index),
+              filter((key) => shard === undefined || shardOf(keyOf(key), shard.count) === shard.index),
               holdUntil(waitForCacheSync(own, ...triggers.map((tr) => tr.informer))),
               reconcileWith(tracker === undefined ? (key, signal) => spec.reconcile(key, signal, untracked) : readYourWrites(tracker, spec.reconcile), {
                 name,
                 ...observability,
                 ...spec.config,
+                ...(priorityQueue === false ? {} : { priorityQueue }),
                 scheduler,
                 shutdown$: stop$,
               }),

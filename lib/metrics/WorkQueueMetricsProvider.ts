@@ -44,4 +44,12 @@ export interface WorkQueueMetricsProvider {
   newLongestRunningProcessorSecondsMetric(name: string): SettableGaugeMetric;
   /** client-go `NewRetriesMetric`: `workqueue_retries_total`. */
   newRetriesMetric(name: string): CounterMetric;
+  /**
+   * controller-runtime's depth with a `priority` label (`workqueue_depth{priority}` of its priority
+   * queue): the depth of the keys of one priority, made once per priority a priority queue sees.
+   * Optional, so providers written before it still fit; `kube-rx/prometheus` implements it as
+   * `kube_rx_workqueue_depth_by_priority{name, priority}`. A FIFO queue never calls it.
+   * @since 0.3.0
+   */
+  newDepthWithPriorityMetric?(name: string, priority: number): GaugeMetric;
 }

@@ -45,10 +45,12 @@ export const UNFINISHED_WORK_UPDATE_PERIOD_MS = 500;
  * @since 0.2.0
  */
 export interface QueueMetrics {
-  /** A key became dirty (not counted when it already was). */
-  add(key: string): void;
-  /** A worker took `key`. */
-  get(key: string): void;
+  /** A key became dirty (not counted when it already was), at `priority` in a priority queue. */
+  add(key: string, priority?: number): void;
+  /** A worker took `key` (of `priority` in a priority queue). */
+  get(key: string, priority?: number): void;
+  /** A priority queue raised a dirty key from one priority to a higher one. @since 0.3.0 */
+  raise?(from: number, to: number): void;
   /** `key`'s work ended. */
   done(key: string): void;
   /** A delayed re-add. */
@@ -107,6 +109,8 @@ const unfinishedWork = (startTimes: ReadonlyMap<string, number>, now: number): {
  * 4. Each period: set the unfinished work to the sum of the running times, the longest running
  *    processor to the longest.
  * 5. `dispose()`: stop the update, take back the depth still counted, set both gauges to 0.
+ * 6. Priority queues (`add`/`get` with a priority, `raise`): the same depth per priority, when the
+ *    provider has `newDepthWithPriorityMetric` (one gauge per priority seen); taken back at dispose.
  *
  * @param provider - the metrics' provider.
  * @param name - the queue's name (the `name` label).
@@ -134,6 +138,19 @@ export const createQueueMetrics = (provider: WorkQueueMetricsProvider, name: str
     retries: provider.newRetriesMetric(name),
   };
   const addTimes = new Map<string, number>();
+  // controller-runtime's depth by priority, when the provider has it and the queue has priorities
+  const byPriority = new Map<number, { readonly gauge: GaugeMetric; depth: number }>();
+  const depthOf = (priority: number | undefined, by: 1 | -1): void => {
+    if (priority === undefined || provider.newDepthWithPriorityMetric === undefined) return;
+    let d = byPriority.get(priority);
+    if (d === undefined) {
+      d = { gauge: provider.newDepthWithPriorityMetric(name, priority), depth: 0 };
+      byPriority.set(priority, d);
+    }
+    d.depth += by;
+    if (by > 0) d.gauge.inc();
+    else d.gauge.dec();
+  };
   const processingStartTimes = new Map<string, number>();
   let depth = 0;
   let ticker: Subscription | undefined;
@@ -151,16 +168,18 @@ export const createQueueMetrics = (provider: WorkQueueMetricsProvider, name: str
   };
 
   return {
-    add: (key) => {
+    add: (key, priority) => {
       m.adds.inc();
       m.depth.inc();
       depth += 1;
+      depthOf(priority, 1);
       if (!addTimes.has(key)) addTimes.set(key, scheduler.now());
     },
-    get: (key) => {
+    get: (key, priority) => {
       const now = scheduler.now();
       m.depth.dec();
       depth -= 1;
+      depthOf(priority, -1);
       processingStartTimes.set(key, now);
       const addedAt = addTimes.get(key);
       if (addedAt !== undefined) {
@@ -182,11 +201,16 @@ export const createQueueMetrics = (provider: WorkQueueMetricsProvider, name: str
       }
       if (processingStartTimes.size === 0 && ticker !== undefined) stopUpdates();
     },
+    raise: (from, to) => {
+      depthOf(from, -1);
+      depthOf(to, 1);
+    },
     retry: () => {
       m.retries.inc();
     },
     dispose: () => {
       for (; depth > 0; depth -= 1) m.depth.dec();
+      for (const d of byPriority.values()) for (; d.depth > 0; d.depth -= 1) d.gauge.dec();
       addTimes.clear();
       processingStartTimes.clear();
       stopUpdates();

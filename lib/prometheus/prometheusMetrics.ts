@@ -63,6 +63,7 @@ const ITEM_BUCKETS = exponentialBuckets(1, 4, 10);
  * | `workqueue_unfinished_work_seconds` | gauge | `name` | `workqueue_unfinished_work_seconds` |
  * | `workqueue_longest_running_processor_seconds` | gauge | `name` | `workqueue_longest_running_processor_seconds` |
  * | `workqueue_retries_total` | counter | `name` | `workqueue_retries_total` |
+ * | `kube_rx_workqueue_depth_by_priority` | gauge | `name`, `priority` | controller-runtime's priority queue `workqueue_depth{priority}` |
  * | `reflector_lists_total` | counter | `name` | `reflector_lists_total` |
  * | `reflector_list_duration_seconds` | histogram | `name` | `reflector_list_duration_seconds` |
  * | `reflector_items_per_list` | histogram | `name` | `reflector_items_per_list` |
@@ -129,6 +130,7 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
   const unfinished = gauge('workqueue_unfinished_work_seconds', 'Seconds of work in progress not yet observed by the work duration (sum over running keys).', byName);
   const longest = gauge('workqueue_longest_running_processor_seconds', 'Seconds the longest running key of the work queue has been running.', byName);
   const retries = counter('workqueue_retries_total', 'Delayed re-adds to the work queue.', byName);
+  const depthByPriority = gauge('kube_rx_workqueue_depth_by_priority', 'Keys waiting in a priority work queue, per priority.', ['name', 'priority']);
 
   const lists = counter('reflector_lists_total', 'Lists started by the reflector.', byName);
   const listDuration = histogram('reflector_list_duration_seconds', 'Seconds a complete list took.', byName, LIST_DURATION_BUCKETS);
@@ -170,6 +172,7 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
     newUnfinishedWorkSecondsMetric: (name) => gaugeOf(unfinished, { name }),
     newLongestRunningProcessorSecondsMetric: (name) => gaugeOf(longest, { name }),
     newRetriesMetric: (name) => counterOf(retries, { name }),
+    newDepthWithPriorityMetric: (name, priority) => gaugeOf(depthByPriority, { name, priority: String(priority) }),
     newListsMetric: (name) => counterOf(lists, { name }),
     newListDurationMetric: (name) => histogramOf(listDuration, { name }),
     newItemsInListMetric: (name) => histogramOf(itemsPerList, { name }),

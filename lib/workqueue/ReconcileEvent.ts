@@ -3,6 +3,7 @@ import type { ReconcileResult } from './ReconcileResult.js';
 /**
  * What happened in the reconcile loop, one event per step, for logs, metrics and tests:
  * - `Started`: a worker took `key`; `attempt` is its number of requeues so far (0 on a fresh key);
+ *   `priority` (a priority queue only) is the priority it was taken at;
  * - `Succeeded`: the reconcile returned `result` after `durationMs`;
  * - `Failed`: it failed with `error` after `durationMs`; it runs again in `retryInMs` (unless the
  *   loop is shutting down); with `terminal: true` (a {@link kube-rx!TerminalError}) it is not requeued
@@ -29,7 +30,13 @@ import type { ReconcileResult } from './ReconcileResult.js';
  * @since 0.1.0
  */
 export type ReconcileEvent =
-  | { readonly _tag: 'Started'; readonly key: string; readonly attempt: number }
+  | {
+      readonly _tag: 'Started';
+      readonly key: string;
+      readonly attempt: number;
+      /** The priority it was handed out at, in a priority queue (`priorityQueue`); absent otherwise. @since 0.3.0 */
+      readonly priority?: number;
+    }
   | {
       readonly _tag: 'Succeeded';
       readonly key: string;

@@ -1,4 +1,17 @@
 import type { QueueMetrics } from '../metrics/queueMetrics.js';
+import {
+  createPriorityReadyQueue,
+  DEFAULT_PRIORITY,
+  popReady,
+  type PriorityQueueOptions,
+  type PriorityReadyQueue,
+  pushReady,
+  raiseReady,
+  readyCount,
+} from './PriorityReadyQueue.js';
+
+// the ready part of a priority queue belongs to these reducers (`workQueueState` of `kube-rx/reducers`)
+export { createPriorityReadyQueue, popReady, pushReady, raiseReady, readyCount } from './PriorityReadyQueue.js';
 
 /**
  * One delayed add of a {@link WorkQueueState}: `key` becomes due at `readyAt` (scheduler time,
@@ -8,7 +21,7 @@ import type { QueueMetrics } from '../metrics/queueMetrics.js';
  * Maps to client-go's `waitFor` (`data`, `readyAt`, `index`) in `delaying_queue.go`.
  *
  * ```
- * addAfter(a, 50, now=0) → { key: 'a', readyAt: 50, seq: 0, index: 0 }
+ * addAfter(a, 50, now=0) → { key: 'a', readyAt: 50, seq: 0, priority: 0, index: 0 }
  * ```
  *
  * @example
@@ -25,6 +38,8 @@ export interface WaitingEntry {
   readonly key: string;
   readyAt: number;
   readonly seq: number;
+  /** The priority it is added with when due (the highest it was delayed with). @since 0.3.0 */
+  priority: number;
   /** Position in `waitingHeap`, kept up to date by the heap helpers. */
   index: number;
 }
@@ -46,6 +61,9 @@ export interface WaitingEntry {
  *   `readyAt`. Waiting is independent of the three sets above: a due key goes through {@link add}.
  * - After {@link shutDown}, nothing is added (adds and delayed adds are no-ops) and `waiting` is
  *   empty.
+ * - A priority queue (created with `{ priority }`, controller-runtime's priority queue) keeps its
+ *   ready keys in `ready` ({@link PriorityReadyQueue}) instead of `queue`, with the same
+ *   invariants; a key dirty while processing has its re-run priority in `rerun`.
  *
  * ```
  * add(a) add(b) get()→a add(a)          queue: [b]   dirty: {a, b}   processing: {a}
@@ -85,6 +103,35 @@ export interface WorkQueueState {
   drain: boolean;
   /** Told of every counted add, get, done and delayed re-add, when given to {@link createWorkQueueState}. client-go `metrics`. */
   readonly metrics?: QueueMetrics;
+  /**
+   * A priority queue's ready keys (created with `{ priority }`), used instead of `queue`/`head`.
+   * controller-runtime's `priorityqueue`. @since 0.3.0
+   */
+  readonly ready?: PriorityReadyQueue;
+  /** A priority queue's keys dirtied while processing: the (highest) priority they go back with. @since 0.3.0 */
+  readonly rerun?: Map<string, number>;
+}
+
+/**
+ * Options of {@link createWorkQueueState}.
+ *
+ * Maps to controller-runtime's `UsePriorityQueue` (a queue with priorities instead of client-go's FIFO).
+ *
+ * ```
+ * { priority: { agingMs: 100 } }   → ready keys by priority, FIFO within one, aged after 100 ms
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { workQueueState as q } from 'kube-rx/reducers';
+ * const s = q.createWorkQueueState(undefined, { priority: { agingMs: 100 } });
+ * ```
+ * @category controller
+ * @since 0.3.0
+ */
+export interface WorkQueueOptions {
+  /** Hand out ready keys by priority (see {@link PriorityReadyQueue}); default: client-go's FIFO. */
+  readonly priority?: PriorityQueueOptions;
 }
 
 /**
@@ -106,7 +153,7 @@ export interface WorkQueueState {
  * @category controller
  * @since 0.1.0
  */
-export const createWorkQueueState = (metrics?: QueueMetrics): WorkQueueState => ({
+export const createWorkQueueState = (metrics?: QueueMetrics, options: WorkQueueOptions = {}): WorkQueueState => ({
   queue: [],
   head: 0,
   dirty: new Set(),
@@ -117,6 +164,7 @@ export const createWorkQueueState = (metrics?: QueueMetrics): WorkQueueState => 
   shuttingDown: false,
   drain: false,
   ...(metrics === undefined ? {} : { metrics }),
+  ...(options.priority === undefined ? {} : { ready: createPriorityReadyQueue(options.priority.agingMs), rerun: new Map<string, number>() }),
 });
 
 /**
@@ -138,24 +186,32 @@ export const createWorkQueueState = (metrics?: QueueMetrics): WorkQueueState => 
  * @category controller
  * @since 0.1.0
  */
-export const len = (state: WorkQueueState): number => state.queue.length - state.head;
+export const len = (state: WorkQueueState): number =>
+  state.ready === undefined ? state.queue.length - state.head : readyCount(state.ready);
 
 /**
  * Marks `key` as needing processing. Returns whether it was appended to the queue.
  *
- * Maps to client-go's `Typed.Add`.
+ * In a priority queue (created with `{ priority }`), `priority` and `now` (scheduler ms, from
+ * which the key's age counts) place the key; a dirty key added again at a higher priority is
+ * raised (controller-runtime: "the max of the passed priorities"). A FIFO queue ignores both.
+ *
+ * Maps to client-go's `Typed.Add` and controller-runtime's `priorityqueue.AddWithOpts`.
  *
  * ```
  * waiting:     add(a) add(a)           → queue [a]           (coalesced)
  * processing:  get()→a add(a)          → queue []  dirty {a} (runs again after done(a))
+ * priority:    add(a, -100) add(b) add(a, 0)   → a raised to 0, behind b
  * ```
  *
  * Algorithm:
- * 1. If shutting down, or `key` is already dirty, stop (a waiting key coalesces; a running key
- *    already changed once will run once more).
+ * 1. If shutting down, stop. If `key` is already dirty, raise it to `priority` (a priority queue:
+ *    its ready entry, or the entry it will go back with after its run) and stop (a waiting key
+ *    coalesces; a running key already changed once will run once more).
  * 2. Mark `key` dirty (and tell the metrics: an add, depth up).
- * 3. If `key` is processing, stop: {@link done} queues it.
- * 4. Append `key` to the queue.
+ * 3. If `key` is processing, stop: {@link done} queues it (a priority queue remembers `priority`
+ *    for it).
+ * 4. Append `key` to the queue (a priority queue: {@link pushReady}).
  *
  * @example
  * ```ts
@@ -166,13 +222,35 @@ export const len = (state: WorkQueueState): number => state.queue.length - state
  * @category controller
  * @since 0.1.0
  */
-export const add = (state: WorkQueueState, key: string): boolean => {
-  if (state.shuttingDown || state.dirty.has(key)) return false;
-  state.metrics?.add(key);
+export const add = (state: WorkQueueState, key: string, priority: number = DEFAULT_PRIORITY, now = 0): boolean => {
+  if (state.shuttingDown) return false;
+  const { ready, rerun } = state;
+  if (state.dirty.has(key)) {
+    if (ready !== undefined && rerun !== undefined) raise(state, ready, rerun, key, priority);
+    return false;
+  }
+  state.metrics?.add(key, ready === undefined ? undefined : priority);
   state.dirty.add(key);
-  if (state.processing.has(key)) return false;
-  state.queue.push(key);
+  if (state.processing.has(key)) {
+    rerun?.set(key, priority);
+    return false;
+  }
+  if (ready === undefined) state.queue.push(key);
+  else pushReady(ready, key, priority, now);
   return true;
+};
+
+/** Raises a dirty key: its ready entry, or (processing) the entry it goes back with. */
+const raise = (state: WorkQueueState, ready: PriorityReadyQueue, rerun: Map<string, number>, key: string, priority: number): void => {
+  const after = rerun.get(key);
+  if (after !== undefined) {
+    if (priority <= after) return;
+    state.metrics?.raise?.(after, priority);
+    rerun.set(key, priority);
+    return;
+  }
+  const from = raiseReady(ready, key, priority);
+  if (from !== undefined) state.metrics?.raise?.(from, priority);
 };
 
 /**
@@ -187,9 +265,12 @@ export const add = (state: WorkQueueState, key: string): boolean => {
  * queue [a, b]  get() → a    queue [b]  processing {a}
  * ```
  *
+ * A priority queue hands out by priority and age at `now` (see {@link getWithPriority}).
+ *
  * Algorithm:
  * 1. If the queue is empty, return `undefined`.
  * 2. Take the head key; compact the array once `head` passes half its length (amortised O(1)).
+ *    (A priority queue: {@link popReady} at `now`.)
  * 3. Move the key from `dirty` to `processing` (telling the metrics) and return it.
  *
  * @example
@@ -202,7 +283,39 @@ export const add = (state: WorkQueueState, key: string): boolean => {
  * @category controller
  * @since 0.1.0
  */
-export const get = (state: WorkQueueState): string | undefined => {
+export const get = (state: WorkQueueState, now = 0): string | undefined => getWithPriority(state, now)?.key;
+
+/**
+ * {@link get}, with the priority the key was handed out at ({@link DEFAULT_PRIORITY} in a FIFO
+ * queue). In a priority queue the key is the oldest ready one if it has waited `agingMs` at
+ * `now`, else the first of the highest priority.
+ *
+ * Maps to controller-runtime's `priorityqueue.GetWithPriority`.
+ *
+ * ```
+ * add(a, -100) add(b, 0)   getWithPriority() → { key: 'b', priority: 0 }
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { workQueueState as q } from 'kube-rx/reducers';
+ * const s = q.createWorkQueueState(undefined, { priority: {} });
+ * q.add(s, 'a', -100); q.add(s, 'b', 0);
+ * q.getWithPriority(s)?.key; // 'b'
+ * ```
+ * @category controller
+ * @since 0.3.0
+ */
+export const getWithPriority = (state: WorkQueueState, now = 0): { readonly key: string; readonly priority: number } | undefined => {
+  const { ready } = state;
+  if (ready !== undefined) {
+    const entry = popReady(ready, now);
+    if (entry === undefined) return undefined;
+    state.dirty.delete(entry.key);
+    state.processing.add(entry.key);
+    state.metrics?.get(entry.key, entry.priority);
+    return { key: entry.key, priority: entry.priority };
+  }
   if (state.head >= state.queue.length) return undefined;
   const key = state.queue[state.head];
   state.head += 1;
@@ -214,7 +327,7 @@ export const get = (state: WorkQueueState): string | undefined => {
   state.dirty.delete(key);
   state.processing.add(key);
   state.metrics?.get(key);
-  return key;
+  return { key, priority: DEFAULT_PRIORITY };
 };
 
 /**
@@ -231,7 +344,8 @@ export const get = (state: WorkQueueState): string | undefined => {
  * Algorithm:
  * 1. Tell the metrics; remove `key` from processing.
  * 2. If `key` is dirty, append it to the queue (even while shutting down, as client-go does) and
- *    return `true`.
+ *    return `true`. A priority queue queues it, ready as of `now`, at the highest priority it was
+ *    added with while it ran.
  *
  * @example
  * ```ts
@@ -243,11 +357,18 @@ export const get = (state: WorkQueueState): string | undefined => {
  * @category controller
  * @since 0.1.0
  */
-export const done = (state: WorkQueueState, key: string): boolean => {
+export const done = (state: WorkQueueState, key: string, now = 0): boolean => {
   state.metrics?.done(key);
   state.processing.delete(key);
   if (!state.dirty.has(key)) return false;
-  state.queue.push(key);
+  const { ready } = state;
+  if (ready === undefined) {
+    state.queue.push(key);
+    return true;
+  }
+  const priority = state.rerun?.get(key) ?? DEFAULT_PRIORITY;
+  state.rerun?.delete(key);
+  pushReady(ready, key, priority, now);
   return true;
 };
 
@@ -310,8 +431,9 @@ const popHeap = (heap: WaitingEntry[]): WaitingEntry | undefined => {
 
 /**
  * Adds `key` once `delayMs` has passed from `now`. A key already waiting keeps the earlier of its
- * two due times. Returns `'added'` when `delayMs <= 0` (the key went through {@link add} at once),
- * `'waiting'` otherwise, `'ignored'` when shutting down.
+ * two due times (and, in a priority queue, the higher of its two priorities). Returns `'added'`
+ * when `delayMs <= 0` (the key went through {@link add} at once), `'waiting'` otherwise,
+ * `'ignored'` when shutting down.
  *
  * Maps to client-go's `delayingType.AddAfter` and its `waitingLoop` insertion
  * (`insert`: "if the entry already exists, update the time only if it would cause the item to be
@@ -344,23 +466,25 @@ export const addAfter = (
   key: string,
   delayMs: number,
   now: number,
+  priority: number = DEFAULT_PRIORITY,
 ): 'added' | 'waiting' | 'ignored' => {
   if (state.shuttingDown) return 'ignored';
   state.metrics?.retry();
   if (!(delayMs > 0)) {
-    add(state, key);
+    add(state, key, priority, now);
     return 'added';
   }
   const readyAt = now + delayMs;
   const existing = state.waiting.get(key);
   if (existing !== undefined) {
+    existing.priority = Math.max(existing.priority, priority);
     if (readyAt < existing.readyAt) {
       existing.readyAt = readyAt;
       siftUp(state.waitingHeap, existing.index);
     }
     return 'waiting';
   }
-  const entry: WaitingEntry = { key, readyAt, seq: state.seq, index: state.waitingHeap.length };
+  const entry: WaitingEntry = { key, readyAt, seq: state.seq, priority, index: state.waitingHeap.length };
   state.seq += 1;
   state.waiting.set(key, entry);
   state.waitingHeap.push(entry);
@@ -399,7 +523,7 @@ export const nextReadyAt = (state: WorkQueueState): number | undefined => state.
  *
  * Algorithm:
  * 1. While the heap's head is due (`readyAt <= now`): pop it, forget it in `waiting`, {@link add}
- *    its key.
+ *    its key (at its priority, ready as of `now`).
  * 2. Return the popped keys in order.
  *
  * @example
@@ -419,7 +543,7 @@ export const takeReady = (state: WorkQueueState, now: number): ReadonlyArray<str
     if (top === undefined || top.readyAt > now) return ready;
     popHeap(state.waitingHeap);
     state.waiting.delete(top.key);
-    add(state, top.key);
+    add(state, top.key, top.priority, now);
     ready.push(top.key);
   }
 };

@@ -2,11 +2,14 @@ import {
   asyncScheduler,
   defer,
   from,
+  map,
+  type MonoTypeOperatorFunction,
   Observable,
   type ObservableInput,
   type OperatorFunction,
   type SchedulerLike,
   Subscription,
+  tap,
 } from 'rxjs';
 
 import { type Logger } from '../logging/Logger.js';
@@ -20,12 +23,14 @@ import { done as doneResult, isTerminalError, type ReconcileResult } from './Rec
 import { withReconcileTimeout } from '../workqueue/reconcileTimeout.js';
 import { debounceByKey } from '../operators/debounceByKey.js';
 import type { DebounceTiming } from '../operators/DebounceState.js';
+import { keyOf, type PrioritizedKey, priorityOf } from './PrioritizedKey.js';
+import type { PriorityQueueOptions } from './PriorityReadyQueue.js';
 import {
   add,
   addAfter,
   createWorkQueueState,
   done,
-  get,
+  getWithPriority,
   len,
   nextReadyAt,
   shutDown as shutDownQueue,
@@ -128,6 +133,15 @@ export interface ReconcileConfig {
    * See {@link debounceByKey}.
    */
   readonly debounce?: DebounceTiming;
+  /**
+   * A priority work queue (controller-runtime's priority queue): ready keys are handed out by
+   * priority (highest first; a {@link PrioritizedKey} input carries one, a string is
+   * {@link DEFAULT_PRIORITY}), FIFO within a priority, and a key ready for `agingMs` (default
+   * {@link DEFAULT_AGING_MS}) is overtaken by no key that became ready after it. A requeued key
+   * keeps the priority it ran at. Default: client-go's FIFO (priorities are ignored).
+   * @since 0.3.0
+   */
+  readonly priorityQueue?: PriorityQueueOptions;
 }
 
 /** One running reconcile. */
@@ -136,6 +150,8 @@ interface Run {
   /** The subscription to the reconciler's Observable (closed when the run ends or is aborted). */
   readonly subscription: Subscription;
   readonly startedAt: number;
+  /** The priority it was handed out at (requeues keep it). */
+  readonly priority: number;
 }
 
 /**
@@ -172,12 +188,21 @@ interface Run {
  * shutdown$: --s
  * events:    (ab)y-----(z|)       y: Succeeded b (4 ms)   z: Aborted a (at 10)
  * ```
+ * Priority queue (`priorityQueue: { agingMs: 10 }`, one worker, 5 ms each; `L` low, the others
+ * {@link DEFAULT_PRIORITY}): `a` overtakes `L`, which has aged by 10 and goes before `b`.
+ * ```
+ * keys:    (xL)a----b----c
+ * started: x----a----L----b----c
+ * ```
 
  * Algorithm (per subscription, with a fresh {@link kube-rx/reducers!WorkQueueState} and, by default, a fresh
  * rate limiter):
- * 1. A key from the source is {@link add}ed (coalesced if dirty), then the queue is pumped.
+ * 1. A key from the source is {@link add}ed (coalesced if dirty; in a priority queue at its
+ *    priority, raised if it waits at a lower one), then the queue is pumped.
  * 2. Pump: while not shutting down and fewer than `concurrency` keys run, take the next key
- *    ({@link get}) and start it: emit `Started` with `attempt = numRequeues(key)`, create an
+ *    ({@link getWithPriority}: FIFO, or in a priority queue the oldest key if it has waited
+ *    `agingMs`, else the first of the highest priority) and start it: emit `Started` with
+ *    `attempt = numRequeues(key)` (and its `priority` in a priority queue), create an
  *    `AbortController`, subscribe to `from(reconciler(key, signal))` (a synchronous throw is an
  *    error of that Observable).
  * 3. The run ends at its first value, at completion (`Done`), or at an error:
@@ -187,7 +212,8 @@ interface Run {
  *    - error: `delay = when(key, now)`; emit `Failed` (with `retryInMs = delay`), `Requeued`; add
  *      after `delay`;
  *    - a {@link TerminalError}: emit `Failed` with `terminal: true`; nothing is requeued.
- *    Then {@link done}(key) (which queues it again if it changed meanwhile) and pump again.
+ *    Requeues keep the priority the key ran at. Then {@link done}(key) (which queues it again if
+ *    it changed meanwhile) and pump again.
  * 4. Delayed adds wait in the queue's heap; one timer on `scheduler` fires at the earliest due
  *    time, adds the due keys ({@link takeReady}) and pumps.
  * 5. Completion of the source (no more input): keys already queued are still reconciled, as
@@ -217,8 +243,8 @@ interface Run {
  * Reconcile errors are events, never errors of the stream. The stream errors only if the source
  * or `shutdown$` errors, or the rate limiter throws; running reconciles are then aborted.
  *
- * Throws a `TypeError` when called (not at subscription) if `concurrency` is not an integer >= 1
- * or `drainTimeoutMs` is negative.
+ * Throws a `TypeError` when called (not at subscription) if `concurrency` is not an integer >= 1,
+ * or `drainTimeoutMs` or `priorityQueue.agingMs` is negative.
  *
  * @example
  * ```ts
@@ -245,22 +271,46 @@ interface Run {
 export const reconcileWith = (
   reconciler: Reconciler,
   config: ReconcileConfig = {},
-): OperatorFunction<string, ReconcileEvent> => {
+): OperatorFunction<string | PrioritizedKey, ReconcileEvent> => {
   const { concurrency = 1, scheduler = asyncScheduler, shutdown$, drainTimeoutMs = 30_000, name = 'controller', metrics, logger } = config;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new TypeError(`concurrency must be an integer >= 1, got ${concurrency}`);
   }
   if (!(drainTimeoutMs >= 0)) throw new TypeError(`drainTimeoutMs must be >= 0, got ${drainTimeoutMs}`);
+  const { priorityQueue } = config;
+  if (priorityQueue?.agingMs !== undefined && !(priorityQueue.agingMs >= 0)) {
+    throw new TypeError(`agingMs must be >= 0, got ${priorityQueue.agingMs}`);
+  }
   const { reconcileTimeoutMs, debounce } = config;
   const reconcileOnce = reconcileTimeoutMs === undefined ? reconciler : withReconcileTimeout(reconciler, reconcileTimeoutMs, scheduler);
   const pendingKeys = debounce === undefined ? undefined : metrics?.newDebouncePendingMetric?.(name);
   const pending = pendingKeys === undefined ? {} : { pending: { next: (n: number): void => { pendingKeys.set(n); } } };
-  const debounced = debounce === undefined ? undefined : debounceByKey({ ...debounce, scheduler, ...pending });
-  const loop: OperatorFunction<string, ReconcileEvent> = (source) =>
+  const debounced = debounce === undefined ? undefined : debounceByKey<string | PrioritizedKey>({ ...debounce, keyOf, scheduler, ...pending });
+  /** The debounce, passing on each key at the highest priority of its burst (a priority queue only). */
+  const debouncedAtHighest =
+    (op: MonoTypeOperatorFunction<string | PrioritizedKey>): MonoTypeOperatorFunction<string | PrioritizedKey> =>
+    (keys$) => {
+      if (priorityQueue === undefined) return keys$.pipe(op);
+      const highest = new Map<string, number>();
+      return keys$.pipe(
+        tap((k) => {
+          const key = keyOf(k);
+          highest.set(key, Math.max(highest.get(key) ?? Number.NEGATIVE_INFINITY, priorityOf(k)));
+        }),
+        op,
+        map((k) => {
+          const key = keyOf(k);
+          const priority = highest.get(key) ?? priorityOf(k);
+          highest.delete(key);
+          return { key, priority };
+        }),
+      );
+    };
+  const loop: OperatorFunction<string | PrioritizedKey, ReconcileEvent> = (source) =>
     new Observable<ReconcileEvent>((subscriber) => {
       const rateLimiter = config.rateLimiter ?? defaultControllerRateLimiter();
       const queueMetrics = metrics === undefined ? undefined : createQueueMetrics(metrics, name, scheduler);
-      const state = createWorkQueueState(queueMetrics);
+      const state = createWorkQueueState(queueMetrics, priorityQueue === undefined ? {} : { priority: priorityQueue });
       const running = new Map<string, Run>();
       const teardown = new Subscription();
       let failed = false;
@@ -327,10 +377,10 @@ export const reconcileWith = (
         );
       };
 
-      const requeue = (key: string, delayMs: number, reason: 'Requeue' | 'RequeueAfter' | 'Failed'): void => {
+      const requeue = (key: string, priority: number, delayMs: number, reason: 'Requeue' | 'RequeueAfter' | 'Failed'): void => {
         if (stopping || inputDone) return;
         emit({ _tag: 'Requeued', key, delayMs, reason });
-        addAfter(state, key, delayMs, scheduler.now());
+        addAfter(state, key, delayMs, scheduler.now(), priority);
         scheduleWakeUp();
       };
 
@@ -354,11 +404,11 @@ export const reconcileWith = (
               rateLimiter.forget(key);
               break;
             case 'Requeue':
-              requeue(key, rateLimiter.when(key, now), 'Requeue');
+              requeue(key, run.priority, rateLimiter.when(key, now), 'Requeue');
               break;
             case 'RequeueAfter':
               rateLimiter.forget(key);
-              requeue(key, result.delayMs, 'RequeueAfter');
+              requeue(key, run.priority, result.delayMs, 'RequeueAfter');
               break;
           }
         } else if (isTerminalError(outcome.error)) {
@@ -367,9 +417,9 @@ export const reconcileWith = (
         } else {
           const retryInMs = rateLimiter.when(key, now);
           emit({ _tag: 'Failed', key, error: outcome.error, retryInMs, durationMs });
-          requeue(key, retryInMs, 'Failed');
+          requeue(key, run.priority, retryInMs, 'Failed');
         }
-        done(state, key);
+        done(state, key, now);
         if (stopping) {
           if (running.size === 0) complete();
         } else {
@@ -378,11 +428,12 @@ export const reconcileWith = (
         }
       };
 
-      const start = (key: string): void => {
+      const start = (key: string, priority: number): void => {
         const controller = new AbortController();
-        const run: Run = { controller, subscription: new Subscription(), startedAt: scheduler.now() };
+        const run: Run = { controller, subscription: new Subscription(), startedAt: scheduler.now(), priority };
         running.set(key, run);
-        emit({ _tag: 'Started', key, attempt: rateLimiter.numRequeues(key) });
+        const attempt = rateLimiter.numRequeues(key);
+        emit(priorityQueue === undefined ? { _tag: 'Started', key, attempt } : { _tag: 'Started', key, attempt, priority });
         if (running.get(key) !== run) return; // the consumer unsubscribed from inside `next`
         let settled = false;
         run.subscription.add(
@@ -418,9 +469,9 @@ export const reconcileWith = (
         pumping = true;
         try {
           while (!stopping && !subscriber.closed && running.size < concurrency) {
-            const key = get(state);
-            if (key === undefined) break;
-            start(key);
+            const next = getWithPriority(state, scheduler.now());
+            if (next === undefined) break;
+            start(next.key, next.priority);
           }
         } finally {
           pumping = false;
@@ -469,10 +520,10 @@ export const reconcileWith = (
       }
       // a synchronous shutdown$ with nothing running has completed the subscriber already
       if (!subscriber.closed) {
-        sourceSubscription = (debounced === undefined ? source : source.pipe(debounced)).subscribe({
+        sourceSubscription = (debounced === undefined ? source : source.pipe(debouncedAtHighest(debounced))).subscribe({
           next: (key) => {
             guarded(() => {
-              add(state, key);
+              add(state, keyOf(key), priorityOf(key), scheduler.now());
               pump();
             })();
           },
@@ -489,7 +540,7 @@ export const reconcileWith = (
         queueMetrics?.dispose();
       };
     });
-  const measured: OperatorFunction<string, ReconcileEvent> =
+  const measured: OperatorFunction<string | PrioritizedKey, ReconcileEvent> =
     metrics === undefined ? loop : (source) => loop(source).pipe(reconcileMetrics(metrics, name));
   return logger === undefined ? measured : (source) => measured(source).pipe(logReconcileEvents(logger, name));
 };

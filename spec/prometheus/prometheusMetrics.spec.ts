@@ -52,6 +52,7 @@ const METRICS: ReadonlyArray<readonly [string, string, ReadonlyArray<string>]> =
   ['workqueue_unfinished_work_seconds', 'gauge', ['name']],
   ['workqueue_longest_running_processor_seconds', 'gauge', ['name']],
   ['workqueue_retries_total', 'counter', ['name']],
+  ['kube_rx_workqueue_depth_by_priority', 'gauge', ['name', 'priority']],
   ['reflector_lists_total', 'counter', ['name']],
   ['reflector_list_duration_seconds', 'histogram', ['name']],
   ['reflector_items_per_list', 'histogram', ['name']],

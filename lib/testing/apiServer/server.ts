@@ -20,7 +20,7 @@ import { type ListQuery, parseListQuery } from './listQuery.js';
 import { createObjectStore } from './ObjectStore.js';
 import { createRegistry, objectKey } from './registry.js';
 import { apiVersionOf, DEFAULT_RESOURCES, resolveResource, resourceId, type ServedResource } from './resources.js';
-import { matchesFields, matchesLabels } from './selectors.js';
+import { objectMatcher } from './selectors.js';
 import { filterStoredEvent, openWatchConnection, type WatchConnection } from './watchConnection.js';
 
 /**
@@ -334,10 +334,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     return { _tag: 'NotFound' };
   };
 
-  const matcher = (resource: ServedResource, namespace: string | undefined, q: ListQuery) => (o: KubeObject): boolean =>
-    (!resource.namespaced || namespace === undefined || o.metadata.namespace === namespace) &&
-    matchesLabels(q.labelSelector, o) &&
-    matchesFields(q.fieldSelector, o);
+  const matcher = (resource: ServedResource, namespace: string | undefined, q: ListQuery) => objectMatcher(resource, namespace, q.labelSelector, q.fieldSelector);
 
   const expiredContinue = (): Status =>
     failureStatus(

@@ -8,10 +8,11 @@ import { appendFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
-import { from, type Observable, type ObservableInput } from 'rxjs';
+import { ApiException, ApiextensionsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { firstValueFrom, from, type Observable, type ObservableInput } from 'rxjs';
 
-import type { ManagerEvent, Reconciler, ReconcileResult } from 'kube-rx';
+import type { CustomResourceDefinition, ManagerEvent, Reconciler, ReconcileResult } from 'kube-rx';
+import { kubeGet } from 'kube-rx/protocol';
 
 /** True when `metaUrl` is the module Node was asked to run (not imported by a test). */
 export const isMain = (metaUrl: string): boolean => {
@@ -121,3 +122,31 @@ export const runToExit = (identity: string, run$: Observable<ManagerEvent>): voi
  * the linter rightly refuses object literals where instances are expected.
  */
 export const make = <T extends object>(Model: new () => T, props: Partial<T>): T => Object.assign(new Model(), props);
+
+/** Creates a CRD unless it exists, and resolves once it is Established (or rejects after `timeoutMs`). */
+export const installCrd = async (kubeConfig: KubeConfig, crd: CustomResourceDefinition, timeoutMs = 30_000): Promise<void> => {
+  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  // a raw POST: client-node's typed models would drop what they do not know of the schema
+  const created = await firstValueFrom(
+    kubeGet({
+      kubeConfig,
+      verb: 'list',
+      operation: 'create',
+      resource: 'customresourcedefinitions.apiextensions.k8s.io',
+      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      method: 'POST',
+      body: crd,
+    }),
+  );
+  if (created.statusCode !== 201 && created.statusCode !== 409) {
+    throw new Error(`creating CRD ${crd.metadata.name}: HTTP ${created.statusCode} ${created.body.toString('utf8')}`);
+  }
+  const name = crd.metadata.name;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await api.readCustomResourceDefinition({ name });
+    if ((found.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (Date.now() > deadline) throw new Error(`CRD ${name} not Established within ${timeoutMs} ms`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 100));
+  }
+};

@@ -227,7 +227,7 @@ export const fakeCluster = (config: FakeClusterConfig): FakeCluster => {
         new Observable<WatchEvent<T>>((subscriber) => {
           /** Emits on the scheduler, in order. */
           const emit = (e: WatchEvent<T>): void => {
-            subscriber.add(scheduler.schedule(() => subscriber.next(e)));
+            subscriber.add(scheduler.schedule(() => { subscriber.next(e); }));
           };
           subscriber.add(
             scheduler.schedule(() => {
@@ -250,7 +250,7 @@ export const fakeCluster = (config: FakeClusterConfig): FakeCluster => {
               for (const e of replay) send(e);
               subscriber.add(store.subscribe(send));
               if (options.timeoutSeconds !== undefined && options.timeoutSeconds > 0) {
-                subscriber.add(scheduler.schedule(() => subscriber.complete(), options.timeoutSeconds * 1000));
+                subscriber.add(scheduler.schedule(() => { subscriber.complete(); }, options.timeoutSeconds * 1000));
               }
             }),
           );
@@ -342,7 +342,7 @@ export const fakeCluster = (config: FakeClusterConfig): FakeCluster => {
   };
 
   const codecFor = <T extends KubeObject>(resource: ApiResource | string): t.Decoder<unknown, T> =>
-    codecOf<T>({ resource: resource as string | ApiResource | TypedResource<T> });
+    codecOf<T>({ resource: resource });
 
   return {
     scheduler,

@@ -50,6 +50,7 @@ import {
   events,
   generationChanged,
   type Indexer,
+  Integer,
   isAlreadyExists,
   isClientError,
   isInvalid,
@@ -104,11 +105,11 @@ export const CRONJOB_RESOURCE = customResource({
         t.type({ schedule: constrained(t.string, { minLength: 0 }), jobTemplate: JobTemplate }),
         t.partial({
           timeZone: t.string,
-          startingDeadlineSeconds: constrained(t.Int, { minimum: 0 }),
+          startingDeadlineSeconds: constrained(Integer, { minimum: 0 }),
           concurrencyPolicy: t.keyof({ Allow: null, Forbid: null, Replace: null }),
           suspend: t.boolean,
-          successfulJobsHistoryLimit: constrained(t.Int, { minimum: 0 }),
-          failedJobsHistoryLimit: constrained(t.Int, { minimum: 0 }),
+          successfulJobsHistoryLimit: constrained(Integer, { minimum: 0 }),
+          failedJobsHistoryLimit: constrained(Integer, { minimum: 0 }),
         }),
       ]),
       status: t.partial({
@@ -160,7 +161,8 @@ export const parseSchedule = (schedule: string, timeZone = 'UTC'): E.Either<Sche
   // the standard syntax: five fields, or a @descriptor (croner also takes seconds and years)
   if (!schedule.trim().startsWith('@') && schedule.trim().split(/\s+/).length !== 5) return unparseable('expected exactly 5 fields');
   try {
-    const cron = new Cron(schedule, { timezone: timeZone });
+    // UTC by offset: the same times, without a time zone conversion per computed start
+    const cron = new Cron(schedule, timeZone === 'UTC' || timeZone === 'Etc/UTC' ? { utcOffset: 0 } : { timezone: timeZone });
     cron.nextRun(new Date(0)); // an unknown time zone throws here
     return E.right(cron);
   } catch (e: unknown) {
@@ -244,8 +246,22 @@ export interface CronJobPlan {
   readonly problem?: ScheduleProblem;
 }
 
+/** {@link parseSchedule}, remembering the last few schedules read (a reconcile reads one per CronJob). */
+export const scheduleCache = (size = 256): typeof parseSchedule => {
+  const cache = new Map<string, ReturnType<typeof parseSchedule>>();
+  return (schedule, timeZone) => {
+    const key = `${timeZone ?? ''}\n${schedule}`;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const parsed = parseSchedule(schedule, timeZone);
+    if (cache.size >= size) cache.delete(cache.keys().next().value ?? key);
+    cache.set(key, parsed);
+    return parsed;
+  };
+};
+
 /** The tutorial's whole decision as a pure function of the CronJob, its Jobs and `now`. */
-export const planCronJob = (cronJob: CronJob, children: ReadonlyArray<BatchJob>, now: number): CronJobPlan => {
+export const planCronJob = (cronJob: CronJob, children: ReadonlyArray<BatchJob>, now: number, parse: typeof parseSchedule = parseSchedule): CronJobPlan => {
   const active = children.filter((j) => finishedAs(j) === undefined);
   const times = children.map(scheduledAt).filter((ms): ms is number => ms !== undefined);
   const last = times.length === 0 ? undefined : Math.max(...times);
@@ -259,7 +275,7 @@ export const planCronJob = (cronJob: CronJob, children: ReadonlyArray<BatchJob>,
     ...beyondLimit(children.filter((j) => finishedAs(j) === 'Failed'), spec.failedJobsHistoryLimit),
     ...beyondLimit(children.filter((j) => finishedAs(j) === 'Complete'), spec.successfulJobsHistoryLimit),
   ];
-  const parsed = parseSchedule(spec.schedule, spec.timeZone);
+  const parsed = parse(spec.schedule, spec.timeZone);
   if (E.isLeft(parsed)) return { status: statusWith(false, parsed.left.reason, parsed.left.message), deleteOld, deleteActive: [], problem: parsed.left };
   const base = { status: statusWith(true, 'Valid', 'the schedule and the job template are valid'), deleteOld, deleteActive: [] };
   if (spec.suspend === true) return base;
@@ -315,13 +331,14 @@ const statusEquals = (a: CronJobStatus | undefined, b: CronJobStatus): boolean =
  * the next start.
  */
 export const reconcileCronJob =
-  (deps: CronJobDeps): Reconciler =>
-  (key) =>
+  (deps: CronJobDeps): Reconciler => {
+  const parse = scheduleCache();
+  return (key) =>
     defer((): Observable<ReconcileResult> => {
       const cronJob = deps.cronJobs.get(key);
       if (cronJob === undefined) return of(done);
       const now = deps.scheduler.now();
-      const plan = planCronJob(cronJob, deps.jobs.byIndex(JOB_OWNER_INDEX, key), now);
+      const plan = planCronJob(cronJob, deps.jobs.byIndex(JOB_OWNER_INDEX, key), now, parse);
       const ref = { name: cronJob.metadata.name, ...(cronJob.metadata.namespace === undefined ? {} : { namespace: cronJob.metadata.namespace }) };
       const writeStatus = (status: CronJobStatus): Observable<never> =>
         statusEquals(cronJob.status, status)
@@ -365,6 +382,7 @@ export const reconcileCronJob =
         of(plan.requeueAfterMs === undefined ? done : requeueAfter(plan.requeueAfterMs)),
       );
     });
+};
 
 /** What {@link cronJobController} needs besides the manager. */
 export interface CronJobControllerConfig {

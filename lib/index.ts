@@ -374,6 +374,7 @@ export {
   type CustomResourceVersion,
   type CustomResourceVersionDefinition,
   described,
+  Integer,
   IntOrString,
   isCustomResource,
   keywordViolation,

@@ -6,7 +6,7 @@ import type { Status } from '../../codec/Status.js';
 import { type KubeObject, KubeObjectCodec, type ObjectMeta } from '../../meta/KubeObject.js';
 import { failureStatus } from './apiStatus.js';
 import { applyJsonPatch } from './jsonPatch.js';
-import { applyMergePatch, canonicalJson } from './mergePatch.js';
+import { applyMergePatch, jsonEqual } from './mergePatch.js';
 import type { ObjectStore } from './ObjectStore.js';
 import { apiVersionOf, resourceId, type ServedResource } from './resources.js';
 import { type ApplyScope, fieldPathText, type ManagedFieldsEntry, serverSideApply } from './serverSideApply.js';
@@ -254,11 +254,11 @@ export const createRegistry = (store: ObjectStore, registryOptions: RegistryOpti
       ...(deletionTimestamp === undefined ? {} : { deletionTimestamp, deletionGracePeriodSeconds: 0 }),
       generation:
         (existing.metadata.generation ?? 1) +
-        (canonicalJson(withoutMeta(written)) === canonicalJson(withoutMeta(existing)) ? 0 : 1),
+        (jsonEqual(withoutMeta(written), withoutMeta(existing)) ? 0 : 1),
     };
     const base = stamp(resource, written, managedFields === undefined ? meta : { ...meta, ...{ managedFields } });
-    const sameFields = canonicalJson(managedFields) === canonicalJson((existing.metadata as Readonly<Record<string, unknown>>)['managedFields']);
-    if (sameFields && canonicalJson(comparable(base)) === canonicalJson(comparable(existing))) return E.right(existing);
+    const sameFields = jsonEqual(managedFields, (existing.metadata as Readonly<Record<string, unknown>>)['managedFields']);
+    if (sameFields && jsonEqual(comparable(base), comparable(existing))) return E.right(existing);
     if (options.dryRun === true) return E.right({ ...base, metadata: { ...base.metadata, resourceVersion: existing.metadata.resourceVersion ?? '' } });
     const gone = deletionTimestamp !== undefined && finalizers.length === 0;
     const event = store.write(resourceId(resource), key, gone ? 'DELETED' : 'MODIFIED', (rv) => ({

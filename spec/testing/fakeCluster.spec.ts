@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { configMaps } from '../../lib/client/builtinResources.js';
 import { isClientError } from '../../lib/client/ClientError.js';
+import type { UnstructuredObject } from '../../lib/client/objectClient.js';
 import { controllerManager } from '../../lib/controller/controllerManager.js';
 import type { WatchEvent } from '../../lib/listwatch/ListerWatcher.js';
 import { isConflict, isNotFound } from '../../lib/listwatch/ListerWatcherError.js';
@@ -14,7 +15,7 @@ import { done } from '../../lib/workqueue/ReconcileResult.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 
 const gadgets: ServedResource = { group: 'example.com', version: 'v1', plural: 'gadgets', kind: 'Gadget', namespaced: true, statusSubresource: true };
-const gadget = (name: string, extra: Readonly<Record<string, unknown>> = {}): KubeObject => ({
+const gadget = (name: string, extra: Readonly<Record<string, unknown>> = {}): UnstructuredObject => ({
   apiVersion: 'example.com/v1',
   kind: 'Gadget',
   metadata: { name, namespace: 'default' },

@@ -316,6 +316,7 @@ export {
   terminalOnInvalid,
   toPromise,
   type UnstructuredObject,
+  withPromises,
   type WriteOptions,
 } from './client/index.js';
 

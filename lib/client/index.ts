@@ -37,6 +37,7 @@ export {
   type PromiseObjectClient,
   type Signal,
   type UnstructuredObject,
+  withPromises,
   type WriteOptions,
 } from './objectClient.js';
 export {

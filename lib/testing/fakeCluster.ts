@@ -3,8 +3,8 @@ import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 
-import { type ClientError, type ClientVerb, toPromise } from '../client/ClientError.js';
-import type { ApplyObject, DeleteResult, ObjectClient, PromiseObjectClient, UnstructuredObject } from '../client/objectClient.js';
+import type { ClientError, ClientVerb } from '../client/ClientError.js';
+import { type ApplyObject, type DeleteResult, type ObjectClient, type UnstructuredObject, withPromises } from '../client/objectClient.js';
 import { decodeFailure } from '../codec/decodeObject.js';
 import type { DecodeFailure } from '../codec/DecodeFailure.js';
 import type { Status } from '../codec/Status.js';
@@ -14,11 +14,12 @@ import { codecOf } from '../listwatch/httpListerWatcher.js';
 import type { ListerWatcher, ListPage, WatchEvent } from '../listwatch/ListerWatcher.js';
 import type { TypedResource } from '../listwatch/TypedResource.js';
 import type { KubeObject } from '../meta/KubeObject.js';
-import { ApiStatusError, failureStatus } from './apiServer/apiStatus.js';
+import { failureStatus } from './apiServer/apiStatus.js';
 import { createObjectStore, type StoredEvent } from './apiServer/ObjectStore.js';
 import { createRegistry, notFoundStatus, objectKey, type RegistryOptions } from './apiServer/registry.js';
 import { resolveResource, resourceId, type ServedResource } from './apiServer/resources.js';
 import { type FieldSelector, type LabelSelector, objectMatcher, parseFieldSelector, parseLabelSelector } from './apiServer/selectors.js';
+import { type Seeding, seedingApi } from './apiServer/seeding.js';
 import { filterStoredEvent } from './apiServer/watchConnection.js';
 
 /**
@@ -76,7 +77,7 @@ export interface FakeClientConfig {
  *   per call, cancelled by unsubscribing) and fail with the same `ClientError` values as over HTTP.
  * - `create`, `update`, `patch`, `delete`, `get`, `list`: synchronous writes and reads as another
  *   actor (a user with kubectl, the kubelet, kube-controller-manager setting a Job's status); a
- *   refused one throws an {@link ApiStatusError}.
+ *   refused one throws an `ApiStatusError`.
  *
  * Timestamps (`creationTimestamp`, `deletionTimestamp`) come from `scheduler.now()`.
  *
@@ -104,7 +105,7 @@ export interface FakeClientConfig {
  * @category testing
  * @since 0.3.0
  */
-export interface FakeCluster {
+export interface FakeCluster extends Seeding<ApiResource | string> {
   readonly scheduler: SchedulerLike;
   /** List and watch of a resource (typed by its codec when it has one). */
   listerWatcher<T extends KubeObject>(resource: TypedResource<T>, options?: FakeListOptions): ListerWatcher<T>;
@@ -114,19 +115,6 @@ export interface FakeCluster {
   /** An object client of a resource, as `objectClient(resource, config)` over HTTP. */
   client<T extends KubeObject>(resource: TypedResource<T>, config?: FakeClientConfig): ObjectClient<T>;
   client(resource: ApiResource, config?: FakeClientConfig): ObjectClient<UnstructuredObject>;
-  /** Creates an object as another actor (namespace `default` when namespaced and absent). */
-  create<T extends KubeObject>(resource: ApiResource | string, obj: T): T;
-  /** Replaces an object as another actor (409 on a stale `metadata.resourceVersion`); `status` replaces only its status. */
-  update<T extends KubeObject>(resource: ApiResource | string, obj: T, subresource?: 'status'): T;
-  /** A JSON merge patch as another actor; `status` patches the status subresource. */
-  patch(resource: ApiResource | string, namespace: string | undefined, name: string, mergePatch: unknown, subresource?: 'status'): KubeObject;
-  /** Deletes as another actor; returns the last state (still stored when finalizers hold it), or undefined when absent. */
-  delete(resource: ApiResource | string, namespace: string | undefined, name: string): KubeObject | undefined;
-  get(resource: ApiResource | string, namespace: string | undefined, name: string): KubeObject | undefined;
-  /** The objects of a resource (in one namespace, or all), ordered by key. */
-  list(resource: ApiResource | string, namespace?: string): ReadonlyArray<KubeObject>;
-  /** The current global resourceVersion. */
-  resourceVersion(): string;
 }
 
 /** The error a client call fails with, as `objectClient` builds it from the server's Status. */
@@ -169,10 +157,6 @@ export const fakeCluster = (config: FakeClusterConfig): FakeCluster => {
       throw new TypeError(`the fake cluster does not serve ${typeof resource === 'string' ? `"${resource}"` : resourceId(resource)}`);
     }
     return found;
-  };
-  const orThrow = <A>(result: E.Either<Status, A>): A => {
-    if (E.isLeft(result)) throw new ApiStatusError(result.left);
-    return result.right;
   };
 
   /** One call answered on the scheduler: `run` happens when the action runs (not if unsubscribed before). */
@@ -326,19 +310,7 @@ export const fakeCluster = (config: FakeClusterConfig): FakeCluster => {
       replaceStatus: (obj, options) =>
         forObject('updateStatus', () => registry.update(resource, namespaceOf(obj.metadata.namespace), obj.metadata.name, obj, { subresource: 'status', ...dry(options) })),
     };
-    const promise: PromiseObjectClient<T> = {
-      get: (ref, options) => toPromise(client.get(ref), options?.signal),
-      create: (obj, options) => toPromise(client.create(obj, options), options?.signal),
-      replace: (obj, options) => toPromise(client.replace(obj, options), options?.signal),
-      patch: (ref, patch, options) => toPromise(client.patch(ref, patch, options), options?.signal),
-      jsonPatch: (ref, operations, options) => toPromise(client.jsonPatch(ref, operations, options), options?.signal),
-      delete: (ref, options) => toPromise(client.delete(ref, options), options?.signal),
-      apply: (obj, options) => toPromise(client.apply(obj, options), options?.signal),
-      applyStatus: (obj, options) => toPromise(client.applyStatus(obj, options), options?.signal),
-      patchStatus: (ref, patch, options) => toPromise(client.patchStatus(ref, patch, options), options?.signal),
-      replaceStatus: (obj, options) => toPromise(client.replaceStatus(obj, options), options?.signal),
-    };
-    return { ...client, promise };
+    return withPromises(client);
   };
 
   const codecFor = <T extends KubeObject>(resource: ApiResource | string): t.Decoder<unknown, T> =>
@@ -358,29 +330,7 @@ export const fakeCluster = (config: FakeClusterConfig): FakeCluster => {
     },
     client: <T extends KubeObject>(resource: ApiResource, clientConfig: FakeClientConfig = {}): ObjectClient<T> =>
       clientOf(served(resource), codecFor<T>(resource), clientConfig),
-    create: <T extends KubeObject>(resource: ApiResource | string, obj: T): T => orThrow(registry.create(served(resource), undefined, obj)) as T,
-    update: <T extends KubeObject>(resource: ApiResource | string, obj: T, subresource?: 'status'): T => {
-      const r = served(resource);
-      return orThrow(registry.update(r, obj.metadata.namespace, obj.metadata.name, obj, subresource === undefined ? {} : { subresource })) as T;
-    },
-    patch: (resource, namespace, name, mergePatch, subresource) =>
-      orThrow(registry.patch(served(resource), namespace, name, mergePatch, subresource === undefined ? {} : { subresource })),
-    delete: (resource, namespace, name) => {
-      const result = registry.delete(served(resource), namespace, name);
-      return E.isRight(result) ? result.right.object : undefined;
-    },
-    get: (resource, namespace, name) => {
-      const r = served(resource);
-      return store.get(resourceId(r), objectKey(r, namespace, name));
-    },
-    list: (resource, namespace) => {
-      const r = served(resource);
-      return store
-        .list(resourceId(r))
-        .map(([, o]) => o)
-        .filter((o) => namespace === undefined || !r.namespaced || o.metadata.namespace === namespace);
-    },
-    resourceVersion: () => String(store.currentRv()),
+    ...seedingApi(store, registry, served),
   };
 };
 

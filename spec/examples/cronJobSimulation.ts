@@ -96,7 +96,7 @@ export const simulate = (rx: TestScheduler, scenario: Scenario): Run => {
           if (end !== undefined && job.status?.conditions === undefined && created + end.afterMs <= now) {
             // started and ended since the last poll: one write, as a status update that batched both
             cluster.patch(jobs, NS, job.metadata.name, { status: { startTime, active: 0, conditions: [{ type: end.as, status: 'True' }] } }, 'status');
-          } else if (job.status?.startTime === undefined) {
+          } else if (job.status?.startTime === undefined && created < now) {
             cluster.patch(jobs, NS, job.metadata.name, { status: { startTime, active: 1 } }, 'status');
           }
         }

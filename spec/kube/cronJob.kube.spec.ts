@@ -103,4 +103,29 @@ describe('examples/cronJob against kube-apiserver 1.20 (the tutorial test)', () 
       return found.items.some((e) => e.type === 'Warning' && e.reason === 'UnparseableSchedule' && e.involvedObject.name === 'bad-schedule');
     });
   });
+
+  it('a Job template the server refuses (422): Valid=False with the server\'s message, and a Warning Event', async () => {
+    const cronJobs = objectClient(CRONJOB_RESOURCE, { kubeConfig: kc, namespace: NS, fieldManager: 'test' });
+    // every minute; the template has no pod template, which batch/v1 validation refuses
+    await cronJobs.promise.create({
+      apiVersion: `${CRONJOB_RESOURCE.group}/${CRONJOB_RESOURCE.version}`,
+      kind: 'CronJob',
+      metadata: { name: 'bad-template', namespace: NS },
+      spec: { schedule: '* * * * *', jobTemplate: { metadata: {}, spec: { parallelism: 1 } } },
+    });
+    await eventually(
+      'Valid=False, JobTemplateRejected',
+      async () => {
+        const cj = await cronJobs.promise.get({ name: 'bad-template' });
+        return cj.status?.conditions?.[0]?.reason === 'JobTemplateRejected';
+      },
+      90_000,
+    );
+    const cj = await cronJobs.promise.get({ name: 'bad-template' });
+    expect(cj.status?.conditions?.[0]?.message).toMatch(/spec\.template/);
+    await eventually('a Warning Event', async () => {
+      const found = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: NS });
+      return found.items.some((e) => e.type === 'Warning' && e.reason === 'JobTemplateRejected' && e.involvedObject.name === 'bad-template');
+    });
+  }, 120_000);
 });

@@ -155,7 +155,29 @@ export interface ScheduleProblem {
 }
 
 /** The schedule of `spec.schedule` in `timeZone` (default UTC), or why it cannot be read. */
-export const parseSchedule = (schedule: string, timeZone = 'UTC'): E.Either<ScheduleProblem, Cron> => {
+/** A parsed schedule: the first start strictly after a time (ms), or undefined when it never runs again. */
+export interface Schedule {
+  readonly after: (ms: number) => number | undefined;
+}
+
+/**
+ * A {@link Schedule} over croner, remembering its last answers: the reconciles between two
+ * starts all ask for the start after the same last scheduled time.
+ */
+const memoized = (cron: Cron, size = 64): Schedule => {
+  const answers = new Map<number, number | undefined>();
+  return {
+    after: (ms) => {
+      if (answers.has(ms)) return answers.get(ms);
+      const next = cron.nextRun(new Date(ms))?.getTime();
+      if (answers.size >= size) answers.delete(answers.keys().next().value ?? ms);
+      answers.set(ms, next);
+      return next;
+    },
+  };
+};
+
+export const parseSchedule = (schedule: string, timeZone = 'UTC'): E.Either<ScheduleProblem, Schedule> => {
   const unparseable = (why: string): E.Either<ScheduleProblem, never> =>
     E.left({ reason: 'UnparseableSchedule', message: `unparseable schedule ${JSON.stringify(schedule)}: ${why}` });
   // the standard syntax: five fields, or a @descriptor (croner also takes seconds and years)
@@ -164,14 +186,12 @@ export const parseSchedule = (schedule: string, timeZone = 'UTC'): E.Either<Sche
     // UTC by offset: the same times, without a time zone conversion per computed start
     const cron = new Cron(schedule, timeZone === 'UTC' || timeZone === 'Etc/UTC' ? { utcOffset: 0 } : { timezone: timeZone });
     cron.nextRun(new Date(0)); // an unknown time zone throws here
-    return E.right(cron);
+    return E.right(memoized(cron));
   } catch (e: unknown) {
     return unparseable(e instanceof Error ? e.message : String(e));
   }
 };
 
-/** The next start strictly after `ms`, or undefined when the schedule never runs again. */
-const after = (cron: Cron, ms: number): number | undefined => cron.nextRun(new Date(ms))?.getTime();
 
 /** The latest missed start (if any) and the next start, as the tutorial's `getNextSchedule`. */
 export interface NextSchedule {
@@ -185,12 +205,13 @@ export interface NextSchedule {
  * every start up to `now` is missed, the latest is returned; more than {@link MAX_MISSED_STARTS}
  * is a `TooManyMissedStarts` problem.
  */
-export const nextSchedule = (cron: Cron, earliest: number, now: number, startingDeadlineSeconds?: number): E.Either<ScheduleProblem, NextSchedule> => {
+export const nextSchedule = (schedule: Schedule, earliest: number, now: number, startingDeadlineSeconds?: number): E.Either<ScheduleProblem, NextSchedule> => {
   const from = startingDeadlineSeconds === undefined ? earliest : Math.max(earliest, now - startingDeadlineSeconds * 1000);
-  if (from > now) return E.right({ lastMissed: undefined, next: after(cron, now) });
+  if (from > now) return E.right({ lastMissed: undefined, next: schedule.after(now) });
   let lastMissed: number | undefined;
   let starts = 0;
-  for (let s = after(cron, from); s !== undefined && s <= now; s = after(cron, s)) {
+  let s = schedule.after(from);
+  for (; s !== undefined && s <= now; s = schedule.after(s)) {
     lastMissed = s;
     starts += 1;
     if (starts > MAX_MISSED_STARTS) {
@@ -200,7 +221,8 @@ export const nextSchedule = (cron: Cron, earliest: number, now: number, starting
       });
     }
   }
-  return E.right({ lastMissed, next: after(cron, now) });
+  // the first start after `from` that is past `now` is the first start after `now`
+  return E.right({ lastMissed, next: s });
 };
 
 /** RFC 3339 in whole seconds, as `metav1.Time` is written. */

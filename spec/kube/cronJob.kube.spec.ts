@@ -86,46 +86,30 @@ describe('examples/cronJob against kube-apiserver 1.20 (the tutorial test)', () 
     expect(cj.status?.lastScheduleTime).toBeUndefined();
   });
 
-  it('an unparseable schedule: Valid=False with the reason, and a Warning Event', async () => {
+  /** Creates a CronJob with `spec`, waits for `Valid=False` with `reason` and a Warning Event of that reason; returns the CronJob. */
+  const reportedInvalid = async (name: string, spec: CronJob['spec'], reason: string, waitMs = 30_000): Promise<CronJob> => {
     const cronJobs = objectClient(CRONJOB_RESOURCE, { kubeConfig: kc, namespace: NS, fieldManager: 'test' });
-    await cronJobs.promise.create({
-      apiVersion: `${CRONJOB_RESOURCE.group}/${CRONJOB_RESOURCE.version}`,
-      kind: 'CronJob',
-      metadata: { name: 'bad-schedule', namespace: NS },
-      spec: { schedule: 'every day', jobTemplate: { metadata: {}, spec: { template: { spec: { containers: [] } } } } },
-    });
-    await eventually('Valid=False', async () => {
-      const cj = await cronJobs.promise.get({ name: 'bad-schedule' });
-      return cj.status?.conditions?.[0]?.reason === 'UnparseableSchedule';
-    });
+    await cronJobs.promise.create({ apiVersion: `${CRONJOB_RESOURCE.group}/${CRONJOB_RESOURCE.version}`, kind: 'CronJob', metadata: { name, namespace: NS }, spec });
+    await eventually(
+      `Valid=False, ${reason}`,
+      async () => (await cronJobs.promise.get({ name })).status?.conditions?.[0]?.reason === reason,
+      waitMs,
+    );
     await eventually('a Warning Event', async () => {
       const found = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: NS });
-      return found.items.some((e) => e.type === 'Warning' && e.reason === 'UnparseableSchedule' && e.involvedObject.name === 'bad-schedule');
+      return found.items.some((e) => e.type === 'Warning' && e.reason === reason && e.involvedObject.name === name);
     });
+    return cronJobs.promise.get({ name });
+  };
+
+  it('an unparseable schedule: Valid=False with the reason, and a Warning Event', async () => {
+    const cj = await reportedInvalid('bad-schedule', { schedule: 'every day', jobTemplate: { metadata: {}, spec: { template: { spec: { containers: [] } } } } }, 'UnparseableSchedule');
+    expect(cj.status?.conditions?.[0]?.message).toMatch(/unparseable schedule "every day"/);
   });
 
   it('a Job template the server refuses (422): Valid=False with the server\'s message, and a Warning Event', async () => {
-    const cronJobs = objectClient(CRONJOB_RESOURCE, { kubeConfig: kc, namespace: NS, fieldManager: 'test' });
     // every minute; the template has no pod template, which batch/v1 validation refuses
-    await cronJobs.promise.create({
-      apiVersion: `${CRONJOB_RESOURCE.group}/${CRONJOB_RESOURCE.version}`,
-      kind: 'CronJob',
-      metadata: { name: 'bad-template', namespace: NS },
-      spec: { schedule: '* * * * *', jobTemplate: { metadata: {}, spec: { parallelism: 1 } } },
-    });
-    await eventually(
-      'Valid=False, JobTemplateRejected',
-      async () => {
-        const cj = await cronJobs.promise.get({ name: 'bad-template' });
-        return cj.status?.conditions?.[0]?.reason === 'JobTemplateRejected';
-      },
-      90_000,
-    );
-    const cj = await cronJobs.promise.get({ name: 'bad-template' });
+    const cj = await reportedInvalid('bad-template', { schedule: '* * * * *', jobTemplate: { metadata: {}, spec: { parallelism: 1 } } }, 'JobTemplateRejected', 90_000);
     expect(cj.status?.conditions?.[0]?.message).toMatch(/spec\.template/);
-    await eventually('a Warning Event', async () => {
-      const found = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: NS });
-      return found.items.some((e) => e.type === 'Warning' && e.reason === 'JobTemplateRejected' && e.involvedObject.name === 'bad-template');
-    });
   }, 120_000);
 });

@@ -73,6 +73,8 @@ export interface FakeClientConfig {
  * - `listerWatcher` / `managerListerWatcher`: list + watch of one resource, each answer and watch
  *   event delivered on the scheduler (a watch honours `timeoutSeconds`, replays from its
  *   resourceVersion, answers an expired one with an Error event 410, and serves streaming lists).
+ *   A list is one page at the current resourceVersion (`limit`, `continue` and list resourceVersions
+ *   are not modelled: the embedded API server has them over HTTP).
  * - `client`: an {@link ObjectClient} whose calls run when the scheduler gets to them (one action
  *   per call, cancelled by unsubscribing) and fail with the same `ClientError` values as over HTTP.
  * - `create`, `update`, `patch`, `delete`, `get`, `list`: synchronous writes and reads as another

@@ -138,3 +138,4 @@ export const runToExit = (identity: string, run$: Observable<ManagerEvent>): voi
  * the linter rightly refuses object literals where instances are expected.
  */
 export const make = <T extends object>(Model: new () => T, props: Partial<T>): T => Object.assign(new Model(), props);
+

@@ -29,9 +29,9 @@
  */
 import { parseArgs } from 'node:util';
 
-import { ApiextensionsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import * as t from 'io-ts';
-import { catchError, firstValueFrom, map, type Observable, of, throwError } from 'rxjs';
+import { catchError, map, type Observable, of, throwError } from 'rxjs';
 
 import {
   constrained,
@@ -54,10 +54,9 @@ import {
   type Store,
   type TypedResource,
 } from 'kube-rx';
-import { kubeGet } from 'kube-rx/protocol';
 
 import { exampleRecorder } from './exampleRecorder.js';
-import { defaultIdentity, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
+import { defaultIdentity, installCrd, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
 
 // -------------------------------------------------------------------------------------------
 // The Widget custom resource, defined once: its object type, its runtime codec and its CRD all
@@ -113,30 +112,7 @@ export const desiredStatus = (widget: Widget): WidgetStatus => ({ observedGenera
 
 /** Creates the Widget CRD unless it exists, and resolves once it is Established (or rejects after `timeoutMs`). */
 export const installWidgetCrd = async (kubeConfig: KubeConfig, timeoutMs = 30_000): Promise<void> => {
-  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
-  // a raw POST: client-node's typed models would drop what they do not know of the schema
-  const created = await firstValueFrom(
-    kubeGet({
-      kubeConfig,
-      verb: 'list',
-      operation: 'create',
-      resource: 'customresourcedefinitions.apiextensions.k8s.io',
-      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-      method: 'POST',
-      body: widgetCrd,
-    }),
-  );
-  if (created.statusCode !== 201 && created.statusCode !== 409) {
-    throw new Error(`creating CRD ${widgetCrd.metadata.name}: HTTP ${created.statusCode} ${created.body.toString('utf8')}`);
-  }
-  const name = widgetCrd.metadata.name;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const crd = await api.readCustomResourceDefinition({ name });
-    if ((crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True')) return;
-    if (Date.now() > deadline) throw new Error(`CRD ${name} not Established within ${timeoutMs} ms`);
-    await new Promise<void>((resolve) => setTimeout(resolve, 100));
-  }
+  await installCrd(kubeConfig, WIDGET_RESOURCE, WIDGET_MANAGER, timeoutMs);
 };
 
 /** What the reconciler needs: the Widgets client to write with and the informer's cache. */

@@ -334,6 +334,7 @@ export {
   type TypeMeta,
   typeMeta,
   type UnstructuredObject,
+  withPromises,
   type WriteOptions,
 } from './client/index.js';
 
@@ -392,6 +393,7 @@ export {
   type CustomResourceVersion,
   type CustomResourceVersionDefinition,
   described,
+  Integer,
   IntOrString,
   isCustomResource,
   keywordViolation,

@@ -38,6 +38,7 @@ export {
   type PromiseObjectClient,
   type Signal,
   type UnstructuredObject,
+  withPromises,
   type WriteOptions,
 } from './objectClient.js';
 export {

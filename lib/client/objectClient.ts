@@ -572,6 +572,26 @@ export function objectClient<T extends KubeObject>(resource: TypedResource<T> | 
     patchStatus: (ref, patch, options) => patchCall('patchStatus', ref, patch, options),
     replaceStatus: (obj, options) => replaceCall('updateStatus', obj, options),
   };
+  return withPromises(client);
+}
+
+/**
+ * Completes an object client with its `promise` calls: each runs the Observable call with
+ * `toPromise` (the `signal` option aborts it). For other implementations of {@link ObjectClient}
+ * (a fake cluster's, a recording wrapper).
+ *
+ * Maps to nothing in controller-runtime (Go calls block); kube-rs's `Api` methods are futures.
+ *
+ * @example
+ * ```ts
+ * import { withPromises, type ObjectClient, type KubeObject } from 'kube-rx';
+ * declare const calls: Omit<ObjectClient<KubeObject>, 'promise'>;
+ * const client: ObjectClient<KubeObject> = withPromises(calls);
+ * ```
+ * @category client
+ * @since 0.3.0
+ */
+export const withPromises = <T extends KubeObject>(client: Omit<ObjectClient<T>, 'promise'>): ObjectClient<T> => {
   const promise: PromiseObjectClient<T> = {
     get: (ref, options) => toPromise(client.get(ref), options?.signal),
     create: (obj, options) => toPromise(client.create(obj, options), options?.signal),
@@ -585,4 +605,4 @@ export function objectClient<T extends KubeObject>(resource: TypedResource<T> | 
     replaceStatus: (obj, options) => toPromise(client.replaceStatus(obj, options), options?.signal),
   };
   return { ...client, promise };
-}
+};

@@ -1,6 +1,7 @@
 export { annotate, AnnotatedType, constrained, described, IntOrString, preserveUnknownFields, type SchemaAnnotation, setOf } from './AnnotatedType.js';
 export { crdProblem, type CrdProblem, CustomResourceError } from './CrdProblem.js';
 export { crdManifest } from './crdManifest.js';
+export { Integer } from './Integer.js';
 export {
   type CustomObject,
   customResource,

@@ -29,6 +29,7 @@ export {
   type TestConfigMap,
   TestConfigMapCodec,
 } from './builders.js';
+export { type FakeClientConfig, type FakeCluster, fakeCluster, type FakeClusterConfig, type FakeListOptions } from './fakeCluster.js';
 export { type FakeListerWatcher, fakeListerWatcher, type FakeListerWatcherScript } from './fakeListerWatcher.js';
 export {
   parseRecording,

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 
-import { canonicalJson } from './mergePatch.js';
+import { jsonEqual } from './mergePatch.js';
 
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === 'object' && u !== null && !Array.isArray(u);
@@ -112,7 +112,7 @@ export const applyJsonPatch = (doc: unknown, patch: unknown): E.Either<JsonPatch
     switch (kind) {
       case 'test': {
         const at = getAt(cur, path);
-        if (!at.found || canonicalJson(at.value) !== canonicalJson(op['value'])) {
+        if (!at.found || !jsonEqual(at.value, op['value'])) {
           return invalid(`the test of ${op['path']} failed: expected ${JSON.stringify(op['value'])}, found ${at.found ? JSON.stringify(at.value) : 'nothing'}`);
         }
         continue;

@@ -42,3 +42,26 @@ export const canonicalJson = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
     isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
+
+/**
+ * Whether two JSON values are equal, as their {@link canonicalJson} texts would be (object key
+ * order ignored, members whose value is `undefined` absent), without building the texts: shared
+ * subtrees compare by identity at once.
+ *
+ * @example
+ * ```ts
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { jsonEqual } from './mergePatch.js';
+ * jsonEqual({ b: 1, a: [2], c: undefined }, { a: [2], b: 1 }); // true
+ * ```
+ * @category testing
+ * @since 0.3.0
+ */
+export const jsonEqual = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, (b as ReadonlyArray<unknown>)[i]));
+  if (!isObject(a) || !isObject(b)) return false;
+  const keys = (o: Readonly<Record<string, unknown>>): ReadonlyArray<string> => Object.keys(o).filter((k) => o[k] !== undefined);
+  const ka = keys(a);
+  return ka.length === keys(b).length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
+};

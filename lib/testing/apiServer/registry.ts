@@ -6,7 +6,7 @@ import type { Status } from '../../codec/Status.js';
 import { type KubeObject, KubeObjectCodec, type ObjectMeta } from '../../meta/KubeObject.js';
 import { failureStatus } from './apiStatus.js';
 import { applyJsonPatch } from './jsonPatch.js';
-import { applyMergePatch, canonicalJson } from './mergePatch.js';
+import { applyMergePatch, jsonEqual } from './mergePatch.js';
 import type { ObjectStore } from './ObjectStore.js';
 import { apiVersionOf, resourceId, type ServedResource } from './resources.js';
 import { type ApplyScope, fieldPathText, knownListType, type ManagedFieldsEntry, serverSideApply } from './serverSideApply.js';
@@ -141,10 +141,28 @@ const withoutMeta = (obj: KubeObject): unknown => omit(obj, ['metadata', 'status
 /** What a no-op update is judged on: everything but resourceVersion and managedFields. */
 const comparable = (obj: KubeObject): unknown => ({ ...obj, metadata: omit(obj.metadata, ['resourceVersion', 'managedFields']) });
 
-const timestamp = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** An RFC 3339 time in whole seconds, as `metav1.Time` is written. */
+const timestampAt = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const randomSuffix = (): string =>
   [...randomBytes(5)].map((b) => 'bcdfghjklmnpqrstvwxz2456789'[b % 27] ?? 'x').join('');
+
+/**
+ * Options of {@link createRegistry}.
+ *
+ * @category testing
+ * @since 0.3.0
+ */
+export interface RegistryOptions {
+  /** The clock of `creationTimestamp` and `deletionTimestamp` (default `Date.now`; a fake cluster passes its scheduler's `now`). */
+  readonly now?: () => number;
+  /**
+   * Validation of an object written to the main resource (create, update, patch, apply):
+   * a returned message refuses the write with `422 Invalid` (kube-apiserver's validation and
+   * validating admission). Default: everything is valid.
+   */
+  readonly validate?: (resource: ServedResource, obj: KubeObject) => string | undefined;
+}
 
 /**
  * Creates the {@link Registry} over an {@link ObjectStore}.
@@ -159,7 +177,17 @@ const randomSuffix = (): string =>
  * @category testing
  * @since 0.1.0
  */
-export const createRegistry = (store: ObjectStore): Registry => {
+export const createRegistry = (store: ObjectStore, registryOptions: RegistryOptions = {}): Registry => {
+  const { now = Date.now, validate } = registryOptions;
+  const timestamp = (): string => timestampAt(now());
+  /** A 422 when `validate` refuses `obj` (status writes are not validated). */
+  const invalid = (resource: ServedResource, obj: KubeObject, options: RegistryWriteOptions): Status | undefined => {
+    if (validate === undefined || options.subresource === 'status') return undefined;
+    const message = validate(resource, obj);
+    return message === undefined
+      ? undefined
+      : failureStatus(422, `${resource.kind} "${obj.metadata.name}" is invalid: ${message}`, details(resource, obj.metadata.name), 'Invalid');
+  };
   const stamp = (resource: ServedResource, obj: KubeObject, meta: ObjectMeta): KubeObject => ({
     ...obj,
     apiVersion: apiVersionOf(resource),
@@ -198,6 +226,8 @@ export const createRegistry = (store: ObjectStore): Registry => {
     if (requested !== undefined && requested !== '' && requested !== existing.metadata.resourceVersion) {
       return E.left(conflict(resource, name, 'the object has been modified; please apply your changes to the latest version and try again'));
     }
+    const refused = invalid(resource, obj, options);
+    if (refused !== undefined) return E.left(refused);
     const written =
       options.subresource === 'status'
         ? withStatusOf(existing, obj)
@@ -224,11 +254,11 @@ export const createRegistry = (store: ObjectStore): Registry => {
       ...(deletionTimestamp === undefined ? {} : { deletionTimestamp, deletionGracePeriodSeconds: 0 }),
       generation:
         (existing.metadata.generation ?? 1) +
-        (canonicalJson(withoutMeta(written)) === canonicalJson(withoutMeta(existing)) ? 0 : 1),
+        (jsonEqual(withoutMeta(written), withoutMeta(existing)) ? 0 : 1),
     };
     const base = stamp(resource, written, managedFields === undefined ? meta : { ...meta, ...{ managedFields } });
-    const sameFields = canonicalJson(managedFields) === canonicalJson((existing.metadata as Readonly<Record<string, unknown>>)['managedFields']);
-    if (sameFields && canonicalJson(comparable(base)) === canonicalJson(comparable(existing))) return E.right(existing);
+    const sameFields = jsonEqual(managedFields, (existing.metadata as Readonly<Record<string, unknown>>)['managedFields']);
+    if (sameFields && jsonEqual(comparable(base), comparable(existing))) return E.right(existing);
     if (options.dryRun === true) return E.right({ ...base, metadata: { ...base.metadata, resourceVersion: existing.metadata.resourceVersion ?? '' } });
     const gone = deletionTimestamp !== undefined && finalizers.length === 0;
     const event = store.write(resourceId(resource), key, gone ? 'DELETED' : 'MODIFIED', (rv) => ({
@@ -259,6 +289,8 @@ export const createRegistry = (store: ObjectStore): Registry => {
     }
     const ns = resource.namespaced ? (namespace ?? meta.namespace ?? 'default') : undefined;
     const key = objectKey(resource, ns, name);
+    const refused = invalid(resource, { ...obj, metadata: { ...meta, name } }, options);
+    if (refused !== undefined) return E.left(refused);
     if (store.get(resourceId(resource), key) !== undefined) {
       return E.left(
         failureStatus(409, `${resourceId(resource)} "${name}" already exists`, details(resource, name), 'AlreadyExists'),

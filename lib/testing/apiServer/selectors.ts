@@ -211,3 +211,24 @@ export const matchesFields = (selector: FieldSelector, obj: KubeObject): boolean
     const actual = r.field === 'metadata.name' ? obj.metadata.name : (obj.metadata.namespace ?? '');
     return r.op === 'Equals' ? actual === r.value : actual !== r.value;
   });
+
+/**
+ * The filter of a list or watch: in `namespace` (any when undefined, or when the resource is
+ * cluster-scoped), and matching both selectors. The embedded API server and the fake cluster
+ * both select with it.
+ *
+ * Maps to `storage.SelectionPredicate.Matches` plus the namespace of the request path.
+ *
+ * @example
+ * ```ts
+ * // an internal module of kube-rx/testing
+ * import { objectMatcher } from './selectors.js';
+ * objectMatcher({ namespaced: true }, 'ns', [], [])({ metadata: { name: 'a', namespace: 'ns' } }); // true
+ * ```
+ * @category testing
+ * @since 0.3.0
+ */
+export const objectMatcher =
+  (resource: { readonly namespaced: boolean }, namespace: string | undefined, labelSelector: LabelSelector, fieldSelector: FieldSelector) =>
+  (o: KubeObject): boolean =>
+    (!resource.namespaced || namespace === undefined || o.metadata.namespace === namespace) && matchesLabels(labelSelector, o) && matchesFields(fieldSelector, o);

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Status } from '../../codec/Status.js';
 import { type KubeObject, KubeObjectCodec } from '../../meta/KubeObject.js';
 import { messageOf } from '../../internal/messageOf.js';
-import { ApiStatusError, failureStatus } from './apiStatus.js';
+import { failureStatus } from './apiStatus.js';
 import { TEST_CA_PEM, TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM } from './certs.js';
 import { decodeContinueToken, encodeContinueToken } from './continueToken.js';
 import { apiGroupBody, apiGroupListBody, apiResourceListBody, apiVersionsBody } from './discovery.js';
@@ -21,7 +21,8 @@ import { createObjectStore } from './ObjectStore.js';
 import { type MetadataView, metadataView, partialObjectMetadata, partialWatchEvent } from './partialMetadata.js';
 import { createRegistry, objectKey } from './registry.js';
 import { apiVersionOf, DEFAULT_RESOURCES, resolveResource, resourceId, type ServedResource } from './resources.js';
-import { matchesFields, matchesLabels } from './selectors.js';
+import { seedingApi } from './seeding.js';
+import { objectMatcher } from './selectors.js';
 import { filterStoredEvent, openWatchConnection, type WatchConnection } from './watchConnection.js';
 
 /**
@@ -290,10 +291,6 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     if (r === undefined) throw new TypeError(`the embedded API server does not serve a resource named "${name}"`);
     return r;
   };
-  const orThrow = (result: E.Either<Status, KubeObject>): KubeObject => {
-    if (E.isLeft(result)) throw new ApiStatusError(result.left);
-    return result.right;
-  };
 
   const route = (path: string): Route => {
     const seg = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
@@ -346,10 +343,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     return { _tag: 'NotFound' };
   };
 
-  const matcher = (resource: ServedResource, namespace: string | undefined, q: ListQuery) => (o: KubeObject): boolean =>
-    (!resource.namespaced || namespace === undefined || o.metadata.namespace === namespace) &&
-    matchesLabels(q.labelSelector, o) &&
-    matchesFields(q.fieldSelector, o);
+  const matcher = (resource: ServedResource, namespace: string | undefined, q: ListQuery) => objectMatcher(resource, namespace, q.labelSelector, q.fieldSelector);
 
   const expiredContinue = (): Status =>
     failureStatus(
@@ -764,26 +758,7 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     caPem: TEST_CA_PEM,
     kubeConfigOptions: (token = defaultToken) => kubeConfigOptionsFor(url, tls ? TEST_CA_PEM : undefined, token),
     kubeConfigYaml: (token = defaultToken) => kubeConfigYamlFor(kubeConfigOptionsFor(url, tls ? TEST_CA_PEM : undefined, token)),
-    create: <T extends KubeObject>(resource: string, obj: T): T => orThrow(registry.create(served(resource), undefined, obj)) as T,
-    update: <T extends KubeObject>(resource: string, obj: T): T =>
-      orThrow(registry.update(served(resource), obj.metadata.namespace, obj.metadata.name, obj)) as T,
-    patch: (resource, namespace, name, mergePatch) => orThrow(registry.patch(served(resource), namespace, name, mergePatch)),
-    delete: (resource, namespace, name) => {
-      const result = registry.delete(served(resource), namespace, name);
-      return E.isRight(result) ? result.right.object : undefined;
-    },
-    get: (resource, namespace, name) => {
-      const r = served(resource);
-      return store.get(resourceId(r), objectKey(r, namespace, name));
-    },
-    list: (resource, namespace) => {
-      const r = served(resource);
-      return store
-        .list(resourceId(r))
-        .map(([, o]) => o)
-        .filter((o) => namespace === undefined || !r.namespaced || o.metadata.namespace === namespace);
-    },
-    resourceVersion: () => String(store.currentRv()),
+    ...seedingApi(store, registry, served),
     compact: () => {
       store.compact();
     },

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 
-import { canonicalJson } from './mergePatch.js';
+import { canonicalJson, jsonEqual } from './mergePatch.js';
 
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === 'object' && u !== null && !Array.isArray(u);
@@ -322,7 +322,7 @@ export const serverSideApply = (args: {
   const conflicts: Array<{ readonly manager: string; readonly path: FieldPath }> = [];
   for (const path of appliedPaths) {
     const at = getAt(current, path, listType);
-    const same = at.found && canonicalJson(at.value) === canonicalJson(getAt(applied, path, listType).value);
+    const same = at.found && jsonEqual(at.value, getAt(applied, path, listType).value);
     for (const o of others) {
       if (!o.paths.has(key(path)) || same) continue;
       if (force) o.paths.delete(key(path));

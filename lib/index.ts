@@ -131,6 +131,10 @@ export {
   waitForCacheSync,
 } from './informer/index.js';
 
+// dynamic watches: informers that wait for their resource to be served (issue 15.6)
+export { crdServedState, notServed, sameServedState, servedByDiscovery, type ServedState } from './listwatch/index.js';
+export { CUSTOM_RESOURCE_DEFINITIONS, isCustomGroup, pollServed, type PollServedOptions, whenServed, type WhenServedConfig } from './informer/index.js';
+
 // generic operators
 export {
   coalesceByKey,

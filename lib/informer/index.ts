@@ -10,3 +10,5 @@ export {
 } from './sharedIndexInformer.js';
 export { terminalFailure } from './terminalFailure.js';
 export { waitForCacheSync } from './waitForCacheSync.js';
+export { pollServed, type PollServedOptions } from './pollServed.js';
+export { CUSTOM_RESOURCE_DEFINITIONS, isCustomGroup, whenServed, type WhenServedConfig } from './whenServed.js';

@@ -154,7 +154,9 @@ interface Listener {
 
 const RESYNC: FifoInput<never> = { _tag: 'Resync' };
 
-const STOPPED: InformerStatus = { _tag: 'Stopped' };
+type StoppedStatus = Extract<InformerStatus, { readonly _tag: 'Stopped' }>;
+
+const STOPPED: StoppedStatus = { _tag: 'Stopped' };
 
 /** A served-check failure as something {@link toListerWatcherError} keeps the message of. */
 const errorOf = (e: unknown): unknown =>
@@ -323,7 +325,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
   let lastSyncRV = '';
   let lastError: ReflectorError | undefined;
   /** What `status$` says while the list/watch is not running: why it is stopped. */
-  let stopped: InformerStatus = STOPPED;
+  let stopped: StoppedStatus = STOPPED;
   if (logger !== undefined) logInformer(logger, reflectorConfig.name ?? 'informer', { status$: status, problems$: problems });
 
   /**
@@ -435,9 +437,12 @@ export const sharedIndexInformer = <T extends KubeObject>(
                 problems.next({ _tag: 'ReflectorError', error: { _tag: 'ListFailed', error: toListerWatcherError(errorOf(s.error), 'discovery', resource) }, next: 'list' });
                 return;
               }
-              stopped = s._tag === 'Served' ? STOPPED : { _tag: 'Stopped', reason: 'NotServed', message: s.message };
-              // while stopped, say why at once; while running, the pipeline's finalize says it
-              if (status.value._tag === 'Stopped') status.next(stopped);
+              const now = s._tag === 'Served' ? STOPPED : { _tag: 'Stopped' as const, reason: 'NotServed' as const, message: s.message };
+              const changed = now.reason !== stopped.reason || now.message !== stopped.message;
+              stopped = now;
+              // while stopped, say why at once (a Served starts the pipeline at once, which says Listing);
+              // while running, the pipeline's finalize says it
+              if (changed && s._tag === 'NotServed' && status.value._tag === 'Stopped') status.next(stopped);
             }),
             filter((s) => s._tag !== 'Unknown'),
             map((s) => s._tag === 'Served'),

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { InformerProblem, InformerStatus } from '../../lib/informer/InformerStatus.js';
 import type { ResourceEvent } from '../../lib/informer/ResourceEvent.js';
 import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
+import type { ListPage } from '../../lib/listwatch/ListerWatcher.js';
 import { httpError } from '../../lib/listwatch/ListerWatcherError.js';
 import { notServed, SERVED, type ServedState } from '../../lib/listwatch/ServedState.js';
 import { added, configMap, listPage, type TestConfigMap } from '../../lib/testing/builders.js';
@@ -75,7 +76,7 @@ describe('sharedIndexInformer with served$', () => {
   it('never lists while not served: no 404 backoff storm', () => {
     const rx = newTestScheduler();
     rx.run(({ cold, expectObservable }) => {
-      const list = cold('-#', undefined, httpError('list', 'widgets.example.com', 404));
+      const list = cold<ListPage<TestConfigMap>>('-#', undefined, httpError('list', 'widgets.example.com', 404));
       const lw = fakeListerWatcher<TestConfigMap>({ lists: [list] });
       const informer = sharedIndexInformer(lw, { scheduler: rx, served$: cold('n', { n: N }) });
       expectObservable(informer.status$, '^ 99ms !').toBe('(sx)', { s: s({ _tag: 'Stopped' }), x: gone });

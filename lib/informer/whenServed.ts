@@ -4,6 +4,7 @@ import { KubeObjectCodec } from '../meta/KubeObject.js';
 import type { ApiResource } from '../listwatch/ApiResource.js';
 import { servedByDiscovery } from '../listwatch/discovery.js';
 import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
+import { isListerWatcherError } from '../listwatch/ListerWatcherError.js';
 import type { KubeConfigLike } from '../listwatch/kubeRequest.js';
 import { crdNameOf, crdServedState, sameServedState, type ServedState } from '../listwatch/ServedState.js';
 import { pollServed } from './pollServed.js';
@@ -80,9 +81,9 @@ export interface WhenServedConfig {
  *
  * Algorithm (`crd`): a {@link sharedIndexInformer} on `customresourcedefinitions` with
  * `fieldSelector=metadata.name=<plural>.<group>` and `failFast`; once synced, after each event,
- * the state is {@link crdServedState} of the stored CRD; repeats are dropped. A terminal failure
- * (401, 403, 400, or 404 before the sync) is emitted as `Unknown` and the stream goes on with
- * discovery polling.
+ * the state is {@link crdServedState} of the stored CRD; repeats are dropped. Each failure of that
+ * informer is emitted as `Unknown` (it retries with backoff); after a terminal one (401, 403, 400,
+ * or 404 before the sync) the stream goes on with discovery polling.
  *
  * @example
  * ```ts
@@ -112,12 +113,20 @@ export const whenServed = (kubeConfig: KubeConfigLike, resource: ApiResource, co
       httpListerWatcher({ kubeConfig, resource: CUSTOM_RESOURCE_DEFINITIONS, fieldSelector: `metadata.name=${name}`, codec: KubeObjectCodec }),
       { failFast: true, name: `crd ${name}`, keyFunc: (o) => o.metadata.name, ...(scheduler === undefined ? {} : { scheduler }) },
     );
-    return merge(crds.events$, crds.synced$).pipe(
-      filter(() => crds.hasSynced()),
-      map(() => crdServedState(crds.store.get(name), resource)),
-      distinctUntilChanged(sameServedState),
-      // the CRD cannot be read: say why once, then ask discovery
-      catchError((error: unknown) => concat(of<ServedState>({ _tag: 'Unknown', error }), poll$)),
+    return merge(
+      // failures of the CRD informer (retried by it) are reported as they come
+      crds.problems$.pipe(
+        filter((p) => p._tag === 'ReflectorError'),
+        map((p): ServedState => ({ _tag: 'Unknown', error: p._tag === 'ReflectorError' && (p.error._tag === 'ListFailed' || p.error._tag === 'WatchFailed') ? p.error.error : p })),
+      ),
+      merge(crds.events$, crds.synced$).pipe(
+        filter(() => crds.hasSynced()),
+        map(() => crdServedState(crds.store.get(name), resource)),
+        distinctUntilChanged(sameServedState),
+      ),
+    ).pipe(
+      // the CRD cannot be read (reported on problems$ just before): ask discovery instead
+      catchError((error: unknown) => (isListerWatcherError(error) ? poll$ : concat(of<ServedState>({ _tag: 'Unknown', error }), poll$))),
     );
   });
 };

@@ -133,7 +133,15 @@ export {
 
 // dynamic watches: informers that wait for their resource to be served (issue 15.6)
 export { crdServedState, notServed, sameServedState, servedByDiscovery, type ServedState } from './listwatch/index.js';
-export { CUSTOM_RESOURCE_DEFINITIONS, isCustomGroup, pollServed, type PollServedOptions, whenServed, type WhenServedConfig } from './informer/index.js';
+export { pollServed, type PollServedOptions } from './informer/index.js';
+export {
+  CUSTOM_RESOURCE_DEFINITIONS,
+  isCustomGroup,
+  selectorServed,
+  waitsForResourceByDefault,
+  whenServed,
+  type WhenServedConfig,
+} from './controller/index.js';
 
 // generic operators
 export {

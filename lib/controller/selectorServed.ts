@@ -1,7 +1,7 @@
 import { catchError, concatWith, defer, EMPTY, map, type Observable, of, type SchedulerLike, takeWhile, tap } from 'rxjs';
 
 import { pollServed } from '../informer/pollServed.js';
-import { isCustomGroup, whenServed } from '../informer/whenServed.js';
+import { isCustomGroup, whenServed } from './whenServed.js';
 import type { ApiResource } from '../listwatch/ApiResource.js';
 import { resolveResource } from '../listwatch/discovery.js';
 import type { DiscoveryCache } from '../listwatch/discoveryCache.js';

@@ -11,4 +11,3 @@ export {
 export { terminalFailure } from './terminalFailure.js';
 export { waitForCacheSync } from './waitForCacheSync.js';
 export { pollServed, type PollServedOptions } from './pollServed.js';
-export { CUSTOM_RESOURCE_DEFINITIONS, isCustomGroup, whenServed, type WhenServedConfig } from './whenServed.js';

@@ -12,7 +12,7 @@ import { metadataCodec } from '../../lib/client/builtinResources.js';
 import { objectClient } from '../../lib/client/objectClient.js';
 import { type ManagerEvent, controllerManager } from '../../lib/controller/controllerManager.js';
 import type { InformerStatus } from '../../lib/informer/InformerStatus.js';
-import { CUSTOM_RESOURCE_DEFINITIONS } from '../../lib/informer/whenServed.js';
+import { CUSTOM_RESOURCE_DEFINITIONS } from '../../lib/controller/whenServed.js';
 import { isNotFound } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { done } from '../../lib/workqueue/ReconcileResult.js';

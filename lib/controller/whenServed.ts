@@ -1,4 +1,4 @@
-import { catchError, concat, defer, distinctUntilChanged, filter, map, merge, type Observable, of, type SchedulerLike } from 'rxjs';
+import { catchError, concat, defer, distinctUntilChanged, EMPTY, filter, map, merge, mergeMap, type Observable, of, type SchedulerLike } from 'rxjs';
 
 import { KubeObjectCodec } from '../meta/KubeObject.js';
 import type { ApiResource } from '../listwatch/ApiResource.js';
@@ -7,13 +7,13 @@ import { httpListerWatcher } from '../listwatch/httpListerWatcher.js';
 import { isListerWatcherError } from '../listwatch/ListerWatcherError.js';
 import type { KubeConfigLike } from '../listwatch/kubeRequest.js';
 import { crdNameOf, crdServedState, sameServedState, type ServedState } from '../listwatch/ServedState.js';
-import { pollServed } from './pollServed.js';
-import { sharedIndexInformer } from './sharedIndexInformer.js';
+import { pollServed } from '../informer/pollServed.js';
+import { sharedIndexInformer } from '../informer/sharedIndexInformer.js';
 
 /**
  * `apiextensions.k8s.io/v1` `customresourcedefinitions`, cluster-scoped.
  *
- * @category informer
+ * @category controller
  * @since 0.3.0
  */
 export const CUSTOM_RESOURCE_DEFINITIONS: ApiResource = {
@@ -36,7 +36,7 @@ export const CUSTOM_RESOURCE_DEFINITIONS: ApiResource = {
  * isCustomGroup('apps'); // false
  * isCustomGroup('metrics.k8s.io'); // false
  * ```
- * @category informer
+ * @category controller
  * @since 0.3.0
  */
 export const isCustomGroup = (group: string): boolean =>
@@ -45,7 +45,7 @@ export const isCustomGroup = (group: string): boolean =>
 /**
  * Options of {@link whenServed}.
  *
- * @category informer
+ * @category controller
  * @since 0.3.0
  */
 export interface WhenServedConfig {
@@ -97,7 +97,7 @@ export interface WhenServedConfig {
  * });
  * informer.status$.subscribe((s) => console.log(s)); // { _tag: 'Stopped', reason: 'NotServed', … } until the CRD is established
  * ```
- * @category informer
+ * @category controller
  * @since 0.3.0
  */
 export const whenServed = (kubeConfig: KubeConfigLike, resource: ApiResource, config: WhenServedConfig = {}): Observable<ServedState> => {
@@ -116,8 +116,11 @@ export const whenServed = (kubeConfig: KubeConfigLike, resource: ApiResource, co
     return merge(
       // failures of the CRD informer (retried by it) are reported as they come
       crds.problems$.pipe(
-        filter((p) => p._tag === 'ReflectorError'),
-        map((p): ServedState => ({ _tag: 'Unknown', error: p._tag === 'ReflectorError' && (p.error._tag === 'ListFailed' || p.error._tag === 'WatchFailed') ? p.error.error : p })),
+        mergeMap((p) =>
+          p._tag === 'ReflectorError'
+            ? of<ServedState>({ _tag: 'Unknown', error: p.error._tag === 'ListFailed' || p.error._tag === 'WatchFailed' ? p.error.error : p.error })
+            : EMPTY,
+        ),
       ),
       merge(crds.events$, crds.synced$).pipe(
         filter(() => crds.hasSynced()),

@@ -81,8 +81,8 @@ export interface WhenServedConfig {
  *
  * Algorithm (`crd`): a {@link sharedIndexInformer} on `customresourcedefinitions` with
  * `fieldSelector=metadata.name=<plural>.<group>` and `failFast`; once synced, after each event,
- * the state is {@link crdServedState} of the stored CRD; repeats are dropped. Each failure of that
- * informer is emitted as `Unknown` (it retries with backoff); after a terminal one (401, 403, 400,
+ * the state is {@link crdServedState} of the stored CRD; repeats are dropped. Each failed request of
+ * that informer is emitted as `Unknown` (it retries with backoff); after a terminal one (401, 403, 400,
  * or 404 before the sync) the stream goes on with discovery polling.
  *
  * @example
@@ -117,8 +117,9 @@ export const whenServed = (kubeConfig: KubeConfigLike, resource: ApiResource, co
       // failures of the CRD informer (retried by it) are reported as they come
       crds.problems$.pipe(
         mergeMap((p) =>
-          p._tag === 'ReflectorError'
-            ? of<ServedState>({ _tag: 'Unknown', error: p.error._tag === 'ListFailed' || p.error._tag === 'WatchFailed' ? p.error.error : p.error })
+          // failed requests only: 410 relists and short watches are the reflector's routine
+          p._tag === 'ReflectorError' && (p.error._tag === 'ListFailed' || p.error._tag === 'WatchFailed')
+            ? of<ServedState>({ _tag: 'Unknown', error: p.error.error })
             : EMPTY,
         ),
       ),

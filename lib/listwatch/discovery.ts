@@ -305,28 +305,30 @@ const isResolveError = (e: unknown): e is Extract<ResolveResourceError, { readon
 /** A decoded discovery document of one context: from the cache, or `fetch`ed (shared with concurrent callers) and kept. */
 type CachedGet = (path: string, fetch: () => Observable<unknown>) => Observable<unknown>;
 
+/** The GET of one discovery document, with the settings of {@link ResolveResourceConfig}. */
+const discoveryRequest = (
+  kubeConfig: KubeConfigLike,
+  path: string,
+  config: Pick<ResolveResourceConfig, 'userAgent' | 'idleTimeoutMs' | 'maxBodyBytes'>,
+): KubeRequest => {
+  const { userAgent, idleTimeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_DISCOVERY_BYTES } = config;
+  return { kubeConfig, verb: 'discovery', resource: path, path, idleTimeoutMs, maxBodyBytes, ...(userAgent === undefined ? {} : { userAgent }) };
+};
+
 const resolveFromServer = (
   kubeConfig: KubeConfigLike,
   name: string,
   config: ResolveResourceConfig,
   cached: CachedGet | undefined,
 ): Observable<ApiResource> => {
-  const { userAgent, concurrency = 8, idleTimeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_DISCOVERY_BYTES } = config;
+  const { concurrency = 8 } = config;
   const get = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
     if (cached === undefined) return fetchDocument(path, codec);
     // only documents decoded with this path's codec are ever kept
     return cached(path, () => fetchDocument(path, codec)) as Observable<A>;
   };
   const fetchDocument = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
-    const request: KubeRequest = {
-      kubeConfig,
-      verb: 'discovery',
-      resource: path,
-      path,
-      idleTimeoutMs,
-      maxBodyBytes,
-      ...(userAgent === undefined ? {} : { userAgent }),
-    };
+    const request = discoveryRequest(kubeConfig, path, config);
     return kubeGet(request).pipe(
       concatMap((response) => {
         if (!isSuccessStatus(response.statusCode)) return failed<A>(httpErrorOf(request, response));
@@ -429,18 +431,9 @@ export const servedByDiscovery = (
   resource: ApiResource,
   config: Pick<ResolveResourceConfig, 'userAgent' | 'idleTimeoutMs' | 'maxBodyBytes'> = {},
 ): Observable<ServedState> => {
-  const { userAgent, idleTimeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_DISCOVERY_BYTES } = config;
   const target: Target = { group: resource.group, version: resource.version };
   const path = pathOf(target);
-  const request: KubeRequest = {
-    kubeConfig,
-    verb: 'discovery',
-    resource: path,
-    path,
-    idleTimeoutMs,
-    maxBodyBytes,
-    ...(userAgent === undefined ? {} : { userAgent }),
-  };
+  const request = discoveryRequest(kubeConfig, path, config);
   return kubeGet(request).pipe(
     map((response): ServedState => {
       if (response.statusCode === 404) return notServed(`the server does not serve ${gvOf(target)}`);

@@ -3,17 +3,16 @@
  * apiextensions group, so the manager falls back to polling discovery for the resource. The
  * resource is installed and removed at run time (`serve` / `unserve`, as a CRD would be).
  */
-import { firstValueFrom, type Subscription } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { metadataCodec } from '../../lib/client/builtinResources.js';
-import { controllerManager, type ManagerEvent } from '../../lib/controller/controllerManager.js';
-import type { InformerStatus } from '../../lib/informer/InformerStatus.js';
+import { controllerManager } from '../../lib/controller/controllerManager.js';
 import { kubeGet } from '../../lib/listwatch/kubeRequest.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { DEFAULT_RESOURCES, type ServedResource } from '../../lib/testing/apiServer/resources.js';
-import { done } from '../../lib/workqueue/ReconcileResult.js';
 import { embeddedKubeConfig, embeddedServerPerTest } from '../helpers/embeddedKubeConfig.js';
+import { runRecordingController } from '../helpers/recordingController.js';
 import { until } from '../helpers/until.js';
 
 const gizmos: ServedResource = { group: 'gizmo.example.com', version: 'v1', plural: 'gizmos', kind: 'Gizmo', namespaced: true };
@@ -46,50 +45,36 @@ describe('dynamic watches on the embedded API server', () => {
     const s = server();
     const mgr = controllerManager({ kubeConfig: embeddedKubeConfig(s), servedPollIntervalMs: 20, logger: { log: () => undefined } });
     const selector = mgr.select('gizmos', { resource: Gizmos, namespace: 'default' });
-    const reconciled: string[] = [];
-    mgr.controller({
-      name: 'gizmo-controller',
-      for: selector,
-      reconcile: (key) => {
-        reconciled.push(key);
-        return Promise.resolve(done);
-      },
-    });
-    const events: ManagerEvent[] = [];
-    let status: InformerStatus = { _tag: 'Stopped' };
-    const sub: Subscription = mgr.run().subscribe((e) => {
-      events.push(e);
-      if (e._tag === 'Status' && e.selector === 'gizmos') status = e.status;
-    });
-    const notServed = (): boolean => status._tag === 'Stopped' && status.reason === 'NotServed';
+    const c = runRecordingController(mgr, selector);
     const gizmoLists = (): number => s.requests.filter((r) => r.verb === 'list' && r.resource === 'gizmos.gizmo.example.com').length;
     try {
-      await until(notServed);
-      expect(status).toEqual({ _tag: 'Stopped', reason: 'NotServed', message: 'the server does not serve gizmo.example.com/v1' });
+      await until(c.notServed);
+      expect(c.status()).toEqual({ _tag: 'Stopped', reason: 'NotServed', message: 'the server does not serve gizmo.example.com/v1' });
       // the CRD informer is refused (no apiextensions here): reported once, then discovery is polled
-      const problems = events.filter((e) => e._tag === 'Problem');
+      const problems = c.problems();
       expect(problems).toHaveLength(1);
       expect(problems[0]).toMatchObject({ problem: { error: { _tag: 'ListFailed', error: { code: 404, resource: 'customresourcedefinitions.apiextensions.k8s.io' } } } });
       expect(gizmoLists()).toBe(0);
 
       s.serve(gizmos);
       s.create('gizmos.gizmo.example.com', { metadata: { name: 'g1' } });
-      await until(() => reconciled.includes('default/g1'));
+      await until(() => c.reconciled.includes('default/g1'));
 
       s.unserve('gizmos.gizmo.example.com');
-      await until(notServed);
+      await until(c.notServed);
       const listsWhenGone = gizmoLists();
       s.serve(gizmos);
       s.create('gizmos.gizmo.example.com', { metadata: { name: 'g2' } });
-      await until(() => reconciled.includes('default/g2'));
+      await until(() => c.reconciled.includes('default/g2'));
       expect(gizmoLists()).toBe(listsWhenGone + 1);
       // between the removal and the next discovery poll, the watch that ended may be retried once
       // or twice with a 404: bounded, never a backoff storm
-      const later = events.filter((e) => e._tag === 'Problem').slice(1);
+      const later = c.problems().slice(1);
       expect(later.length).toBeLessThanOrEqual(2);
       for (const p of later) expect(p).toMatchObject({ problem: { error: { error: { code: 404, resource: 'gizmos.gizmo.example.com' } } } });
+      expect(c.error()).toBeUndefined();
     } finally {
-      sub.unsubscribe();
+      c.stop();
     }
   });
 });

@@ -5,17 +5,15 @@
  * stops cleanly when the CRD is deleted (no error storm), and resumes when it is created again.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { metadataCodec } from '../../lib/client/builtinResources.js';
 import { objectClient } from '../../lib/client/objectClient.js';
-import { type ManagerEvent, controllerManager } from '../../lib/controller/controllerManager.js';
-import type { InformerStatus } from '../../lib/informer/InformerStatus.js';
+import { controllerManager } from '../../lib/controller/controllerManager.js';
 import { CUSTOM_RESOURCE_DEFINITIONS } from '../../lib/controller/whenServed.js';
 import { isNotFound } from '../../lib/listwatch/ListerWatcherError.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
-import { done } from '../../lib/workqueue/ReconcileResult.js';
+import { runRecordingController } from '../helpers/recordingController.js';
 import { eventually, type Kube, startKube } from './harness.js';
 
 const START_TIMEOUT_MS = 180_000;
@@ -82,44 +80,26 @@ describe('dynamic watches against kube-apiserver', () => {
 
     const mgr = controllerManager({ kubeConfig: kc, servedPollIntervalMs: 500 });
     const selector = mgr.select('sprockets', { resource: sprockets, namespace: 'default' });
-    const reconciled: string[] = [];
-    mgr.controller({
-      name: 'sprocket-controller',
-      for: selector,
-      reconcile: (key) => {
-        reconciled.push(key);
-        return Promise.resolve(done);
-      },
-    });
-    const events: ManagerEvent[] = [];
-    let status: InformerStatus = { _tag: 'Stopped' };
-    let runError: unknown;
-    const sub: Subscription = mgr.run().subscribe({
-      next: (e) => {
-        events.push(e);
-        if (e._tag === 'Status' && e.selector === 'sprockets') status = e.status;
-      },
-      error: (e: unknown) => {
-        runError = e;
-      },
-    });
-    const problems = (): number => events.filter((e) => e._tag === 'Problem' && e.selector === 'sprockets').length;
-    const notServed = (): boolean => status._tag === 'Stopped' && status.reason === 'NotServed';
+    const c = runRecordingController(mgr, selector);
+    const problems = (): number => c.problems().length;
     try {
       // 1. no CRD: the informer waits, and nothing is listed (no 404s retried)
-      await eventually('the informer waits for its resource', () => Promise.resolve(notServed()));
-      expect(status).toMatchObject({ _tag: 'Stopped', reason: 'NotServed', message: `customresourcedefinition "${CRD_NAME}" not found` });
+      await eventually('the informer waits for its resource', () => Promise.resolve(c.notServed()));
+      expect(c.status()).toMatchObject({ _tag: 'Stopped', reason: 'NotServed', message: `customresourcedefinition "${CRD_NAME}" not found` });
       expect(problems()).toBe(0);
 
       // 2. the CRD appears: the informer starts and the controller reconciles
       await install();
-      await eventually('the informer syncs', () => Promise.resolve(status._tag === 'Watching' && status.synced));
+      await eventually('the informer syncs', () => {
+        const st = c.status();
+        return Promise.resolve(st._tag === 'Watching' && st.synced);
+      });
       await create('s1');
-      await eventually('s1 reconciled', () => Promise.resolve(reconciled.includes('default/s1')));
+      await eventually('s1 reconciled', () => Promise.resolve(c.reconciled.includes('default/s1')));
 
       // 3. the CRD is deleted: the informer stops with a reason, without an error storm
       await crds.promise.delete({ name: CRD_NAME });
-      await eventually('the informer stops', () => Promise.resolve(notServed()));
+      await eventually('the informer stops', () => Promise.resolve(c.notServed()));
       await eventually('the CRD is gone', async () => {
         try {
           await crds.promise.get({ name: CRD_NAME });
@@ -131,18 +111,18 @@ describe('dynamic watches against kube-apiserver', () => {
       const problemsWhenGone = problems();
       // an observation window: an informer backing off on 404s would report one problem per attempt
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      expect(notServed()).toBe(true);
+      expect(c.notServed()).toBe(true);
       expect(problems()).toBe(problemsWhenGone);
       expect(problemsWhenGone).toBeLessThanOrEqual(2);
 
       // 4. the CRD comes back: the informer lists again and the controller resumes
       await install();
       await create('s2');
-      await eventually('s2 reconciled', () => Promise.resolve(reconciled.includes('default/s2')));
-      expect(status).toMatchObject({ _tag: 'Watching', synced: true });
-      expect(runError).toBeUndefined();
+      await eventually('s2 reconciled', () => Promise.resolve(c.reconciled.includes('default/s2')));
+      expect(c.status()).toMatchObject({ _tag: 'Watching', synced: true });
+      expect(c.error()).toBeUndefined();
     } finally {
-      sub.unsubscribe();
+      c.stop();
     }
   }, 120_000);
 });

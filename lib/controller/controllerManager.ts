@@ -317,6 +317,10 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
  *    extra key streams), holds them until every informer it reads has synced, and reconciles them
  *    through {@link reconcileWith}.
  * 3. Informer status changes and problems of every selector in use are reported.
+ * 3a. A selector that waits for its resource (`waitForResource`, by default custom resources)
+ *    drives its informer with {@link selectorServed}; a controller reading it runs only while
+ *    every such informer is served (paused, then resumed with a fresh cache sync, around a CRD
+ *    deletion), and the manager keeps those informers running meanwhile.
  * 4. With `leader$`, controllers run only while leading (informers and observers keep running);
  *    a sharded controller (`shards`) runs one work queue per shard this replica holds.
  * 5. On stop (see {@link RunOptions}) observers and reports end at once, controllers stop taking

@@ -367,7 +367,8 @@ export const sharedIndexInformer = <T extends KubeObject>(
       case 'Error':
         lastError = out.error;
         problems.next({ _tag: 'ReflectorError', error: out.error, next: out.next });
-        return failFast ? terminalFailure(out.error, synced.value) : undefined;
+        // with served$, a 404 is the resource going away (or not served yet): served$ decides, not failFast
+        return failFast ? terminalFailure(out.error, synced.value || served$ !== undefined) : undefined;
       case 'Backoff':
         status.next({
           _tag: 'BackingOff',

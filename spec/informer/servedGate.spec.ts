@@ -85,4 +85,16 @@ describe('sharedIndexInformer with served$', () => {
       expect(list.subscriptions).toEqual([]);
     });
   });
+
+  it('with failFast, a 404 while served is retried, not terminal: served$ decides', () => {
+    const rx = newTestScheduler();
+    rx.run(({ cold, expectObservable }) => {
+      const list404 = cold<ListPage<TestConfigMap>>('-#', undefined, httpError('list', 'widgets.example.com', 404));
+      const list = cold('-(p|)', { p: listPage('10', [a1]) });
+      const lw = fakeListerWatcher<TestConfigMap>({ lists: [list404, list], watches: [cold<never>('-')] });
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0, failFast: true, backoff: { initialMs: 5, jitter: 0 }, served$: cold('s', { s: SERVED }) });
+      // the 404 at 1 backs off 5 ms, the relist at 6 answers at 7
+      expectObservable(informer.events$, '^ 20ms !').toBe('7ms a', { a: add(a1, true) });
+    });
+  });
 });

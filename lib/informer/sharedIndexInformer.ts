@@ -77,7 +77,8 @@ export interface SharedIndexInformerConfig<T> extends ReflectorConfig {
    * Fail instead of retrying forever when the API server answers in a way retrying cannot fix
    * ({@link terminalFailure}: 401, 403, 400, or 404 before the first sync): `events$` and every
    * `observe()` error with that `ListerWatcherError` (after it went out on `problems$`) and the
-   * informer stops. Default `false`: retried with backoff, as client-go's reflector does.
+   * informer stops. Default `false`: retried with backoff, as client-go's reflector does. With
+   * `served$`, a 404 is never terminal: whether the resource is served is for `served$` to say.
    * @since 0.3.0
    */
   readonly failFast?: boolean;

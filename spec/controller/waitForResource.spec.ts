@@ -1,7 +1,7 @@
-import { filter, map, type Observable, of } from 'rxjs';
+import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { controllerManager, type ManagerEvent } from '../../lib/controller/controllerManager.js';
+import { controllerManager } from '../../lib/controller/controllerManager.js';
 import { waitsForResourceByDefault } from '../../lib/controller/selectorServed.js';
 import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import type { ListPage } from '../../lib/listwatch/ListerWatcher.js';
@@ -11,15 +11,11 @@ import { configMap, listPage } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
 import { done } from '../../lib/workqueue/ReconcileResult.js';
 import { newTestScheduler } from '../helpers/marbles.js';
+import { startedKeys } from '../helpers/startedKeys.js';
 
 const widgets: ApiResource = { group: 'example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
 const N = notServed('customresourcedefinition "widgets.example.com" not found');
 
-const startedKeys = (events: Observable<ManagerEvent>): Observable<string> =>
-  events.pipe(
-    filter((e) => e._tag === 'Reconcile' && e.event._tag === 'Started'),
-    map((e) => (e._tag === 'Reconcile' && e.event._tag === 'Started' ? e.event.key.replace('default/', '') : '')),
-  );
 
 describe('waitsForResourceByDefault', () => {
   it('is on for custom resources and names qualified with a custom group, off for built-in ones and bare names', () => {

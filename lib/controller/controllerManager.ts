@@ -532,10 +532,10 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
         .map((sel) => informer(sel as Selector<KubeObject> | string));
       controllers.push((stop$) => {
         if (waiting.length === 0) return sharded(stop$);
+        // not shared: each subscriber gets the current state (status$ replays it)
         const served$ = combineLatest(waiting.map((inf) => inf.status$.pipe(map((st) => !(st._tag === 'Stopped' && st.reason === 'NotServed'))))).pipe(
           map((all) => all.every(Boolean)),
           distinctUntilChanged(),
-          share(),
         );
         return merge(
           // keep the informers running (watching for their resource) while the controller is paused

@@ -53,6 +53,17 @@ describe('controllerManager with a resource that comes and goes', () => {
     });
   });
 
+  it('runs the controller at once when the resource is served from the start', () => {
+    const rx = newTestScheduler();
+    rx.run(({ cold, hot, expectObservable }) => {
+      const lw = fakeListerWatcher<KubeObject>({ lists: [cold('-(p|)', { p: listPage('10', [configMap('a', '1')]) })], watches: [cold('-')] });
+      const mgr = controllerManager({ listerWatcher: () => lw as never, served: () => cold<ServedState>('s', { s: SERVED }), scheduler: rx });
+      const selector = mgr.select('widgets', { resource: widgets });
+      mgr.controller({ name: 'widgets', for: selector, reconcile: () => of(done) });
+      expectObservable(startedKeys(mgr.run({ shutdown$: hot('10ms x') }))).toBe('-a 8ms |');
+    });
+  });
+
   it('never asks whether a built-in resource or an opted-out selector is served', () => {
     const rx = newTestScheduler();
     const asked: string[] = [];

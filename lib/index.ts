@@ -134,6 +134,18 @@ export {
   waitForCacheSync,
 } from './informer/index.js';
 
+// dynamic watches: informers that wait for their resource to be served (issue 15.6)
+export { crdServedState, notServed, sameServedState, servedByDiscovery, type ServedState } from './listwatch/index.js';
+export { pollServed, type PollServedOptions } from './informer/index.js';
+export {
+  CUSTOM_RESOURCE_DEFINITIONS,
+  isCustomGroup,
+  selectorServed,
+  waitsForResourceByDefault,
+  whenServed,
+  type WhenServedConfig,
+} from './controller/index.js';
+
 // generic operators
 export {
   coalesceByKey,

@@ -2,7 +2,9 @@ import type * as t from 'io-ts';
 import {
   asyncScheduler,
   catchError,
+  combineLatest,
   defer,
+  distinctUntilChanged,
   EMPTY,
   filter,
   finalize,
@@ -17,6 +19,7 @@ import {
   type OperatorFunction,
   type SchedulerLike,
   share,
+  skip,
   switchMap,
   take,
   takeUntil,
@@ -56,6 +59,8 @@ import { whileTrue } from '../operators/whileTrue.js';
 import { eventPriority } from '../workqueue/eventPriority.js';
 import { keyOf, type PrioritizedKey } from '../workqueue/PrioritizedKey.js';
 import type { PriorityQueueOptions } from '../workqueue/PriorityReadyQueue.js';
+import type { ServedState } from '../listwatch/ServedState.js';
+import { selectorServed, waitsForResourceByDefault } from './selectorServed.js';
 import type { ReconcileEvent } from '../workqueue/ReconcileEvent.js';
 import { type ReconcileConfig, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
@@ -81,6 +86,16 @@ export interface SelectorSpec<T> {
   readonly fieldSelector?: string;
   readonly codec?: t.Decoder<unknown, T>;
   readonly informer?: SharedIndexInformerConfig<T>;
+  /**
+   * Wait for the resource to be served ({@link selectorServed}: its CRD established) before
+   * listing, stop the informer cleanly (`Stopped`, `reason: 'NotServed'`) when it stops being
+   * served (CRD deleted) instead of backing off on 404s, and pause the controllers reading this
+   * selector meanwhile; they resume, with a fresh cache sync, when it is served again.
+   * Default: {@link waitsForResourceByDefault} (custom resources yes, built-in ones no). With a
+   * `listerWatcher` manager config, `served` of the config says whether it is served.
+   * @since 0.3.0
+   */
+  readonly waitForResource?: boolean;
 }
 
 /**
@@ -196,6 +211,12 @@ export type ManagerConfig = (
     }
   | {
       readonly listerWatcher: <T extends KubeObject>(selector: Selector<T>) => ListerWatcher<T>;
+      /**
+       * Whether a selector's resource is served, for selectors that wait for it
+       * (`waitForResource`). Default: always served.
+       * @since 0.3.0
+       */
+      readonly served?: <T extends KubeObject>(selector: Selector<T>) => Observable<ServedState>;
       readonly scheduler?: SchedulerLike;
       readonly metrics?: MetricsProvider;
       /** Default: nothing logged. */
@@ -209,6 +230,8 @@ export type ManagerConfig = (
    * @since 0.3.0
    */
   readonly failFast?: boolean;
+  /** How often discovery is polled for selectors that wait for their resource where the CRD cannot be watched (default 10 000 ms). @since 0.3.0 */
+  readonly servedPollIntervalMs?: number;
 };
 
 /**
@@ -330,6 +353,10 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
  *    through {@link reconcileWith}, by default in a priority queue: keys of the initial list and
  *    of resyncs at {@link LOW_PRIORITY}, live changes first ({@link eventPriority}).
  * 3. Informer status changes and problems of every selector in use are reported.
+ * 3a. A selector that waits for its resource (`waitForResource`, by default custom resources)
+ *    drives its informer with {@link selectorServed}; a controller reading it runs only while
+ *    every such informer is served (paused, then resumed with a fresh cache sync, around a CRD
+ *    deletion), and the manager keeps those informers running meanwhile.
  * 4. With `leader$`, controllers run only while leading (informers and observers keep running);
  *    a sharded controller (`shards`) runs one work queue per shard this replica holds.
  * 5. On stop (see {@link RunOptions}) observers and reports end at once, controllers stop taking
@@ -407,6 +434,20 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
     return lazyListerWatcher(resource$.pipe(map((resource) => httpListerWatcher<T>({ kubeConfig, resource, ...options }))));
   };
 
+  /** Whether a selector waits for its resource. */
+  const waits = (selector: Selector<KubeObject>): boolean => selector.spec.waitForResource ?? waitsForResourceByDefault(selector.spec.resource);
+
+  /** The served$ of a selector that waits for its resource, else undefined. */
+  const servedOf = (selector: Selector<KubeObject>): Observable<ServedState> | undefined => {
+    if (!waits(selector)) return undefined;
+    if ('listerWatcher' in config) return config.served?.(selector);
+    return selectorServed(config.kubeConfig, selector.spec.resource, {
+      cache: discovery,
+      scheduler,
+      ...(config.servedPollIntervalMs === undefined ? {} : { pollIntervalMs: config.servedPollIntervalMs }),
+    });
+  };
+
   const registered = (selector: Selector<KubeObject> | string): Registered => {
     const name = typeof selector === 'string' ? selector : selector.name;
     const r = selectors.get(name);
@@ -418,7 +459,14 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
     const r = registered(selector as Selector<KubeObject> | string);
     if (r.informer === undefined) {
       const spec = r.selector.spec;
-      r.informer = sharedIndexInformer(listerWatcherOf(r.selector), { scheduler, name: r.selector.name, ...observability, ...spec.informer });
+      const served$ = servedOf(r.selector);
+      r.informer = sharedIndexInformer(listerWatcherOf(r.selector), {
+        scheduler,
+        name: r.selector.name,
+        ...observability,
+        ...(served$ === undefined ? {} : { served$ }),
+        ...spec.informer,
+      });
     }
     used.add(r.selector.name);
     return r.informer as unknown as SharedIndexInformer<T>;
@@ -432,7 +480,9 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           inf.status$.pipe(map((status): ManagerEvent => ({ _tag: 'Status', selector: name, status }))),
           inf.problems$.pipe(
             mergeMap((problem) => {
-              const terminal = failFast && problem._tag === 'ReflectorError' ? terminalFailure(problem.error, inf.hasSynced()) : undefined;
+              // a selector waiting for its resource may get 404s until it sees that it is not served
+              const terminal =
+                failFast && problem._tag === 'ReflectorError' ? terminalFailure(problem.error, inf.hasSynced() || waits(registered(name).selector)) : undefined;
               return terminal === undefined ? of<ManagerEvent>({ _tag: 'Problem', selector: name, problem }) : failed<ManagerEvent>(terminal);
             }),
           ),
@@ -505,7 +555,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           );
         });
       const { shards } = spec;
-      controllers.push((stop$) =>
+      const sharded = (stop$: Observable<unknown>): Observable<ManagerEvent> =>
         shards === undefined
           ? workQueue(stop$)
           : merge(
@@ -516,8 +566,30 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
                   { stop$ },
                 ),
               ),
-            ),
-      );
+            );
+      // informers that may stop for a resource not served: the controller runs only while all are served
+      const waiting = [spec.for, ...(spec.triggers ?? []).map((tr) => tr.selector as Selector<KubeObject> | string)]
+        .filter((sel) => waits(registered(sel as Selector<KubeObject> | string).selector))
+        .map((sel) => informer(sel as Selector<KubeObject> | string));
+      controllers.push((stop$) => {
+        if (waiting.length === 0) return sharded(stop$);
+        // not shared: each subscriber gets the current state (status$ replays it)
+        const served$ = combineLatest(waiting.map((inf) => inf.status$.pipe(map((st) => !(st._tag === 'Stopped' && st.reason === 'NotServed'))))).pipe(
+          map((all) => all.every(Boolean)),
+          distinctUntilChanged(),
+        );
+        return merge(
+          // keep the informers running (watching for their resource) while the controller is paused
+          ...waiting.map((inf) => inf.events$.pipe(ignoreElements(), takeUntil(stop$))),
+          served$.pipe(
+            skip(1),
+            tap((on) => logger?.log('info', on ? 'controller resumed' : 'controller paused: a resource it reads is not served', { controller: spec.name })),
+            ignoreElements(),
+            takeUntil(stop$),
+          ),
+          whileTrue(served$, () => sharded(stop$), { stop$ }),
+        );
+      });
     },
     run: (options = {}) =>
       defer(() => {

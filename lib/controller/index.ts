@@ -41,3 +41,5 @@ export {
   type WriteTrackerEvent,
 } from './writeTracker.js';
 export type { AwaitedWrite, WriteTrackerState } from './WriteTrackerState.js';
+export { selectorServed, waitsForResourceByDefault } from './selectorServed.js';
+export { CUSTOM_RESOURCE_DEFINITIONS, isCustomGroup, whenServed, type WhenServedConfig } from './whenServed.js';

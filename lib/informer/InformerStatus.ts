@@ -5,7 +5,10 @@ import type { ListCause, NextStep } from '../reflector/ReflectorEvent.js';
 /**
  * Where an informer is in its lifecycle, as a typed value (`status$` replays the current one).
  *
- * - `Stopped`: no subscriber (or lingering ended); the store is empty.
+ * - `Stopped`: no subscriber (or lingering ended); the store is empty. With `reason: 'NotServed'`
+ *   (since 0.3.0), subscribers are there but the API server does not serve the resource (its CRD
+ *   is absent or was deleted; `message` says why): the informer waits for it to be served again
+ *   (`served$` of `SharedIndexInformerConfig`) instead of backing off on 404s.
  * - `Listing`: a list is running; `cause` tells a first list from a relist after 410 or an error.
  *   Under `initialList: 'auto'`, the one `Listing` that follows the server's refusal of a
  *   streaming list carries `fallback: 'StreamingListUnsupported'` (client-go logs the fallback
@@ -20,6 +23,8 @@ import type { ListCause, NextStep } from '../reflector/ReflectorEvent.js';
  * status$:  Stopped─Listing─Synced─Watching──BackingOff─Watching──BackingOff─Listing(Expired)─…
  * 'auto' on a server without streaming lists:
  * status$:  Stopped─Listing─Listing{fallback}─Synced─Watching─…
+ * served$:  N───────S──────────────N──────────S───
+ * status$:  Stopped(NotServed)─Listing─Synced─Watching─Stopped(NotServed)─Listing─Synced─…
  * ```
  *
  * @example
@@ -31,7 +36,7 @@ import type { ListCause, NextStep } from '../reflector/ReflectorEvent.js';
  * @since 0.1.0
  */
 export type InformerStatus =
-  | { readonly _tag: 'Stopped' }
+  | { readonly _tag: 'Stopped'; readonly reason?: 'NotServed'; readonly message?: string }
   | {
       readonly _tag: 'Listing';
       readonly resourceVersion: string;

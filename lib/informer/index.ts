@@ -10,3 +10,4 @@ export {
 } from './sharedIndexInformer.js';
 export { terminalFailure } from './terminalFailure.js';
 export { waitForCacheSync } from './waitForCacheSync.js';
+export { pollServed, type PollServedOptions } from './pollServed.js';

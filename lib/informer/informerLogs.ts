@@ -28,7 +28,9 @@ import type { InformerProblem, InformerStatus } from './InformerStatus.js';
 export const informerStatusLog = (informer: string, status: InformerStatus): LogEntry => {
   switch (status._tag) {
     case 'Stopped':
-      return { level: 'debug', message: 'informer stopped', fields: { informer } };
+      return status.reason === undefined
+        ? { level: 'debug', message: 'informer stopped', fields: { informer } }
+        : { level: 'info', message: 'informer stopped', fields: { informer, reason: status.reason, ...(status.message === undefined ? {} : { why: status.message }) } };
     case 'Listing':
       return {
         level: status.cause === 'Initial' ? 'debug' : 'info',

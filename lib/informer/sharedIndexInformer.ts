@@ -10,6 +10,7 @@ import {
   from,
   map,
   merge,
+  NEVER,
   Observable,
   type OperatorFunction,
   share,
@@ -21,10 +22,13 @@ import {
 
 import { deltaFifo, type FifoInput, type FifoOutput } from '../fifo/deltaFifo.js';
 import type { ListerWatcher, WatchEvent } from '../listwatch/ListerWatcher.js';
-import type { ListerWatcherError } from '../listwatch/ListerWatcherError.js';
+import { isListerWatcherError, type ListerWatcherError, toListerWatcherError } from '../listwatch/ListerWatcherError.js';
+import type { ServedState } from '../listwatch/ServedState.js';
 import type { Logger } from '../logging/Logger.js';
+import { messageOf } from '../internal/messageOf.js';
 import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
 import type { KubeObject } from '../meta/KubeObject.js';
+import { whileTrue } from '../operators/whileTrue.js';
 import { listThenWatch, type ReflectorConfig } from '../reflector/listThenWatch.js';
 import type { ReflectorError } from '../reflector/ReflectorError.js';
 import { createIndexer } from '../store/createIndexer.js';
@@ -73,10 +77,27 @@ export interface SharedIndexInformerConfig<T> extends ReflectorConfig {
    * Fail instead of retrying forever when the API server answers in a way retrying cannot fix
    * ({@link terminalFailure}: 401, 403, 400, or 404 before the first sync): `events$` and every
    * `observe()` error with that `ListerWatcherError` (after it went out on `problems$`) and the
-   * informer stops. Default `false`: retried with backoff, as client-go's reflector does.
+   * informer stops. Default `false`: retried with backoff, as client-go's reflector does. With
+   * `served$`, a 404 is never terminal: whether the resource is served is for `served$` to say.
    * @since 0.3.0
    */
   readonly failFast?: boolean;
+  /**
+   * Whether the API server serves the resource ({@link whenServed}, {@link pollServed}): the
+   * informer lists and watches only while the last definite state is `Served`. Before that, and
+   * after a `NotServed` (a CRD deleted), it stays `Stopped` with `reason: 'NotServed'` and the
+   * message, its store empty and `synced$` false, instead of backing off on 404s; subscribers stay
+   * subscribed and get the new list (`Added`, `initial: true`) when it is served again. `Unknown`
+   * changes nothing and is reported on `problems$` (a `ListFailed` of verb `discovery`); when
+   * `served$` completes, its last state stays in force. Subscribed while the informer runs. Default: always served.
+   *
+   * ```
+   * served$:  N-----S----------N-----S---
+   * status$:  X-----L--Y--W----X-----L--Y--W     X = Stopped{NotServed}, L = Listing, Y = Synced, W = Watching
+   * ```
+   * @since 0.3.0
+   */
+  readonly served$?: Observable<ServedState>;
 }
 
 /**
@@ -133,6 +154,16 @@ interface Listener {
 }
 
 const RESYNC: FifoInput<never> = { _tag: 'Resync' };
+
+type StoppedStatus = Extract<InformerStatus, { readonly _tag: 'Stopped' }>;
+
+const STOPPED: StoppedStatus = { _tag: 'Stopped' };
+
+/** A served-check failure as something {@link toListerWatcherError} keeps the message of. */
+const errorOf = (e: unknown): unknown =>
+  isListerWatcherError(e) || e instanceof Error
+    ? e
+    : new Error(typeof e === 'object' && e !== null && 'message' in e && typeof e.message === 'string' ? e.message : messageOf(e));
 
 /** Objects per synchronous run after a list: a few milliseconds of store writes and events. */
 const DEFAULT_BATCH_SIZE = 1000;
@@ -282,11 +313,12 @@ export const sharedIndexInformer = <T extends KubeObject>(
     logger,
     batchSize = DEFAULT_BATCH_SIZE,
     failFast = false,
+    served$,
     ...reflectorConfig
   } = config;
 
   const store = createIndexer<T>({ keyFunc, indexers });
-  const status = new BehaviorSubject<InformerStatus>({ _tag: 'Stopped' });
+  const status = new BehaviorSubject<InformerStatus>(STOPPED);
   const synced = new BehaviorSubject(false);
   const problems = new Subject<InformerProblem>();
   const listeners = new Set<Listener>();
@@ -296,6 +328,8 @@ export const sharedIndexInformer = <T extends KubeObject>(
   let lastError: ReflectorError | undefined;
   // the reflector said the server refused a streaming list: the next Listing says it falls back
   let streamingRefused = false;
+  /** What `status$` says while the list/watch is not running: why it is stopped. */
+  let stopped: StoppedStatus = STOPPED;
   if (logger !== undefined) logInformer(logger, reflectorConfig.name ?? 'informer', { status$: status, problems$: problems });
 
   /**
@@ -344,7 +378,8 @@ export const sharedIndexInformer = <T extends KubeObject>(
         lastError = out.error;
         if (out.error._tag === 'StreamingListUnsupported') streamingRefused = true;
         problems.next({ _tag: 'ReflectorError', error: out.error, next: out.next });
-        return failFast ? terminalFailure(out.error, synced.value) : undefined;
+        // with served$, a 404 is the resource going away (or not served yet): served$ decides, not failFast
+        return failFast ? terminalFailure(out.error, synced.value || served$ !== undefined) : undefined;
       case 'Backoff':
         status.next({
           _tag: 'BackingOff',
@@ -363,7 +398,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
     }
   };
 
-  const run$ = defer(() => {
+  const pipeline$ = defer(() => {
     // one timer, at the earliest due time; when it fires, the subscribers due by then are marked
     // (by the deadline, not the clock: a timer may fire a little before `now()` reaches it) and
     // the deadline moves on (the switch to the next timer happens while this one emits)
@@ -397,10 +432,43 @@ export const sharedIndexInformer = <T extends KubeObject>(
         lastSyncRV = '';
         lastError = undefined;
         synced.next(false);
-        status.next({ _tag: 'Stopped' });
+        status.next(stopped);
       }),
     );
-  }).pipe(
+  });
+
+  /** The list/watch, run while `served$` last said `Served` (always without `served$`). */
+  const gated$ =
+    served$ === undefined
+      ? pipeline$
+      : defer(() => {
+          const on$ = served$.pipe(
+            tap((s) => {
+              if (s._tag === 'Unknown') {
+                const resource = reflectorConfig.name ?? 'informer';
+                problems.next({ _tag: 'ReflectorError', error: { _tag: 'ListFailed', error: toListerWatcherError(errorOf(s.error), 'discovery', resource) }, next: 'list' });
+                return;
+              }
+              const now = s._tag === 'Served' ? STOPPED : { _tag: 'Stopped' as const, reason: 'NotServed' as const, message: s.message };
+              const changed = now.reason !== stopped.reason || now.message !== stopped.message;
+              stopped = now;
+              // while stopped, say why at once (a Served starts the pipeline at once, which says Listing);
+              // while running, the pipeline's finalize says it
+              if (changed && s._tag === 'NotServed' && status.value._tag === 'Stopped') status.next(stopped);
+            }),
+            filter((s) => s._tag !== 'Unknown'),
+            map((s) => s._tag === 'Served'),
+          );
+          // a served$ that completes leaves its last state in force
+          return whileTrue(concat(on$, NEVER), () => pipeline$);
+        }).pipe(
+          finalize(() => {
+            stopped = STOPPED;
+            if (status.value._tag === 'Stopped' && status.value.reason !== undefined) status.next(STOPPED);
+          }),
+        );
+
+  const run$ = gated$.pipe(
     share({
       connector: () => new Subject<ResourceEvent<T>>(),
       resetOnError: true,

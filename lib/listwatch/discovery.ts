@@ -8,6 +8,7 @@ import { messageOf } from '../internal/messageOf.js';
 import type { ApiResource } from './ApiResource.js';
 import type { DiscoveryCache } from './discoveryCache.js';
 import type { ListerWatcherError } from './ListerWatcherError.js';
+import { notServed, SERVED, type ServedState } from './ServedState.js';
 import { httpErrorOf, isSuccessStatus, type KubeConfigLike, kubeGet, type KubeRequest } from './kubeRequest.js';
 
 const ApiVersionsCodec = t.type({ versions: t.array(t.string) });
@@ -304,28 +305,30 @@ const isResolveError = (e: unknown): e is Extract<ResolveResourceError, { readon
 /** A decoded discovery document of one context: from the cache, or `fetch`ed (shared with concurrent callers) and kept. */
 type CachedGet = (path: string, fetch: () => Observable<unknown>) => Observable<unknown>;
 
+/** The GET of one discovery document, with the settings of {@link ResolveResourceConfig}. */
+const discoveryRequest = (
+  kubeConfig: KubeConfigLike,
+  path: string,
+  config: Pick<ResolveResourceConfig, 'userAgent' | 'idleTimeoutMs' | 'maxBodyBytes'>,
+): KubeRequest => {
+  const { userAgent, idleTimeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_DISCOVERY_BYTES } = config;
+  return { kubeConfig, verb: 'discovery', resource: path, path, idleTimeoutMs, maxBodyBytes, ...(userAgent === undefined ? {} : { userAgent }) };
+};
+
 const resolveFromServer = (
   kubeConfig: KubeConfigLike,
   name: string,
   config: ResolveResourceConfig,
   cached: CachedGet | undefined,
 ): Observable<ApiResource> => {
-  const { userAgent, concurrency = 8, idleTimeoutMs = 60_000, maxBodyBytes = DEFAULT_MAX_DISCOVERY_BYTES } = config;
+  const { concurrency = 8 } = config;
   const get = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
     if (cached === undefined) return fetchDocument(path, codec);
     // only documents decoded with this path's codec are ever kept
     return cached(path, () => fetchDocument(path, codec)) as Observable<A>;
   };
   const fetchDocument = <A>(path: string, codec: t.Decoder<unknown, A>): Observable<A> => {
-    const request: KubeRequest = {
-      kubeConfig,
-      verb: 'discovery',
-      resource: path,
-      path,
-      idleTimeoutMs,
-      maxBodyBytes,
-      ...(userAgent === undefined ? {} : { userAgent }),
-    };
+    const request = discoveryRequest(kubeConfig, path, config);
     return kubeGet(request).pipe(
       concatMap((response) => {
         if (!isSuccessStatus(response.statusCode)) return failed<A>(httpErrorOf(request, response));
@@ -395,5 +398,60 @@ const resolveFromServer = (
         concatMap((fetched) => pick(name, parsed, fetched)),
       );
     }),
+  );
+};
+
+/**
+ * Asks discovery, once, whether the server serves `resource` now: GET `/api/{version}` or
+ * `/apis/{group}/{version}` (never from a cache), `Served` when the document lists the plural,
+ * `NotServed` when the group version is absent (404) or does not list it, `Unknown` with the
+ * {@link ListerWatcherError} when the request failed otherwise. Never errors.
+ *
+ * Maps to client-go's `discovery.ServerResourcesForGroupVersion` as a RESTMapper re-reads it
+ * after `Reset()` (controller-runtime's dynamic RESTMapper, on a `NoKindMatchError`).
+ *
+ * ```
+ * servedByDiscovery(kc, widgets):  --(S|)     or --(N|) (404 / not listed)   or --(U|) (500, transport)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from '@kubernetes/client-node';
+ * import { servedByDiscovery } from 'kube-rx';
+ * const kubeConfig = new KubeConfig();
+ * kubeConfig.loadFromDefault();
+ * servedByDiscovery(kubeConfig, { group: 'example.com', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true })
+ *   .subscribe((s) => console.log(s._tag));
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export const servedByDiscovery = (
+  kubeConfig: KubeConfigLike,
+  resource: ApiResource,
+  config: Pick<ResolveResourceConfig, 'userAgent' | 'idleTimeoutMs' | 'maxBodyBytes'> = {},
+): Observable<ServedState> => {
+  const target: Target = { group: resource.group, version: resource.version };
+  const path = pathOf(target);
+  const request = discoveryRequest(kubeConfig, path, config);
+  return kubeGet(request).pipe(
+    map((response): ServedState => {
+      if (response.statusCode === 404) return notServed(`the server does not serve ${gvOf(target)}`);
+      if (!isSuccessStatus(response.statusCode)) return { _tag: 'Unknown', error: httpErrorOf(request, response) };
+      let json: unknown;
+      try {
+        json = JSON.parse(response.body.toString('utf8'));
+      } catch (e: unknown) {
+        return { _tag: 'Unknown', error: resolveError('InvalidDiscovery', qualified(resource), `discovery ${path}: the response is not JSON: ${messageOf(e)}`) };
+      }
+      const decoded = ApiResourceListCodec.decode(json);
+      if (isLeft(decoded)) {
+        return { _tag: 'Unknown', error: resolveError('InvalidDiscovery', qualified(resource), `discovery ${path}: unexpected document: ${PathReporter.report(decoded).join('; ')}`) };
+      }
+      return decoded.right.resources.some((r) => r.name === resource.plural)
+        ? SERVED
+        : notServed(`the server doesn't have a resource type "${qualified(resource)}"`);
+    }),
+    catchError((error: unknown) => of<ServedState>({ _tag: 'Unknown', error })),
   );
 };

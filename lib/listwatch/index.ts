@@ -44,3 +44,5 @@ export {
 } from './ListerWatcherError.js';
 export { INSECURE_TLS_WARNING } from './transportSecurity.js';
 export { DEFAULT_MAX_LINE_BYTES, type LineTooLong, splitLines, type SplitLinesConfig } from './splitLines.js';
+export { crdServedState, notServed, sameServedState, type ServedState } from './ServedState.js';
+export { servedByDiscovery } from './discovery.js';

@@ -1,7 +1,7 @@
-import { filter, map, type Observable, of, tap, timer } from 'rxjs';
+import { filter, map, of, tap, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { controllerManager, type ManagerEvent } from '../../lib/controller/controllerManager.js';
+import { controllerManager } from '../../lib/controller/controllerManager.js';
 import { ownerKeys } from '../../lib/controller/relations.js';
 import type { LeaderState } from '../../lib/leaderelection/leaderElection.js';
 import { shardOf } from '../../lib/leaderelection/sharding.js';
@@ -11,6 +11,7 @@ import { configMap, deleted, listPage, modified } from '../../lib/testing/builde
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
 import { done } from '../../lib/workqueue/ReconcileResult.js';
 import { newTestScheduler } from '../helpers/marbles.js';
+import { startedKeys } from '../helpers/startedKeys.js';
 
 const a1 = configMap('a', '1');
 const a2 = configMap('a', '11');
@@ -24,11 +25,6 @@ const secretOfA: KubeObject = {
   },
 };
 
-const startedKeys = (events: Observable<ManagerEvent>): Observable<string> =>
-  events.pipe(
-    filter((e) => e._tag === 'Reconcile' && e.event._tag === 'Started'),
-    map((e) => (e._tag === 'Reconcile' && e.event._tag === 'Started' ? e.event.key.replace('default/', '') : '')),
-  );
 
 describe('controllerManager', () => {
   it('runs observers and a controller over one watch per selector, gated on sync, and drains on shutdown', () => {

@@ -66,7 +66,7 @@ const CLIENT_NODE_IMPORTERS: ReadonlyArray<string> = [
  */
 const PORT_ONLY = {
   folders: new Set(['reflector', 'fifo', 'store', 'informer', 'logging', 'metrics']),
-  port: new Set(['listwatch/ListerWatcher.ts', 'listwatch/ListerWatcherError.ts', 'listwatch/ApiResource.ts', 'listwatch/TypedResource.ts']),
+  port: new Set(['listwatch/ListerWatcher.ts', 'listwatch/ListerWatcherError.ts', 'listwatch/ApiResource.ts', 'listwatch/TypedResource.ts', 'listwatch/ServedState.ts']),
 };
 
 interface Import {

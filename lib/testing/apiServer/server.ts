@@ -34,7 +34,7 @@ import { filterStoredEvent, openWatchConnection, type WatchConnection } from './
 export interface ApiServerConfig {
   /** HTTPS with the embedded test certificate (default); `false` serves plain HTTP. */
   readonly tls?: boolean;
-  /** The resources served (default {@link DEFAULT_RESOURCES}). */
+  /** The resources served (default {@link DEFAULT_RESOURCES}); `serve`/`unserve` change them at run time. */
   readonly resources?: ReadonlyArray<ServedResource>;
   /** How many write events the watch history keeps (default 1000); a watch from an older resourceVersion gets `410 Expired`. */
   readonly historyLimit?: number;
@@ -107,6 +107,19 @@ export interface EmbeddedApiServer {
   readonly requests: ReadonlyArray<RecordedRequest>;
   /** How many watch connections are open. */
   activeWatches(): number;
+  /**
+   * Starts serving `resource` (discovery, list, watch, writes), as kube-apiserver does once a
+   * CRD is Established. Throws a `TypeError` if a resource with that group and plural is served.
+   * @since 0.3.0
+   */
+  serve(resource: ServedResource): void;
+  /**
+   * Stops serving a resource, as kube-apiserver does when its CRD is deleted: every object is
+   * deleted (watchers get `DELETED`), its open watches end, and discovery, list and watch answer
+   * 404 from then on. Throws a `TypeError` for a resource not served.
+   * @since 0.3.0
+   */
+  unserve(resource: string): void;
   /** Ends every watch, closes every socket and the listener; resolves when closed. Idempotent; a restart under way is cut short. */
   close(): Promise<void>;
 }
@@ -259,7 +272,7 @@ const decodeObjectBody = (body: unknown): E.Either<Status, KubeObject> => {
 export const startApiServer = async (config: ApiServerConfig = {}): Promise<EmbeddedApiServer> => {
   const {
     tls = true,
-    resources = DEFAULT_RESOURCES,
+    resources: initialResources = DEFAULT_RESOURCES,
     historyLimit = 1000,
     bookmarkIntervalMs = 1000,
     continueTokenTtlMs = 5 * 60 * 1000,
@@ -267,6 +280,8 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     watchList = true,
     watchBufferLimit = 10_000,
   } = config;
+  // mutable: serve() and unserve() install and remove resources at run time, as CRDs do
+  const resources: ServedResource[] = [...initialResources];
   const store = createObjectStore(historyLimit);
   const registry = createRegistry(store);
   const watches = new Set<WatchConnection>();
@@ -765,6 +780,17 @@ export const startApiServer = async (config: ApiServerConfig = {}): Promise<Embe
     faults,
     requests,
     activeWatches: () => watches.size,
+    serve: (resource) => {
+      if (resources.some((r) => resourceId(r) === resourceId(resource))) throw new TypeError(`the embedded API server already serves "${resourceId(resource)}"`);
+      resources.push(resource);
+    },
+    unserve: (name) => {
+      const r = served(name);
+      const id = resourceId(r);
+      for (const [key, obj] of store.list(id)) store.write(id, key, 'DELETED', (rv) => ({ ...obj, metadata: { ...obj.metadata, resourceVersion: rv } }));
+      for (const w of [...watches]) if (w.resource === id) w.end();
+      resources.splice(resources.indexOf(r), 1);
+    },
     close: () => {
       closing ??= (async () => {
         closed.abort();

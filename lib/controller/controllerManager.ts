@@ -35,6 +35,7 @@ import { terminalFailure } from '../informer/terminalFailure.js';
 import { waitForCacheSync } from '../informer/waitForCacheSync.js';
 import { failed } from '../internal/failed.js';
 import type { LeaderState } from '../leaderelection/leaderElection.js';
+import type { LeaseFence } from '../leaderelection/leaseFence.js';
 import { shardOf } from '../leaderelection/sharding.js';
 import type { ApiResource } from '../listwatch/ApiResource.js';
 import type { TypedResource } from '../listwatch/TypedResource.js';
@@ -53,7 +54,8 @@ import type { MetricsProvider } from '../metrics/MetricsProvider.js';
 import { holdUntil } from '../operators/holdUntil.js';
 import { whileTrue } from '../operators/whileTrue.js';
 import type { ReconcileEvent } from '../workqueue/ReconcileEvent.js';
-import { type ReconcileConfig, reconcileWith } from '../workqueue/reconcileWith.js';
+import type { ReconcileResult } from '../workqueue/ReconcileResult.js';
+import { type ReconcileConfig, type Reconciler, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
 import { type KeyMapper, mapKeys, ownKeys } from './relations.js';
 import { readYourWrites, type TrackedReconciler, untracked, writeTracker, type WriteTrackerConfig, type WriteTrackerEvent } from './writeTracker.js';
@@ -208,6 +210,16 @@ export interface RunOptions {
    */
   readonly leader$?: Observable<LeaderState>;
   /**
+   * The {@link leaseFence} fed by `leader$`'s election: right before each reconcile starts, the
+   * controller checks it on its own clock and, when the lease may have passed to another replica
+   * (a paused process resuming before its timers said it stopped leading), does not run the
+   * reconciler: the reconcile fails with a {@link LeaseFenced} error (the key is retried, by
+   * whichever replica leads). Give the same fence to the object client (`ClientConfig.fence`)
+   * to check again before each write. Default: none.
+   * @since 0.3.0
+   */
+  readonly fence?: Pick<LeaseFence, 'check'>;
+  /**
    * HTTP endpoints ({@link managerEndpoints}: `/healthz`, `/readyz`, `/metrics`), listening from the
    * start of the run until it has ended (a manager with nothing to run completes at once and does
    * not listen). Default: none.
@@ -270,6 +282,15 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
     watch: (options) => get$.pipe(switchMap((lw) => lw.watch(options))),
   };
 };
+
+/** The reconciler, refused (with a `LeaseFenced` error) whenever `fence` says the lease may be gone. */
+const fenced = (fence: Pick<LeaseFence, 'check'> | undefined, reconcile: Reconciler): Reconciler =>
+  fence === undefined
+    ? reconcile
+    : (key, signal) => {
+        const refused = fence.check(`reconcile ${key}`);
+        return refused === undefined ? reconcile(key, signal) : failed<ReconcileResult>(refused);
+      };
 
 /**
  * The declarative way to write controllers, the reactive counterpart of the Java ancestor's CDI
@@ -335,7 +356,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
   const discovery = discoveryCache();
   const selectors = new Map<string, Registered>();
   const observers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
-  const controllers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
+  const controllers: Array<(stop$: Observable<unknown>, fence: Pick<LeaseFence, 'check'> | undefined) => Observable<ManagerEvent>> = [];
   const used = new Set<string>();
 
   const listerWatcherOf = <T extends KubeObject>(selector: Selector<T>): ListerWatcher<T> => {
@@ -429,7 +450,11 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       const triggers = (spec.triggers ?? []).map((tr) => ({ informer: informer(tr.selector as Selector<KubeObject> | string), keys: tr.keys }));
       const ryw = spec.readYourWrites ?? true;
       /** One work queue over the controller's keys (only those of `shard`, when given). */
-      const workQueue = (stop$: Observable<unknown>, shard?: { readonly index: number; readonly count: number }): Observable<ManagerEvent> =>
+      const workQueue = (
+        stop$: Observable<unknown>,
+        fence: Pick<LeaseFence, 'check'> | undefined,
+        shard?: { readonly index: number; readonly count: number },
+      ): Observable<ManagerEvent> =>
         defer(() => {
           const name = shard === undefined ? spec.name : `${spec.name}-shard-${shard.index}`;
           // one tracker per work queue: its keys' writes, and the echoes of its own informer feeds
@@ -446,7 +471,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
             ).pipe(
               filter((key) => shard === undefined || shardOf(key, shard.count) === shard.index),
               holdUntil(waitForCacheSync(own, ...triggers.map((tr) => tr.informer))),
-              reconcileWith(tracker === undefined ? (key, signal) => spec.reconcile(key, signal, untracked) : readYourWrites(tracker, spec.reconcile), {
+              reconcileWith(fenced(fence, tracker === undefined ? (key, signal) => spec.reconcile(key, signal, untracked) : readYourWrites(tracker, spec.reconcile)), {
                 name,
                 ...observability,
                 ...spec.config,
@@ -464,14 +489,14 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           );
         });
       const { shards } = spec;
-      controllers.push((stop$) =>
+      controllers.push((stop$, fence) =>
         shards === undefined
-          ? workQueue(stop$)
+          ? workQueue(stop$, fence)
           : merge(
               ...Array.from({ length: shards.count }, (_, index) =>
                 whileTrue(
                   shards.owned$.pipe(map((owned) => owned.has(index))),
-                  () => workQueue(stop$, { index, count: shards.count }),
+                  () => workQueue(stop$, fence, { index, count: shards.count }),
                   { stop$ },
                 ),
               ),
@@ -491,7 +516,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           share(),
         );
         if (observers.length + controllers.length === 0) return EMPTY;
-        const controllers$ = merge(...controllers.map((start) => start(stop$)));
+        const controllers$ = merge(...controllers.map((start) => start(stop$, options.fence)));
         let leaderState: LeaderState | undefined;
         const leader$ = options.leader$?.pipe(
           tap((s) => {

@@ -100,14 +100,14 @@ const asciiPlot = (series: ReadonlyArray<{ readonly label: string; readonly poin
   });
   const rows = grid.map((r, i) => `${(yMax - ((yMax - yMin) * i) / (height - 1)).toFixed(1).padStart(7)} |${r.join('')}`);
   const legend = series.map((s, i) => `${String.fromCharCode(97 + (i % 26))} = ${s.label}`).join(', ');
-  return [`heap after GC (MB) over ${(tMax / 1000).toFixed(0)} s`, ...rows, `${' '.repeat(8)}+${'-'.repeat(width)}`, legend].join('\n');
+  return [`heap after GC (MB) after each process's warm-up, over ${(tMax / 1000).toFixed(0)} s`, ...rows, `${' '.repeat(8)}+${'-'.repeat(width)}`, legend].join('\n');
 };
 
 const main = async (): Promise<void> => {
-  const startedAt = Date.now();
-  const stamp = new Date(startedAt).toISOString().replace(/[:.]/g, '-');
   const dir = await mkdtemp(join(tmpdir(), 'kube-rx-soak-'));
   const kube = await startKube();
+  const startedAt = Date.now();
+  const stamp = new Date(startedAt).toISOString().replace(/[:.]/g, '-');
   const incarnations: Incarnation[] = [];
   try {
     const kc = new KubeConfig();
@@ -237,7 +237,8 @@ const main = async (): Promise<void> => {
           firstMb: (samples[0]?.heap ?? 0) / 1024 / 1024,
           lastMb: (samples.at(-1)?.heap ?? 0) / 1024 / 1024,
           slopeMbPerMin: slopeMbPerMin(points),
-          points: samples.map((s): readonly [number, number] => [s.t, (s.heap ?? 0) / 1024 / 1024]),
+          // plotted after the warm-up, as the slope is (the first samples are of a process still loading)
+          points: points.map(([t, heap]): readonly [number, number] => [t, heap / 1024 / 1024]),
         };
       }),
     );

@@ -141,7 +141,17 @@ export interface ControllerSpec<T> {
    * shard replays the caches for it; losing one stops its work at once (aborting its running
    * reconciles), so no key is reconciled by two replicas at once.
    */
-  readonly shards?: { readonly owned$: Observable<ReadonlySet<number>>; readonly count: number };
+  readonly shards?: {
+    readonly owned$: Observable<ReadonlySet<number>>;
+    readonly count: number;
+    /**
+     * Per shard (index = shard), the {@link leaseFence} its election keeps (`sharding`'s
+     * `fences`): each shard's reconciles check their own lease, as `RunOptions.fence` does for a
+     * leader. Default: `RunOptions.fence`, if any.
+     * @since 0.3.0
+     */
+    readonly fences?: ReadonlyArray<Pick<LeaseFence, 'check'>>;
+  };
 }
 
 /**
@@ -496,7 +506,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
               ...Array.from({ length: shards.count }, (_, index) =>
                 whileTrue(
                   shards.owned$.pipe(map((owned) => owned.has(index))),
-                  () => workQueue(stop$, fence, { index, count: shards.count }),
+                  () => workQueue(stop$, shards.fences?.[index] ?? fence, { index, count: shards.count }),
                   { stop$ },
                 ),
               ),

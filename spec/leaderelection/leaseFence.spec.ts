@@ -7,6 +7,7 @@ import { objectClient } from '../../lib/client/objectClient.js';
 import { controllerManager } from '../../lib/controller/controllerManager.js';
 import { leaderElection, type LeaderState } from '../../lib/leaderelection/leaderElection.js';
 import { fenceValidUntil, isLeaseFenced, type LeaseFence, leaseFence } from '../../lib/leaderelection/leaseFence.js';
+import { sharding, shardOf } from '../../lib/leaderelection/sharding.js';
 import type { WatchEvent } from '../../lib/listwatch/ListerWatcher.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { configMap, listPage } from '../../lib/testing/builders.js';
@@ -135,6 +136,66 @@ describe('leaseFence', () => {
       expectObservable(events, '^ 20ms !').toBe('-(sfq) 5ms (sd)', { s: 'Started', f: 'F:fenced', q: 'Requeued', d: 'Succeeded' });
     });
     expect(calls).toEqual([11]);
+  });
+});
+
+describe('leaseFence per shard', () => {
+  it('a sharded controller checks the fence of each key’s shard: a closed one fails its keys, an open one reconciles', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const k0 = names.find((x) => shardOf(`default/${x}`, 2) === 0);
+    const k1 = names.find((x) => shardOf(`default/${x}`, 2) === 1);
+    if (k0 === undefined || k1 === undefined) throw new Error('test names do not cover both shards');
+    const rx = newTestScheduler();
+    const ran: string[] = [];
+    rx.run(({ cold, hot, expectObservable }) => {
+      const lw = fakeListerWatcher<KubeObject>({ lists: [cold('-(p|)', { p: listPage('10', [configMap(k0, '1'), configMap(k1, '2')]) })], watches: [cold<WatchEvent<KubeObject>>('-')] });
+      const mgr = controllerManager({ listerWatcher: () => lw as never, scheduler: rx });
+      const cms = mgr.select('cms', { resource: 'configmaps' });
+      const closed = { check: (action: string) => ({ _tag: 'LeaseFenced' as const, action, now: rx.now(), validUntil: undefined, message: `${action}: refused` }) };
+      const open = { check: () => undefined };
+      mgr.controller({
+        name: 'cm', for: cms, config: { rateLimiter: itemExponentialFailureRateLimiter(1000, 1000) },
+        reconcile: (key) => {
+          ran.push(key);
+          return of(done);
+        },
+        shards: { count: 2, owned$: hot('x', { x: new Set([0, 1]) }), fences: [closed, open] },
+      });
+      const outcomes = mgr.run().pipe(
+        filter((e) => e._tag === 'Reconcile' && (e.event._tag === 'Failed' || e.event._tag === 'Succeeded')),
+        map((e) => (e._tag === 'Reconcile' && e.event._tag === 'Failed' ? `${e.event.key}:${isLeaseFenced(e.event.error) ? 'fenced' : 'other'}` : e._tag === 'Reconcile' ? `${e.event.key}:ok` : '')),
+      );
+      expectObservable(outcomes, '^ 20ms !').toBe('-(xy)', { x: `default/${k0}:fenced`, y: `default/${k1}:ok` });
+    });
+    expect(ran).toEqual([`default/${k1}`]);
+  });
+
+  it('sharding feeds the fence of each shard from that shard’s election: valid exactly for the shards held, revoked on stop', () => {
+    const rx = newTestScheduler();
+    const fences = [leaseFence({ scheduler: rx }), leaseFence({ scheduler: rx })];
+    const seen: string[] = [];
+    rx.run(({ cold }) => {
+      const store = memoryLeaseStore(rx);
+      let owned: ReadonlySet<number> = new Set();
+      const sub = sharding({ client: store.client({ name: 'a' }), namespace: 'default', name: 'ctl', identity: 'a', shardCount: 2, leaseDurationMs: L, renewDeadlineMs: D, retryPeriodMs: R, random: () => 0, scheduler: rx, fences }).subscribe((s) => {
+        owned = s;
+      });
+      // sample ownership and the fences every 5 s, then stop at 30 s
+      cold('1ms x 4999ms x 4999ms x 4999ms x 4999ms x 4999ms x').subscribe(() => {
+        seen.push(`${[...owned].sort().join(',')}|${fences.map((f) => (f.isValid() ? 'v' : '-')).join('')}`);
+      });
+      cold('30000ms x').subscribe(() => {
+        sub.unsubscribe();
+        seen.push(`stopped|${fences.map((f) => (f.isValid() ? 'v' : '-')).join('')}`);
+      });
+    });
+    // a lone member takes both shards once membership settled; a fence is valid iff its shard is held
+    expect(seen.at(-1)).toBe('stopped|--');
+    for (const line of seen.slice(0, -1)) {
+      const [shards = '', valid = ''] = line.split('|');
+      expect(valid).toBe(['0', '1'].map((i) => (shards.split(',').includes(i) ? 'v' : '-')).join(''));
+    }
+    expect(seen).toContain('0,1|vv');
   });
 });
 

@@ -1,4 +1,4 @@
-import { filter, lastValueFrom, map, type Observable, of } from 'rxjs';
+import { filter, lastValueFrom, map, type Observable, of, type SchedulerLike } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { configMaps } from '../../lib/client/builtinResources.js';
@@ -7,6 +7,7 @@ import { objectClient } from '../../lib/client/objectClient.js';
 import { controllerManager } from '../../lib/controller/controllerManager.js';
 import { leaderElection, type LeaderState } from '../../lib/leaderelection/leaderElection.js';
 import { fenceValidUntil, isLeaseFenced, type LeaseFence, leaseFence } from '../../lib/leaderelection/leaseFence.js';
+import type { LeaseClient } from '../../lib/leaderelection/leaseClient.js';
 import { sharding, shardOf } from '../../lib/leaderelection/sharding.js';
 import type { WatchEvent } from '../../lib/listwatch/ListerWatcher.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
@@ -24,6 +25,14 @@ const D = 3_000;
 const R = 1_000;
 
 const values = { l: { _tag: 'Leading' } as LeaderState, f: { _tag: 'Following' } as LeaderState, t: true, n: false };
+
+/** Candidate `a` for Lease default/ctl with the test timings, feeding `fence`. */
+const fencedCandidate = (client: LeaseClient, scheduler: SchedulerLike, fence: LeaseFence, shouldLead?: () => boolean): Observable<LeaderState> =>
+  leaderElection({
+    client, namespace: 'default', name: 'ctl', identity: 'a',
+    leaseDurationMs: L, renewDeadlineMs: D, retryPeriodMs: R, random: () => 0, scheduler, fence,
+    ...(shouldLead === undefined ? {} : { shouldLead }),
+  });
 
 /** `fence.isValid()` at each frame of `sample$`. */
 const validity = (fence: LeaseFence, sample$: Observable<unknown>): Observable<boolean> => sample$.pipe(map(() => fence.isValid()));
@@ -62,11 +71,7 @@ describe('leaseFence', () => {
       const store = memoryLeaseStore(rx);
       let partitioned = false;
       cold('3000ms x').subscribe(() => (partitioned = true));
-      const le = leaderElection({
-        client: store.client({ name: 'a', down: () => partitioned }),
-        namespace: 'default', name: 'ctl', identity: 'a',
-        leaseDurationMs: L, renewDeadlineMs: D, retryPeriodMs: R, random: () => 0, scheduler: rx, fence,
-      });
+      const le = fencedCandidate(store.client({ name: 'a', down: () => partitioned }), rx, fence);
       // renews sent at 0, 1000, 2000 succeed; from 3000 they fail: valid until 2000 + L - (L - D) = 5000
       expectObservable(le, '^ 9999ms !').toBe('l 4999ms f', values);
       expectObservable(validity(fence, hot('-x 4997ms x x', { x: 0 })), '^ 9999ms !').toBe('-t 4997ms t n', values);
@@ -78,11 +83,7 @@ describe('leaseFence', () => {
     const fence = leaseFence({ scheduler: rx, marginMs: 1_000 });
     rx.run(({ expectObservable }) => {
       const store = memoryLeaseStore(rx);
-      const le = leaderElection({
-        client: store.client({ name: 'a' }),
-        namespace: 'default', name: 'ctl', identity: 'a',
-        leaseDurationMs: L, renewDeadlineMs: D, retryPeriodMs: R, random: () => 0, scheduler: rx, fence,
-      });
+      const le = fencedCandidate(store.client({ name: 'a' }), rx, fence);
       expectObservable(le, '^ 2500ms !').toBe('l', values);
     });
     // the last renew was sent at 2000; a process resuming at t ≥ 2000 + L - margin = 6000 sees it
@@ -100,11 +101,7 @@ describe('leaseFence', () => {
       const store = memoryLeaseStore(rx);
       let want = true;
       cold('1500ms x').subscribe(() => (want = false));
-      const le = leaderElection({
-        client: store.client({ name: 'a' }),
-        namespace: 'default', name: 'ctl', identity: 'a', shouldLead: () => want,
-        leaseDurationMs: L, renewDeadlineMs: D, retryPeriodMs: R, random: () => 0, scheduler: rx, fence,
-      });
+      const le = fencedCandidate(store.client({ name: 'a' }), rx, fence, () => want);
       // the attempt at 2000 sees shouldLead false: Following, fence revoked (although 2000 < 1000 + D)
       expectObservable(le, '^ 2999ms !').toBe('l 1999ms f', values);
       expectObservable(validity(fence, hot('-x 1997ms x 1ms x', { x: 0 })), '^ 2999ms !').toBe('-t 1997ms t 1ms n', values);

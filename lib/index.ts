@@ -233,6 +233,7 @@ export {
   whileLeading,
   whileOwning,
 } from './leaderelection/index.js';
+export { fenceValidUntil, isLeaseFenced, type LeaseFence, type LeaseFenceConfig, type LeaseFenced, leaseFence } from './leaderelection/index.js';
 
 // the controller manager, predicates and relations
 export {

@@ -1,9 +1,10 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { catchError, mergeMap, type Observable, of } from 'rxjs';
+import { catchError, defer, mergeMap, type Observable, of } from 'rxjs';
 
 import { type Status, StatusCodec } from '../codec/Status.js';
+import type { LeaseFence } from '../leaderelection/leaseFence.js';
 import { failed } from '../internal/failed.js';
 import { messageOf } from '../internal/messageOf.js';
 import { type ApiResource, collectionPath } from '../listwatch/ApiResource.js';
@@ -42,6 +43,14 @@ export interface ClientConfig {
   readonly userAgent?: string;
   /** Largest accepted response body in bytes (default 16 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * A {@link LeaseFence} checked right before each write is sent (not before reads): when it
+   * says the lease may have passed to another replica, the write is refused with an
+   * `InvalidRequest` whose `field` is `fence` ({@link isLeaseFenced}) and nothing is sent.
+   * Default: none.
+   * @since 0.3.0
+   */
+  readonly fence?: Pick<LeaseFence, 'check'>;
 }
 
 /**
@@ -450,7 +459,15 @@ export function objectClient<T extends KubeObject>(resource: TypedResource<T> | 
       ...(call.contentType === undefined ? {} : { contentType: call.contentType }),
       ...(config.userAgent === undefined ? {} : { userAgent: config.userAgent }),
     };
-    return kubeGet(request).pipe(
+    const { fence } = config;
+    const sent$ =
+      fence === undefined || call.verb === 'get'
+        ? kubeGet(request)
+        : defer(() => {
+            const refused = fence.check(`${call.verb} ${name}`);
+            return refused === undefined ? kubeGet(request) : refuse<KubeResponse>(call.verb, 'fence', refused.message);
+          });
+    return sent$.pipe(
       catchError((e: unknown) => failed<KubeResponse>(isListerWatcherError(e) ? { ...e, verb: call.verb } : e)),
       mergeMap((response) =>
         isSuccessStatus(response.statusCode) ? of(response) : failed<KubeResponse>({ ...httpErrorOf(request, response), verb: call.verb }),

@@ -39,6 +39,7 @@ import { terminalFailure } from '../informer/terminalFailure.js';
 import { waitForCacheSync } from '../informer/waitForCacheSync.js';
 import { failed } from '../internal/failed.js';
 import type { LeaderState } from '../leaderelection/leaderElection.js';
+import type { LeaseFence } from '../leaderelection/leaseFence.js';
 import { shardOf } from '../leaderelection/sharding.js';
 import type { ApiResource } from '../listwatch/ApiResource.js';
 import type { TypedResource } from '../listwatch/TypedResource.js';
@@ -62,7 +63,8 @@ import type { PriorityQueueOptions } from '../workqueue/PriorityReadyQueue.js';
 import type { ServedState } from '../listwatch/ServedState.js';
 import { selectorServed, waitsForResourceByDefault } from './selectorServed.js';
 import type { ReconcileEvent } from '../workqueue/ReconcileEvent.js';
-import { type ReconcileConfig, reconcileWith } from '../workqueue/reconcileWith.js';
+import type { ReconcileResult } from '../workqueue/ReconcileResult.js';
+import { type ReconcileConfig, type Reconciler, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
 import { type KeyMapper, mapKeys } from './relations.js';
 import { readYourWrites, type TrackedReconciler, untracked, writeTracker, type WriteTrackerConfig, type WriteTrackerEvent } from './writeTracker.js';
@@ -175,7 +177,17 @@ export interface ControllerSpec<T> {
    * shard replays the caches for it; losing one stops its work at once (aborting its running
    * reconciles), so no key is reconciled by two replicas at once.
    */
-  readonly shards?: { readonly owned$: Observable<ReadonlySet<number>>; readonly count: number };
+  readonly shards?: {
+    readonly owned$: Observable<ReadonlySet<number>>;
+    readonly count: number;
+    /**
+     * Per shard (index = shard), the {@link leaseFence} its election keeps (`sharding`'s
+     * `fences`): each shard's reconciles check their own lease, as `RunOptions.fence` does for a
+     * leader. Default: `RunOptions.fence`, if any.
+     * @since 0.3.0
+     */
+    readonly fences?: ReadonlyArray<Pick<LeaseFence, 'check'>>;
+  };
 }
 
 /**
@@ -251,6 +263,16 @@ export interface RunOptions {
    * run all the time, so a new leader starts with warm caches.
    */
   readonly leader$?: Observable<LeaderState>;
+  /**
+   * The {@link leaseFence} fed by `leader$`'s election: right before each reconcile starts, the
+   * controller checks it on its own clock and, when the lease may have passed to another replica
+   * (a paused process resuming before its timers said it stopped leading), does not run the
+   * reconciler: the reconcile fails with a {@link LeaseFenced} error (the key is retried, by
+   * whichever replica leads). Give the same fence to the object client (`ClientConfig.fence`)
+   * to check again before each write. Default: none.
+   * @since 0.3.0
+   */
+  readonly fence?: Pick<LeaseFence, 'check'>;
   /**
    * HTTP endpoints ({@link managerEndpoints}: `/healthz`, `/readyz`, `/metrics`), listening from the
    * start of the run until it has ended (a manager with nothing to run completes at once and does
@@ -329,6 +351,15 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
   };
 };
 
+/** The reconciler, refused (with a `LeaseFenced` error) whenever `fence` says the lease may be gone. */
+const fenced = (fence: Pick<LeaseFence, 'check'> | undefined, reconcile: Reconciler): Reconciler =>
+  fence === undefined
+    ? reconcile
+    : (key, signal) => {
+        const refused = fence.check(`reconcile ${key}`);
+        return refused === undefined ? reconcile(key, signal) : failed<ReconcileResult>(refused);
+      };
+
 /**
  * The declarative way to write controllers, the reactive counterpart of the Java ancestor's CDI
  * extension: declare selectors once; attach any number of observers (pipelines over a selector's
@@ -398,7 +429,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
   const discovery = discoveryCache();
   const selectors = new Map<string, Registered>();
   const observers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
-  const controllers: Array<(stop$: Observable<unknown>) => Observable<ManagerEvent>> = [];
+  const controllers: Array<(stop$: Observable<unknown>, fence: Pick<LeaseFence, 'check'> | undefined) => Observable<ManagerEvent>> = [];
   const used = new Set<string>();
 
   const listerWatcherOf = <T extends KubeObject>(selector: Selector<T>): ListerWatcher<T> => {
@@ -516,7 +547,11 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       const ryw = spec.readYourWrites ?? true;
       const { priorityQueue = {}, eventPriority: priorityOf = eventPriority } = spec;
       /** One work queue over the controller's keys (only those of `shard`, when given). */
-      const workQueue = (stop$: Observable<unknown>, shard?: { readonly index: number; readonly count: number }): Observable<ManagerEvent> =>
+      const workQueue = (
+        stop$: Observable<unknown>,
+        fence: Pick<LeaseFence, 'check'> | undefined,
+        shard?: { readonly index: number; readonly count: number },
+      ): Observable<ManagerEvent> =>
         defer(() => {
           const name = shard === undefined ? spec.name : `${spec.name}-shard-${shard.index}`;
           // one tracker per work queue: its keys' writes, and the echoes of its own informer feeds
@@ -536,7 +571,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
             ).pipe(
               filter((key) => shard === undefined || shardOf(keyOf(key), shard.count) === shard.index),
               holdUntil(waitForCacheSync(own, ...triggers.map((tr) => tr.informer))),
-              reconcileWith(tracker === undefined ? (key, signal) => spec.reconcile(key, signal, untracked) : readYourWrites(tracker, spec.reconcile), {
+              reconcileWith(fenced(fence, tracker === undefined ? (key, signal) => spec.reconcile(key, signal, untracked) : readYourWrites(tracker, spec.reconcile)), {
                 name,
                 ...observability,
                 ...spec.config,
@@ -555,14 +590,14 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           );
         });
       const { shards } = spec;
-      const sharded = (stop$: Observable<unknown>): Observable<ManagerEvent> =>
+      const sharded = (stop$: Observable<unknown>, fence: Pick<LeaseFence, 'check'> | undefined): Observable<ManagerEvent> =>
         shards === undefined
-          ? workQueue(stop$)
+          ? workQueue(stop$, fence)
           : merge(
               ...Array.from({ length: shards.count }, (_, index) =>
                 whileTrue(
                   shards.owned$.pipe(map((owned) => owned.has(index))),
-                  () => workQueue(stop$, { index, count: shards.count }),
+                  () => workQueue(stop$, shards.fences?.[index] ?? fence, { index, count: shards.count }),
                   { stop$ },
                 ),
               ),
@@ -571,8 +606,8 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       const waiting = [spec.for, ...(spec.triggers ?? []).map((tr) => tr.selector as Selector<KubeObject> | string)]
         .filter((sel) => waits(registered(sel as Selector<KubeObject> | string).selector))
         .map((sel) => informer(sel as Selector<KubeObject> | string));
-      controllers.push((stop$) => {
-        if (waiting.length === 0) return sharded(stop$);
+      controllers.push((stop$, fence) => {
+        if (waiting.length === 0) return sharded(stop$, fence);
         // not shared: each subscriber gets the current state (status$ replays it)
         const served$ = combineLatest(waiting.map((inf) => inf.status$.pipe(map((st) => !(st._tag === 'Stopped' && st.reason === 'NotServed'))))).pipe(
           map((all) => all.every(Boolean)),
@@ -587,7 +622,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
             ignoreElements(),
             takeUntil(stop$),
           ),
-          whileTrue(served$, () => sharded(stop$), { stop$ }),
+          whileTrue(served$, () => sharded(stop$, fence), { stop$ }),
         );
       });
     },
@@ -604,7 +639,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           share(),
         );
         if (observers.length + controllers.length === 0) return EMPTY;
-        const controllers$ = merge(...controllers.map((start) => start(stop$)));
+        const controllers$ = merge(...controllers.map((start) => start(stop$, options.fence)));
         let leaderState: LeaderState | undefined;
         const leader$ = options.leader$?.pipe(
           tap((s) => {

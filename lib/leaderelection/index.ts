@@ -1,4 +1,5 @@
 export { JITTER_FACTOR, type LeaderElectionConfig, leaderElection, type LeaderState, whileLeading } from './leaderElection.js';
+export { fenceValidUntil, isLeaseFenced, type LeaseFence, type LeaseFenceConfig, type LeaseFenced, leaseFence } from './leaseFence.js';
 export {
   httpLeaseClient,
   type Lease,

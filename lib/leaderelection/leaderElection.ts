@@ -14,6 +14,7 @@ import {
 import { errorFields } from '../logging/errorFields.js';
 import type { LogFields, Logger, LogLevel } from '../logging/Logger.js';
 import { whileTrue } from '../operators/whileTrue.js';
+import type { LeaseFence } from './leaseFence.js';
 import { type Lease, type LeaseClient, microTime } from './leaseClient.js';
 
 /**
@@ -87,6 +88,14 @@ export interface LeaderElectionConfig {
    * (`namespace/name`) and identity. Default: nothing logged.
    */
   readonly logger?: Logger;
+  /**
+   * A {@link leaseFence} kept current: every successful acquire or renew reports its send time,
+   * stopping to lead (or unsubscribing) revokes it. Share it with what must not act once the
+   * lease may be gone (`RunOptions.fence`, `ClientConfig.fence`). It must use the same clock
+   * (scheduler). Default: none.
+   * @since 0.3.0
+   */
+  readonly fence?: LeaseFence;
 }
 
 const leading: LeaderState = { _tag: 'Leading' };
@@ -161,7 +170,9 @@ const validate = (leaseDurationMs: number, renewDeadlineMs: number, retryPeriodM
  * before `leaseDuration` (rounded up to whole seconds) after that — later than the leader's stop,
  * since `leaseDuration > renewDeadline`. The margin `leaseDuration - renewDeadline` must cover
  * clock-rate differences and the time the leader needs to stop its work (see {@link whileLeading}).
- * It is not a fencing token: writes of a paused process (GC pause, suspended VM) are not prevented.
+ * It is not a fencing token: a paused process (GC pause, suspended VM) resumes believing it
+ * leads until its timers run; a {@link leaseFence} (`fence`) lets it check its own clock before
+ * each reconcile and write instead.
  *
  * ## Recovery
  * Never errors: failed requests are retried every retry period. Throws a `TypeError` at call
@@ -194,6 +205,7 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
     random = Math.random,
     shouldLead = () => true,
     logger,
+    fence,
   } = config;
   validate(leaseDurationMs, renewDeadlineMs, retryPeriodMs);
   const leaseDurationSeconds = Math.ceil(leaseDurationMs / 1000);
@@ -312,6 +324,7 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
     const stopLeading = (reason: 'renew deadline passed' | 'held by another candidate' | 'should not lead'): void => {
       log(reason === 'should not lead' ? 'info' : 'warn', 'stopped leading', { reason });
       isLeading = false;
+      fence?.revoke();
       deadlineSub?.unsubscribe();
       deadlineSub = undefined;
       emit();
@@ -350,6 +363,7 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
         if (ok && now + renewDeadlineMs > scheduler.now()) {
           if (!isLeading) log('info', 'became leader');
           isLeading = true;
+          fence?.renewed(now, { leaseDurationMs, renewDeadlineMs });
           armDeadline(now + renewDeadlineMs);
         } else if (isLeading && heldByOther(scheduler.now())) {
           stopLeading('held by another candidate');
@@ -364,6 +378,7 @@ export const leaderElection = (config: LeaderElectionConfig): Observable<LeaderS
       nextSub?.unsubscribe();
       deadlineSub?.unsubscribe();
       attemptSub?.unsubscribe();
+      fence?.revoke();
       if (isLeading && releaseOnCancel) release();
     };
   });

@@ -24,6 +24,7 @@ import {
 
 import { whileTrue } from '../operators/whileTrue.js';
 import { JITTER_FACTOR, leaderElection, type LeaderElectionConfig } from './leaderElection.js';
+import type { LeaseFence } from './leaseFence.js';
 import { type Lease, type LeaseClient, microTime } from './leaseClient.js';
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -123,6 +124,13 @@ export interface ShardingConfig
    */
   readonly identity: string;
   readonly shardCount: number;
+  /**
+   * One {@link leaseFence} per shard (index = shard), each kept current by that shard's election:
+   * give them to the controller (`shards.fences`) so that each shard's reconciles check their own
+   * lease. Default: none.
+   * @since 0.3.0
+   */
+  readonly fences?: ReadonlyArray<LeaseFence>;
 }
 
 const MEMBER_PREFIX = 'members.kube-rx.io/';
@@ -259,6 +267,7 @@ export const sharding = (config: ShardingConfig): Observable<ReadonlySet<number>
     releaseOnCancel = true,
     random = Math.random,
     logger,
+    fences,
   } = config;
   if (!Number.isInteger(shardCount) || shardCount < 1) {
     throw new TypeError(`sharding: shardCount must be a positive integer (got ${shardCount})`);
@@ -277,6 +286,7 @@ export const sharding = (config: ShardingConfig): Observable<ReadonlySet<number>
       random,
       shouldLead,
       ...(logger === undefined ? {} : { logger }),
+      ...(fences?.[shard] === undefined ? {} : { fence: fences[shard] }),
     });
   // validate the timing now, not at subscription
   electionFor(0, () => false);

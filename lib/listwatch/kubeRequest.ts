@@ -9,6 +9,7 @@ import { Observable } from 'rxjs';
 
 import { type Status, StatusCodec } from '../codec/Status.js';
 import { messageOf } from '../internal/messageOf.js';
+import { agentPool } from './agentPool.js';
 import { credentialCache } from './credentialCache.js';
 import { httpError, type ListerWatcherError, type ListerWatcherVerb, transportError } from './ListerWatcherError.js';
 import { redactBody, redactor, secretsOf, tlsHint, warnIfInsecure } from './transportSecurity.js';
@@ -318,6 +319,8 @@ interface Handlers {
  * (per kubeConfig object, so nothing outlives the kubeConfigs it was made for).
  */
 const CREDENTIALS = credentialCache();
+/** Keep-alive agents shared by requests to the same server with the same TLS identity. */
+const AGENTS = agentPool();
 
 /**
  * The one place that talks HTTP: resolves the kubeConfig (once, asynchronously), sends the request,
@@ -436,6 +439,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     () => {
       secrets = secretsOf(options);
       warnIfInsecure(target, options.rejectUnauthorized === false || cluster?.skipTLSVerify === true);
+      AGENTS.reuse(target, options);
       send();
     },
     (e: unknown) => {

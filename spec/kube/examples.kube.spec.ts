@@ -30,6 +30,7 @@ import { SECRET_REASONS } from '../../examples/configMapToSecret.js';
 import { WIDGET_REASONS, WIDGET_RESOURCE, widgetCrd } from '../../examples/widgetController.js';
 import { type ReconcileLogLine } from '../../examples/support.js';
 import { eventually, type Kube, startKube } from './harness.js';
+import { reconcileOverlaps } from './replicaLogs.js';
 import { root } from '../helpers/repo.js';
 
 const LABEL = 'kube-rx.io/secret';
@@ -323,38 +324,11 @@ describe('controller examples against kube-apiserver 1.20', () => {
     console.log(`sharding: ${victim.identity} held shards [${victimShards.join(', ')}]; picked up within ${Date.now() - killedAt} ms`);
 
     // no overlapping [start, end] of one key across identities (an unfinished run of the victim ends at its death)
-    const intervals = new Map<string, Array<{ readonly identity: string; readonly from: number; readonly to: number }>>();
-    let checked = 0;
-    for (const r of replicas) {
-      const open = new Map<string, number>();
-      for (const line of await logOf(r)) {
-        if (line.phase === 'start') open.set(line.key, line.t);
-        else {
-          const from = open.get(line.key);
-          open.delete(line.key);
-          if (from === undefined) continue;
-          intervals.set(line.key, [...(intervals.get(line.key) ?? []), { identity: r.identity, from, to: line.t }]);
-          checked++;
-        }
-      }
-      for (const [key, from] of open) {
-        const to = r === victim ? killedAt : Number.POSITIVE_INFINITY;
-        intervals.set(key, [...(intervals.get(key) ?? []), { identity: r.identity, from, to }]);
-        checked++;
-      }
-    }
-    const overlaps: string[] = [];
-    for (const [key, list] of intervals) {
-      for (const x of list) {
-        for (const y of list) {
-          if (x.identity < y.identity && x.from <= y.to && y.from <= x.to) {
-            overlaps.push(`${key}: ${x.identity} [${x.from}, ${x.to}] / ${y.identity} [${y.from}, ${y.to}]`);
-          }
-        }
-      }
-    }
-    const perReplica = replicas.map((r) => `${r.identity}=${new Set([...intervals.values()].flat().filter((i) => i.identity === r.identity)).size}`);
-    console.log(`sharding: checked ${checked} reconciles of ${intervals.size} keys for overlap across replicas (${perReplica.join(', ')})`);
-    expect(overlaps).toEqual([]);
+    const report = reconcileOverlaps(
+      await Promise.all(replicas.map(async (r) => ({ identity: r.identity, lines: await logOf(r), ...(r === victim ? { endedAt: killedAt } : {}) }))),
+    );
+    const perReplica = replicas.map((r) => `${r.identity}=${report.perIdentity[r.identity] ?? 0}`);
+    console.log(`sharding: checked ${report.checked} reconciles for overlap across replicas (${perReplica.join(', ')})`);
+    expect(report.overlaps).toEqual([]);
   });
 });

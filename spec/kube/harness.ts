@@ -180,6 +180,14 @@ export interface TcpProxy {
   readonly accepted: () => number;
   /** A network partition: resets every open connection, and resets new ones at once, until `heal`. */
   partition(): void;
+  /**
+   * A silent partition (a blackhole): no byte is forwarded either way and nothing is reset; new
+   * connections are accepted (the kernel does) but not connected upstream, until `heal`. Bytes a
+   * side wrote meanwhile stay unread (as TCP retransmits them) and flow after the heal, unless
+   * that side gave up and closed its connection first.
+   */
+  blackhole(): void;
+  /** Ends a partition or a blackhole: held connections are connected and forwarding resumes. */
   heal(): void;
   close(): Promise<void>;
 }
@@ -192,11 +200,34 @@ export interface TcpProxy {
 export const startTcpProxy = async (target: string): Promise<TcpProxy> => {
   const upstream = new URL(target);
   const open = new Set<Socket>();
+  /** Connected pairs (to stop and resume forwarding) and clients held by a blackhole. */
+  const pairs = new Set<readonly [Socket, Socket]>();
+  const held = new Set<Socket>();
   let partitioned = false;
+  let blackholed = false;
   let accepted = 0;
   const track = (socket: Socket): void => {
     open.add(socket);
     socket.on('close', () => open.delete(socket));
+  };
+  const forward = (pair: readonly [Socket, Socket]): void => {
+    pair[0].pipe(pair[1]);
+    pair[1].pipe(pair[0]);
+  };
+  const connectUpstream = (client: Socket): void => {
+    const apiserver = connect({ host: upstream.hostname, port: Number(upstream.port) });
+    track(apiserver);
+    const pair = [client, apiserver] as const;
+    pairs.add(pair);
+    // either side failing or closing takes the other one down (a reset when it failed)
+    client.on('error', () => apiserver.resetAndDestroy());
+    apiserver.on('error', () => client.resetAndDestroy());
+    client.on('close', () => {
+      pairs.delete(pair);
+      apiserver.destroy();
+    });
+    apiserver.on('close', () => client.destroy());
+    forward(pair);
   };
   const server = createServer((client) => {
     accepted++;
@@ -204,16 +235,15 @@ export const startTcpProxy = async (target: string): Promise<TcpProxy> => {
       client.resetAndDestroy();
       return;
     }
-    const apiserver = connect({ host: upstream.hostname, port: Number(upstream.port) });
     track(client);
-    track(apiserver);
-    // either side failing or closing takes the other one down (a reset when it failed)
-    client.on('error', () => apiserver.resetAndDestroy());
-    apiserver.on('error', () => client.resetAndDestroy());
-    client.on('close', () => apiserver.destroy());
-    apiserver.on('close', () => client.destroy());
-    client.pipe(apiserver);
-    apiserver.pipe(client);
+    if (blackholed) {
+      client.pause();
+      held.add(client);
+      client.on('close', () => held.delete(client));
+      client.on('error', () => held.delete(client));
+      return;
+    }
+    connectUpstream(client);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -230,8 +260,24 @@ export const startTcpProxy = async (target: string): Promise<TcpProxy> => {
       partitioned = true;
       for (const socket of open) socket.resetAndDestroy();
     },
+    blackhole: () => {
+      blackholed = true;
+      for (const [client, apiserver] of pairs) {
+        client.unpipe(apiserver);
+        apiserver.unpipe(client);
+        client.pause();
+        apiserver.pause();
+      }
+    },
     heal: () => {
       partitioned = false;
+      if (!blackholed) return;
+      blackholed = false;
+      for (const pair of pairs) forward(pair);
+      for (const client of held) {
+        held.delete(client);
+        if (!client.destroyed) connectUpstream(client);
+      }
     },
     close: async () => {
       for (const socket of open) socket.destroy();

@@ -11,15 +11,14 @@
  * `node --import tsx --expose-gc --min-semi-space-size=1024 --max-semi-space-size=1024 bench/listDecode.ts --items 2000`
  * (samples with a GC inside report n/a). Wall time on a shared machine is noise: read CPU and bytes.
  */
-import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { getHeapStatistics } from 'node:v8';
 
 import { isLeft } from 'fp-ts/lib/Either.js';
 
 import { decodeListBody } from '../lib/listwatch/decodeListBody.js';
 import { listBodyDecoder } from '../lib/listwatch/listBodyDecoder.js';
 import { KubeObjectCodec } from '../lib/meta/KubeObject.js';
+import { dropGcSamples, median, type Sample, sampleRun } from './sample.js';
 import { podAt } from './suite/podGenerator.js';
 
 const { values } = parseArgs({
@@ -31,7 +30,6 @@ const { values } = parseArgs({
 });
 const count = Number(values.items);
 const reps = Number(values.reps);
-const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => undefined);
 
 const gen = { seed: 5, managedFields: true, namespaces: 100 };
 const body = Buffer.from(
@@ -46,30 +44,14 @@ const CHUNK = 64 * 1024;
 const chunks: Buffer[] = [];
 for (let off = 0; off < body.length; off += CHUNK) chunks.push(Buffer.from(body.subarray(off, off + CHUNK)));
 
-interface Sample {
-  readonly cpu: number;
-  readonly wall: number;
-  alloc: number;
-  readonly from: number;
-  readonly to: number;
-}
-const gcStarts: number[] = [];
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcStarts.push(e.startTime);
-}).observe({ entryTypes: ['gc'] });
-
-/** CPU and wall ns per item of `run`, heap bytes allocated per item (the growth of the used heap). */
+/** CPU and wall ns per item of `run`, heap bytes allocated per item; `run` returns how many items it decoded. */
 const sample = (run: () => number): Sample => {
-  gc();
-  const h0 = getHeapStatistics().used_heap_size;
-  const from = performance.now();
-  const c0 = process.cpuUsage();
-  const n = run();
-  const c = process.cpuUsage(c0);
-  const to = performance.now();
+  let n = 0;
+  const x = sampleRun(() => {
+    n = run();
+  }, count);
   if (n !== count) throw new Error(`decoded ${n} of ${count}`);
-  const alloc = (getHeapStatistics().used_heap_size - h0) / count;
-  return { cpu: ((c.user + c.system) * 1000) / count, wall: ((to - from) * 1e6) / count, alloc, from, to };
+  return x;
 };
 
 const contenders = {
@@ -92,12 +74,7 @@ const contenders = {
 const names = (Object.keys(contenders) as Array<keyof typeof contenders>).filter((n) => values.only === undefined || n === values.only);
 const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
 for (let r = 0; r < reps; r++) for (const n of names) samples.get(n)?.push(contenders[n]());
-await new Promise((resolve) => setTimeout(resolve, 100));
-for (const xs of samples.values()) for (const x of xs) if (gcStarts.some((t) => t > x.from && t < x.to)) x.alloc = Number.NaN;
-const median = (xs: number[]): number => {
-  const ok = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return ok[Math.floor(ok.length / 2)] ?? Number.NaN;
-};
+await dropGcSamples(samples.values());
 const medianOf = (n: string, k: 'cpu' | 'wall' | 'alloc'): number => median((samples.get(n) ?? []).map((x) => x[k]));
 const cpuFloor = medianOf('raw', 'cpu');
 console.log(`${count} items, ${(body.length / 2 ** 20).toFixed(1)} MiB, ${chunks.length} chunks; load ${(await import('node:os')).loadavg()[0]?.toFixed(1)}`);

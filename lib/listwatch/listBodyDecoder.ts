@@ -193,6 +193,15 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
         continue;
       }
       const c = chunk[i] as number;
+      if (depth > 2) {
+        // inside an item's (or the envelope's) nested values only strings and nesting matter: the
+        // cases below do nothing else at this depth
+        if (c === QUOTE) inString = true;
+        else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth += 1;
+        else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth -= 1;
+        i += 1;
+        continue;
+      }
       if (inItems && depth === 2) {
         if (c === COMMA) {
           if (!itemOpen) {

@@ -14,9 +14,7 @@
  * `node --import tsx --expose-gc --min-semi-space-size=1024 --max-semi-space-size=1024 bench/hotPath.ts`.
  * For a CPU profile of one stage: `node --import tsx --expose-gc --cpu-prof bench/hotPath.ts --only informer`.
  */
-import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { getHeapStatistics } from 'node:v8';
 
 import { filter, firstValueFrom, of, Subject } from 'rxjs';
 
@@ -27,6 +25,7 @@ import { type KubeObject, KubeObjectCodec } from '../lib/meta/KubeObject.js';
 import { metaNamespaceKeyFunc } from '../lib/meta/keyFunc.js';
 import { splitLines } from '../lib/listwatch/splitLines.js';
 import { fakeListerWatcher } from '../lib/testing/fakeListerWatcher.js';
+import { dropGcSamples, median, type Sample, sampleRun } from './sample.js';
 import { podAt, prng } from './suite/podGenerator.js';
 
 const { values } = parseArgs({
@@ -40,7 +39,6 @@ const { values } = parseArgs({
 const events = Number(values.events);
 const cacheSize = Number(values.cache);
 const reps = Number(values.reps);
-const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => undefined);
 
 const gen = { seed: 5, managedFields: true, namespaces: 100 };
 const initial: KubeObject[] = Array.from({ length: cacheSize }, (_, i) => podAt(gen, i, i + 1) as unknown as KubeObject);
@@ -69,36 +67,7 @@ const rawSplit = (onLine: (line: string) => void): void => {
   }
 };
 
-/**
- * Wall and CPU ns per line of `run` (CPU: this process, GC helper threads included; less noisy on
- * a shared machine), and heap bytes allocated per line: the growth of the used heap, exact when no
- * garbage collection runs meanwhile (run with `--min-semi-space-size=1024 --max-semi-space-size=1024`;
- * with Node's defaults the figure is meaningless). It does not depend on the machine's load.
- */
-interface Sample {
-  readonly wall: number;
-  readonly cpu: number;
-  alloc: number;
-  readonly from: number;
-  readonly to: number;
-}
-/** Start times of the garbage collections (a sample with one inside its run has no allocation figure). */
-const gcStarts: number[] = [];
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcStarts.push(e.startTime);
-}).observe({ entryTypes: ['gc'] });
-const time = (run: () => void): Sample => {
-  gc();
-  const h0 = getHeapStatistics().used_heap_size;
-  const from = performance.now();
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  run();
-  const wall = Number(process.hrtime.bigint() - t0) / events;
-  const c = process.cpuUsage(c0);
-  const alloc = (getHeapStatistics().used_heap_size - h0) / events;
-  return { wall, cpu: ((c.user + c.system) * 1000) / events, alloc, from, to: performance.now() };
-};
+const time = (run: () => void): Sample => sampleRun(run, events);
 
 const raw = (): Sample => {
   const m = new Map<string, KubeObject>();
@@ -147,13 +116,7 @@ const contenders = { raw, decode, informer } as const;
 const names = (Object.keys(contenders) as Array<keyof typeof contenders>).filter((n) => values.only === undefined || n === values.only);
 const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
 for (let r = 0; r < reps; r++) for (const n of names) samples.get(n)?.push(await contenders[n]());
-// the observer reports asynchronously
-await new Promise((resolve) => setTimeout(resolve, 100));
-for (const xs of samples.values()) for (const x of xs) if (gcStarts.some((t) => t > x.from && t < x.to)) x.alloc = Number.NaN;
-const median = (xs: number[]): number => {
-  const ok = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return ok[Math.floor(ok.length / 2)] ?? Number.NaN;
-};
+await dropGcSamples(samples.values());
 const medianOf = (n: string, k: keyof Sample): number => median((samples.get(n) ?? []).map((x) => x[k]));
 const floor = medianOf('raw', 'wall');
 const cpuFloor = medianOf('raw', 'cpu');

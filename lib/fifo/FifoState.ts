@@ -377,15 +377,89 @@ export const replace = <T>(
   keyFunc: KeyFunc<T>,
   knownObjects?: Store<T>,
 ): void => {
+  const listed = beginReplace(state);
+  queueListed(state, listed, items, keyFunc);
+  endReplace(state, listed, knownObjects);
+};
+
+/**
+ * The listed keys of a {@link replace} in progress: `undefined` when nothing was pending as it
+ * began (then every listed key is pending until {@link endReplace}, and no set is needed).
+ */
+export type ReplaceInProgress = Set<string> | undefined;
+
+/**
+ * Step 0 of {@link replace} applied in slices: what it must remember of the list while its items
+ * are queued (see {@link ReplaceInProgress}). Call {@link queueListed} on consecutive slices of the
+ * list, then {@link endReplace}, with nothing popped or queued in between: the state is then
+ * exactly {@link replace}'s on the whole list.
+ *
+ * Maps to the first lines of client-go's `DeltaFIFO.Replace`.
+ *
+ * @example
+ * ```ts
+ * import { type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
+ * const s = fifoState.createFifoState<KubeObject>();
+ * const listed = fifoState.beginReplace(s);
+ * fifoState.queueListed(s, listed, [{ metadata: { name: 'a' } }], metaNamespaceKeyFunc);
+ * fifoState.queueListed(s, listed, [{ metadata: { name: 'b' } }], metaNamespaceKeyFunc);
+ * fifoState.endReplace(s, listed);
+ * s.initialPopulationCount; // 2
+ * ```
+ * @category fifo
+ * @since 0.3.0
+ */
+export const beginReplace = <T>(state: FifoState<T>): ReplaceInProgress =>
   // Only keys pending before this list can be pending and unlisted afterwards; with nothing
   // pending (the usual case: the informer's FIFO is drained at once) no set of listed keys is
   // needed. Every listed key is pending after step 1, so `items.has` also answers "listed" below.
-  const listed = state.items.size > 0 ? new Set<string>() : undefined;
+  state.items.size > 0 ? new Set<string>() : undefined;
+
+/**
+ * Step 1 of {@link replace} for one slice of the list: queues `Replaced` for each object, in
+ * order, and remembers its key in `listed`. O(slice).
+ *
+ * Maps to the loop over the list in client-go's `DeltaFIFO.Replace`.
+ *
+ * @example
+ * ```ts
+ * import { type KubeObject, metaNamespaceKeyFunc } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
+ * const s = fifoState.createFifoState<KubeObject>();
+ * const listed = fifoState.beginReplace(s);
+ * fifoState.queueListed(s, listed, [{ metadata: { name: 'a' } }], metaNamespaceKeyFunc);
+ * fifoState.queueLength(s); // 1
+ * ```
+ * @category fifo
+ * @since 0.3.0
+ */
+export const queueListed = <T>(state: FifoState<T>, listed: ReplaceInProgress, items: Iterable<T>, keyFunc: KeyFunc<T>): void => {
   for (const item of items) {
     const key = keyFunc(item);
     listed?.add(key);
     queueAction(state, 'Replaced', item, key);
   }
+};
+
+/**
+ * Steps 2 to 4 of {@link replace}, once every slice of the list is queued: `Deleted` for every
+ * pending or known key that was not listed, then the initial population count.
+ *
+ * Maps to the end of client-go's `DeltaFIFO.Replace`.
+ *
+ * @example
+ * ```ts
+ * import { type KubeObject } from 'kube-rx';
+ * import { fifoState } from 'kube-rx/reducers';
+ * const s = fifoState.createFifoState<KubeObject>();
+ * fifoState.endReplace(s, fifoState.beginReplace(s));
+ * s.populated; // true
+ * ```
+ * @category fifo
+ * @since 0.3.0
+ */
+export const endReplace = <T>(state: FifoState<T>, listed: ReplaceInProgress, knownObjects?: Store<T>): void => {
   if (listed !== undefined && state.items.size > listed.size) {
     // Snapshot of the pending keys: queueing deletions below only touches existing keys.
     for (const [key, pending] of [...state.items]) {

@@ -13,11 +13,17 @@ import {
   passThrough,
   pop,
   queueLength,
+  beginReplace,
+  endReplace,
+  queueListed,
   replace,
   resync,
   takeSynced,
   updateObject,
 } from './FifoState.js';
+
+/** The default `replaceSliceSize` in `batchSize`s. */
+const REPLACE_SLICES_PER_BATCH = 4;
 
 /**
  * What {@link deltaFifo} consumes: the reflector's events, plus `Resync` ticks (from a resync
@@ -122,6 +128,15 @@ export interface DeltaFifoConfig<T> {
    * @since 0.2.0
    */
   readonly batchSize?: number;
+  /**
+   * A Replace of more objects than this is keyed and queued this many objects per run (the first
+   * at once, the others on `scheduler`), so that queueing a list of 50k objects does not hold the
+   * event loop either (issue 23). Nothing is popped and inputs arriving meanwhile wait until its
+   * last run, so the state and the output are exactly those of one Replace. Default: 4 ×
+   * `batchSize` (queueing an object costs a fraction of emitting it; no limit without `batchSize`).
+   * @since 0.3.0
+   */
+  readonly replaceSliceSize?: number;
   /** Where the runs after a full batch are scheduled. Default `asyncScheduler`. @since 0.2.0 */
   readonly scheduler?: SchedulerLike;
   /**
@@ -211,6 +226,7 @@ export const deltaFifo =
         initialDemand = 1,
         order = 'key',
         batchSize = Number.POSITIVE_INFINITY,
+        replaceSliceSize = REPLACE_SLICES_PER_BATCH * batchSize,
         scheduler = asyncScheduler,
         fastLane = true,
       } = config;
@@ -225,17 +241,23 @@ export const deltaFifo =
       let held: FifoInput<T>[] = [];
       let heldFrom = 0;
       let releasing = false;
+      /** The next slice of a Replace longer than `batchSize`, scheduled while the Replace is unfinished. */
+      let replacing: Subscription | undefined;
 
       const emitSyncedIfReady = (): void => {
         if (takeSynced(state)) subscriber.next({ _tag: 'Synced' });
       };
 
+      const isReplacing = (): boolean => replacing !== undefined;
+
       const drain = (): void => {
-        if (draining) return;
+        // never between the slices of a Replace: its deletions are found once every listed key is queued
+        if (draining || replacing !== undefined) return;
         draining = true;
         let emitted = 0;
         try {
-          while (!subscriber.closed && credit > 0) {
+          // an emission may start a sliced Replace (re-entrant input): stop popping then
+          while (!subscriber.closed && credit > 0 && !isReplacing()) {
             if (emitted >= batchSize) {
               if (queueLength(state) > 0 && resume === undefined) {
                 resume = scheduler.schedule(() => {
@@ -267,7 +289,7 @@ export const deltaFifo =
         if (releasing) return;
         releasing = true;
         try {
-          while (heldFrom < held.length && resume === undefined && !subscriber.closed) {
+          while (heldFrom < held.length && resume === undefined && replacing === undefined && !subscriber.closed) {
             const input = held[heldFrom] as FifoInput<T>;
             heldFrom += 1;
             apply(input);
@@ -288,7 +310,7 @@ export const deltaFifo =
        * would give, as `drain` would (re-entrant inputs meanwhile are queued and drained after).
        */
       const emitDirectly = (type: 'Added' | 'Updated' | 'Deleted', obj: T, key: string): boolean => {
-        if (!fastLane || draining || resume !== undefined || credit !== Number.POSITIVE_INFINITY || !(batchSize >= 1)) return false;
+        if (!fastLane || draining || resume !== undefined || replacing !== undefined || credit !== Number.POSITIVE_INFINITY || !(batchSize >= 1)) return false;
         const isInInitialList = passThrough(state);
         if (isInInitialList === undefined) return false;
         draining = true;
@@ -302,9 +324,52 @@ export const deltaFifo =
         return true;
       };
 
+      /** After an input is queued: `Synced` if the queue stays empty, then the drain. */
+      const afterQueued = (): void => {
+        // Synced follows the pop that completes the initial population; straight after an input
+        // only when nothing is queued (an empty first Replace).
+        if (queueLength(state) === 0) emitSyncedIfReady();
+        drain();
+      };
+
+      /**
+       * A Replace longer than `replaceSliceSize` is queued that many objects per run (the first at
+       * once, the others on `scheduler`); nothing is popped and later inputs wait until its last
+       * slice, so the state and the output are exactly those of one `replace`.
+       */
+      const replaceInSlices = (items: ReadonlyArray<T>): void => {
+        const listed = beginReplace(state);
+        let from = 0;
+        const slice = (): void => {
+          replacing = undefined;
+          if (subscriber.closed) return;
+          try {
+            const to = Math.min(items.length, from + replaceSliceSize);
+            const part = items.slice(from, to);
+            queueListed(state, listed, transform === undefined ? part : part.map(tx), keyFunc);
+            from = to;
+            if (from < items.length) {
+              replacing = scheduler.schedule(slice);
+              return;
+            }
+            endReplace(state, listed, knownObjects);
+            afterQueued();
+            // what arrived meanwhile now applies as it would have after a one-run Replace
+            releaseHeld();
+          } catch (err: unknown) {
+            subscriber.error(err);
+          }
+        };
+        slice();
+      };
+
       const apply = (input: FifoInput<T>): void => {
         switch (input._tag) {
           case 'Replace':
+            if (input.items.length > replaceSliceSize) {
+              replaceInSlices(input.items);
+              return;
+            }
             replace(state, input.items.map(tx), keyFunc, knownObjects);
             break;
           case 'Added': {
@@ -336,16 +401,13 @@ export const deltaFifo =
             subscriber.next(input);
             return;
         }
-        // Synced follows the pop that completes the initial population; straight after an input
-        // only when nothing is queued (an empty first Replace).
-        if (queueLength(state) === 0) emitSyncedIfReady();
-        drain();
+        afterQueued();
       };
 
       // While a batched drain is unfinished, inputs wait (in order) instead of joining the queue:
       // the output is then exactly the unbatched one, only spread over several runs.
       const onInput = (input: FifoInput<T>): void => {
-        if (resume !== undefined || heldFrom < held.length) held.push(input);
+        if (resume !== undefined || replacing !== undefined || heldFrom < held.length) held.push(input);
         else apply(input);
       };
 
@@ -385,5 +447,6 @@ export const deltaFifo =
       return (): void => {
         for (const s of subscriptions) s.unsubscribe();
         resume?.unsubscribe();
+        replacing?.unsubscribe();
       };
     });

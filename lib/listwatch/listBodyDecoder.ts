@@ -150,27 +150,35 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
     if (oversized !== undefined) return false;
     if (failure !== undefined) return true;
     const n = chunk.length;
+    if (n === 0) return true;
+    const buf = asBuffer(chunk);
     let i = skip;
     skip = 0;
     let segStart = 0;
     if (keyStart >= 0) keyStart = 0;
     while (i < n) {
       if (inString) {
-        // the tight loop: most bytes of a Kubernetes object are inside strings
-        let c = chunk[i];
-        while (c !== QUOTE) {
-          if (c === BACKSLASH) i += 2;
-          else i += 1;
-          if (i >= n) break;
-          c = chunk[i];
-        }
-        if (i >= n) {
-          skip = i - n;
+        // most bytes of a Kubernetes object are inside strings: find the closing quote natively
+        const q = buf.indexOf(QUOTE, i);
+        const stop = q === -1 ? n : q;
+        // a quote (or the chunk's end) after an odd run of backslashes is escaped; the run starts
+        // at or after `i`, which is never an escaped byte
+        let b = stop - 1;
+        while (b >= i && chunk[b] === BACKSLASH) b -= 1;
+        const escaped = ((stop - 1 - b) & 1) === 1;
+        if (q === -1) {
+          skip = escaped ? 1 : 0;
+          i = n;
           break;
         }
+        if (escaped) {
+          i = q + 1;
+          continue;
+        }
+        i = q;
         inString = false;
         if (keyStart >= 0) {
-          const key = keyPrefix + asBuffer(chunk).toString('latin1', keyStart, i);
+          const key = keyPrefix + buf.toString('latin1', keyStart, i);
           keyStart = -1;
           keyPrefix = '';
           lastKeyIsItems = key === ITEMS;
@@ -185,6 +193,15 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
         continue;
       }
       const c = chunk[i] as number;
+      if (depth > 2) {
+        // inside an item's (or the envelope's) nested values only strings and nesting matter: the
+        // cases below do nothing else at this depth
+        if (c === QUOTE) inString = true;
+        else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth += 1;
+        else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth -= 1;
+        i += 1;
+        continue;
+      }
       if (inItems && depth === 2) {
         if (c === COMMA) {
           if (!itemOpen) {

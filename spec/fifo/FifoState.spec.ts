@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { Delta, DeletedFinalStateUnknown } from '../../lib/fifo/Delta.js';
 import {
   addObject,
+  beginReplace,
   createFifoState,
   deleteObject,
+  endReplace,
   type FifoOrder,
   type FifoPopped,
   type FifoState,
@@ -14,6 +16,7 @@ import {
   pop,
   queueAction,
   queueLength,
+  queueListed,
   replace,
   resync,
   takeSynced,
@@ -538,4 +541,38 @@ describe('FifoState properties', () => {
       );
     },
   );
+});
+
+describe('replace in slices (issue 23)', () => {
+  it('property: beginReplace, queueListed over any slices, endReplace leave the state one replace leaves', () => {
+    const opArb = fc.tuple(fc.constantFrom('add', 'delete', 'known'), nameArb);
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 12 }), fc.uniqueArray(nameArb, { maxLength: 5 }), fc.array(fc.nat({ max: 5 }), { maxLength: 4 }), fc.constantFrom<FifoOrder>('key', 'global'), (ops, names, cuts, order) => {
+        const build = (): { readonly s: FifoState<CM>; readonly known: Map<string, CM> } => {
+          const s = createFifoState<CM>(order);
+          const known = new Map<string, CM>();
+          for (const [op, n] of ops) {
+            if (op === 'known') known.set(key(cm(n)), cm(n, '0'));
+            else if (op === 'add') addObject(s, cm(n, '1'), key(cm(n)));
+            else deleteObject(s, cm(n, '1'), key(cm(n)), mapStore(known));
+          }
+          return { s, known };
+        };
+        const listedObjs = names.map((n) => cm(n, '9'));
+        const one = build();
+        replace(one.s, listedObjs, metaNamespaceKeyFunc, mapStore(one.known));
+        const sliced = build();
+        const listed = beginReplace(sliced.s);
+        let from = 0;
+        for (const to of [...cuts.sort((a, b) => a - b), listedObjs.length]) {
+          queueListed(sliced.s, listed, listedObjs.slice(from, Math.max(from, to)), metaNamespaceKeyFunc);
+          from = Math.max(from, to);
+        }
+        endReplace(sliced.s, listed, mapStore(sliced.known));
+        expect(sliced.s.initialPopulationCount).toBe(one.s.initialPopulationCount);
+        expect(popAll(sliced.s)).toEqual(popAll(one.s));
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -590,6 +590,42 @@ describe('deltaFifo', () => {
       expect(seen).toEqual(['a', 'b', 'c', 'Synced']);
     });
 
+    it('queues a Replace longer than replaceSliceSize one slice per run, popping nothing before the last', () => {
+      const { rx, input, seen, sub } = setup({ batchSize: 10, replaceSliceSize: 2 });
+      input.next(replaced(cm('a'), cm('b'), cm('c'), cm('d'), cm('e')));
+      input.next(watching);
+      input.next(modified(cm('a', '2')));
+      // a, b queued; c, d and e wait for two more runs; the inputs after the Replace are held
+      expect(seen).toEqual([]);
+      expect(rx.actions).toHaveLength(1);
+      rx.flush();
+      expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'Synced', 'Watching', 'a']);
+      sub.unsubscribe();
+    });
+
+    it('cancels the next slice of a Replace on unsubscribe', () => {
+      const { rx, input, seen, sub } = setup({ batchSize: 10, replaceSliceSize: 2 });
+      input.next(replaced(cm('a'), cm('b'), cm('c')));
+      expect(rx.actions).toHaveLength(1);
+      sub.unsubscribe();
+      expect(rx.actions).toHaveLength(0);
+      rx.flush();
+      expect(seen).toEqual([]);
+    });
+
+    it('by default slices a Replace at 4 × batchSize', () => {
+      const { rx, input, seen } = setup({ batchSize: 1 });
+      input.next(replaced(cm('a'), cm('b'), cm('c'), cm('d')));
+      // 4 objects: queued in one run, then popped one per run
+      expect(seen).toEqual(['a']);
+      const five = setup({ batchSize: 1 });
+      five.input.next(replaced(cm('a'), cm('b'), cm('c'), cm('d'), cm('e')));
+      expect(five.seen).toEqual([]);
+      rx.flush();
+      five.rx.flush();
+      expect(five.seen).toEqual([...seen.slice(0, 4), 'e', 'Synced']);
+    });
+
     it('emits exactly what it emits without batches (any inputs, any batch size)', () => {
       const inputArb: fc.Arbitrary<In> = fc.oneof(
         fc.uniqueArray(fc.integer({ min: 0, max: 20 }), { maxLength: 12 }).map((ids) => replaced(...ids.map((i) => cm(`o${i}`)))),
@@ -600,7 +636,7 @@ describe('deltaFifo', () => {
         fc.constant(RESYNC),
       );
       fc.assert(
-        fc.property(fc.array(fc.tuple(inputArb, fc.boolean()), { maxLength: 12 }), fc.integer({ min: 1, max: 5 }), (inputs, batchSize) => {
+        fc.property(fc.array(fc.tuple(inputArb, fc.boolean()), { maxLength: 12 }), fc.integer({ min: 1, max: 5 }), fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }), (inputs, batchSize, replaceSliceSize) => {
           const collect = (config: DeltaFifoConfig<CM>): Out[] => {
             const rx = newScheduler();
             const m = new Map<string, CM>();
@@ -625,7 +661,8 @@ describe('deltaFifo', () => {
             return got;
           };
           // exactly the unbatched output, only spread over several runs
-          expect(collect({ batchSize })).toEqual(collect({}));
+          // and a Replace queued in slices of any size (default 4 × batchSize)
+          expect(collect({ batchSize, ...(replaceSliceSize === undefined ? {} : { replaceSliceSize }) })).toEqual(collect({}));
         }),
       );
     });

@@ -651,8 +651,14 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           ...(leader$ === undefined ? {} : { leader: () => leaderState }),
         };
         logger?.log('info', 'manager starting', { selectors: used.size, observers: observers.length, controllers: controllers.length });
+        // every informer in use runs for the whole run, leading or not (controller-runtime starts its
+        // caches on every replica): a new leader reconciles from a warm cache, and a follower's idle
+        // watches are still watched over
+        const warm$ =
+          leader$ === undefined ? EMPTY : merge(...[...used].map((name) => informer(name).events$.pipe(ignoreElements(), takeUntil(stop$))));
         const events$ = merge(
           reports(stop$),
+          warm$,
           ...observers.map((start) => start(stop$)),
           leader$ === undefined
             ? controllers$

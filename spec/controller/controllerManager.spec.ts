@@ -125,6 +125,24 @@ describe('controllerManager', () => {
     });
   });
 
+  it('with leader$ and no observer, a follower keeps its informers warm: one list, the watch open throughout', () => {
+    const rx = newTestScheduler();
+    rx.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const list = cold('-(p|)', { p: listPage('10', [a1]) });
+      const watch = cold<WatchEvent<KubeObject>>('-------m', { m: modified(a2) });
+      const lw = fakeListerWatcher<KubeObject>({ lists: [list], watches: [watch] });
+      const mgr = controllerManager({ listerWatcher: () => lw as never, scheduler: rx });
+      const cms = mgr.select('cms', { resource: 'configmaps' });
+      mgr.controller({ name: 'cm', for: cms, reconcile: () => of(done) });
+      const leader$ = hot<LeaderState>('f----l---f----l', { l: { _tag: 'Leading' }, f: { _tag: 'Following' } });
+      // follows from 0 (the informer lists at once), leads at 5 (a from the warm cache), sees the
+      // update at 8, follows at 9, leads again at 14 (a, from the cache kept while following)
+      expectObservable(startedKeys(mgr.run({ leader$ })), '^ 20ms !').toBe('-----a--a-----a');
+      expectSubscriptions(list.subscriptions).toBe('^!');
+      expectSubscriptions(watch.subscriptions).toBe('-^ 19ms !');
+    });
+  });
+
   it('with leader$, a stop while leading lets the running reconcile finish (drain) before completing', () => {
     const rx = newTestScheduler();
     rx.run(({ cold, hot, expectObservable }) => {

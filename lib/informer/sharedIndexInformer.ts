@@ -442,8 +442,10 @@ export const sharedIndexInformer = <T extends KubeObject>(
     served$ === undefined
       ? pipeline$
       : defer(() => {
+          const servedGauge = reflectorConfig.metrics?.newServedMetric?.(reflectorConfig.name ?? 'informer');
           const on$ = served$.pipe(
             tap((s) => {
+              if (s._tag !== 'Unknown') servedGauge?.set(s._tag === 'Served' ? 1 : 0);
               if (s._tag === 'Unknown') {
                 const resource = reflectorConfig.name ?? 'informer';
                 problems.next({ _tag: 'ReflectorError', error: { _tag: 'ListFailed', error: toListerWatcherError(errorOf(s.error), 'discovery', resource) }, next: 'list' });

@@ -16,6 +16,8 @@ import type { CounterMetric, HistogramMetric, SettableGaugeMetric } from './Metr
  *   observed when it ends;
  * - last resourceVersion: the newest resourceVersion seen, when it is a decimal integer (as
  *   client-go, which skips the others: resourceVersions are opaque).
+ * - served (optional, kube-rx's own): for an informer with `served$` (dynamic watches), 1 while
+ *   the API server serves its resource, 0 while it does not (CRD absent or deleted).
  *
  * Maps to client-go's `cache.MetricsProvider` (`tools/cache/reflector_metrics.go`).
  *
@@ -45,4 +47,10 @@ export interface ReflectorMetricsProvider {
   newItemsInWatchMetric(name: string): HistogramMetric;
   /** client-go `NewLastResourceVersionMetric`: `reflector_last_resource_version`. */
   newLastResourceVersionMetric(name: string): SettableGaugeMetric;
+  /**
+   * No client-go equivalent: `kube_rx_informer_served`, 1 while the informer's resource is served,
+   * 0 while not (set only for informers with `served$`). Optional.
+   * @since 0.3.0
+   */
+  newServedMetric?(name: string): SettableGaugeMetric;
 }

@@ -140,6 +140,7 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
   const watchDuration = histogram('reflector_watch_duration_seconds', 'Seconds a watch ran.', byName, WATCH_DURATION_BUCKETS);
   const itemsPerWatch = histogram('reflector_items_per_watch', 'Events a watch delivered.', byName, ITEM_BUCKETS);
   const lastRV = gauge('reflector_last_resource_version', 'The newest resourceVersion the reflector saw (when numeric).', byName);
+  const served = gauge('kube_rx_informer_served', 'Whether the API server serves the informer\'s resource (1) or not (0), for informers that wait for it.', byName);
 
   const reconcileTotal = counter('controller_runtime_reconcile_total', 'Reconciles per controller and result.', ['controller', 'result'] as const);
   const reconcileErrors = counter('controller_runtime_reconcile_errors_total', 'Failed reconciles per controller.', byController);
@@ -181,6 +182,7 @@ export const prometheusMetrics = (options: PrometheusMetricsOptions = {}): Metri
     newWatchDurationMetric: (name) => histogramOf(watchDuration, { name }),
     newItemsInWatchMetric: (name) => histogramOf(itemsPerWatch, { name }),
     newLastResourceVersionMetric: (name) => gaugeOf(lastRV, { name }),
+    newServedMetric: (name) => gaugeOf(served, { name }),
     newReconcileTotalMetric: (controller, result) => counterOf(reconcileTotal, { controller, result }),
     newReconcileErrorsMetric: (controller) => counterOf(reconcileErrors, { controller }),
     newTerminalReconcileErrorsMetric: (controller) => counterOf(terminalErrors, { controller }),

@@ -10,6 +10,7 @@ import { sharedIndexInformer } from '../../lib/informer/sharedIndexInformer.js';
 import type { ListPage } from '../../lib/listwatch/ListerWatcher.js';
 import { httpError } from '../../lib/listwatch/ListerWatcherError.js';
 import { notServed, SERVED, type ServedState } from '../../lib/listwatch/ServedState.js';
+import { noopMetrics } from '../../lib/metrics/noopMetrics.js';
 import { added, configMap, listPage, type TestConfigMap } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
 import { newTestScheduler } from '../helpers/marbles.js';
@@ -96,5 +97,26 @@ describe('sharedIndexInformer with served$', () => {
       // the 404 at 1 backs off 5 ms, the relist at 6 answers at 7
       expectObservable(informer.events$, '^ 20ms !').toBe('7ms a', { a: add(a1, true) });
     });
+  });
+
+  it('sets the served gauge on every definite state, not on Unknown', () => {
+    const rx = newTestScheduler();
+    const gauge: Array<[string, number, number]> = [];
+    rx.run(({ cold, expectObservable }) => {
+      const unknown: ServedState = { _tag: 'Unknown', error: httpError('discovery', '/apis/example.com/v1', 503) };
+      const served$ = cold<ServedState>('n--s--u--n', { n: N, s: SERVED, u: unknown });
+      const lw = fakeListerWatcher<TestConfigMap>({ lists: [cold('-(p|)', { p: listPage('10', [a1]) })], watches: [cold<never>('-')] });
+      const metrics = {
+        ...noopMetrics,
+        newServedMetric: (name: string) => ({ set: (v: number) => gauge.push([name, rx.now(), v]) }),
+      };
+      const informer = sharedIndexInformer(lw, { scheduler: rx, served$, metrics, name: 'widgets' });
+      expectObservable(informer.events$, '^ 12ms !').toBe('----a', { a: add(a1, true) });
+    });
+    expect(gauge).toEqual([
+      ['widgets', 0, 0],
+      ['widgets', 3, 1],
+      ['widgets', 9, 0],
+    ]);
   });
 });

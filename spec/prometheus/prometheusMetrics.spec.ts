@@ -61,6 +61,7 @@ const METRICS: ReadonlyArray<readonly [string, string, ReadonlyArray<string>]> =
   ['reflector_watch_duration_seconds', 'histogram', ['name']],
   ['reflector_items_per_watch', 'histogram', ['name']],
   ['reflector_last_resource_version', 'gauge', ['name']],
+  ['kube_rx_informer_served', 'gauge', ['name']],
   ['controller_runtime_reconcile_total', 'counter', ['controller', 'result']],
   ['controller_runtime_reconcile_errors_total', 'counter', ['controller']],
   ['controller_runtime_terminal_reconcile_errors_total', 'counter', ['controller']],

@@ -59,7 +59,9 @@ export const informerStatusLog = (informer: string, status: InformerStatus): Log
 /**
  * The log line of a problem an informer recovered from, at `warn`: a reflector failure with its
  * fields ({@link reflectorErrorFields}) and what happens next, or an object that did not decode
- * ({@link decodeFailureFields}: key, resourceVersion, first error; never the raw input).
+ * ({@link decodeFailureFields}: key, resourceVersion, first error; never the raw input). A server
+ * refusing a streaming list (`StreamingListUnsupported`) is logged once at `info`: it is the
+ * expected path on servers without WatchList, where client-go warns.
  *
  * Maps to client-go's `DefaultWatchErrorHandler` warnings and its decode-failure log lines.
  *
@@ -72,9 +74,12 @@ export const informerStatusLog = (informer: string, status: InformerStatus): Log
  * @since 0.2.0
  */
 export const informerProblemLog = (informer: string, problem: InformerProblem): LogEntry =>
-  problem._tag === 'ReflectorError'
-    ? { level: 'warn', message: 'informer error', fields: { informer, next: problem.next, ...reflectorErrorFields(problem.error) } }
-    : { level: 'warn', message: 'informer could not decode an object', fields: { informer, ...decodeFailureFields(problem) } };
+  problem._tag !== 'ReflectorError'
+    ? { level: 'warn', message: 'informer could not decode an object', fields: { informer, ...decodeFailureFields(problem) } }
+    : problem.error._tag === 'StreamingListUnsupported'
+      ? // the expected path on every server without WatchList (all before 1.27, most after): not a warning
+        { level: 'info', message: 'informer falls back to paged lists', fields: { informer, next: problem.next, ...reflectorErrorFields(problem.error) } }
+      : { level: 'warn', message: 'informer error', fields: { informer, next: problem.next, ...reflectorErrorFields(problem.error) } };
 
 /**
  * Logs an informer's status changes ({@link informerStatusLog}) and problems

@@ -45,6 +45,14 @@ describe('informer log lines', () => {
     expect(JSON.stringify(lines)).not.toContain('s3cr3t');
   });
 
+  it('a refused streaming list at info, once, with the answer of the server: the expected path on servers without WatchList', () => {
+    const refused = httpError('watch', 'configmaps', 422, { reason: 'Invalid' });
+    const line = informerProblemLog('cms', { _tag: 'ReflectorError', error: { _tag: 'StreamingListUnsupported', error: refused }, next: 'list' });
+    expect(line.level).toBe('info');
+    expect(line.message).toBe('informer falls back to paged lists');
+    expect(line.fields).toMatchObject({ informer: 'cms', next: 'list', reflectorError: 'StreamingListUnsupported', code: 422 });
+  });
+
   it('logInformer logs changes after the replayed status, and problems, until unsubscribed', () => {
     const { logger, lines } = recordingLogger();
     const status$ = new Subject<InformerStatus>();

@@ -28,6 +28,14 @@ export {
   type ManagerHealth,
   type MetricsSource,
 } from './managerEndpoints.js';
+export {
+  type ClientFactory,
+  type ContextClient,
+  controllerClient,
+  type ControllerClientOptions,
+  reconcileContext,
+  type ReconcileContextConfig,
+} from './controllerClient.js';
 export { type KeyMapper, mapKeys, ownerKeys, ownKeys } from './relations.js';
 export {
   type ReconcileContext,

@@ -22,6 +22,7 @@ import type { Logger } from '../logging/Logger.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 import type { ReconcileResult } from '../workqueue/ReconcileResult.js';
 import type { Reconciler } from '../workqueue/reconcileWith.js';
+import { type ContextClient, reconcileContext, type ReconcileContextConfig } from './controllerClient.js';
 import {
   createWriteTrackerState,
   expireWait,
@@ -100,21 +101,36 @@ export interface ReconcileWrites {
 }
 
 /**
- * What a reconcile gets besides its key and signal: `writes`, to report its writes.
+ * What a reconcile gets besides its key and signal: `writes`, to report its writes, and
+ * `client(resource)`, the controller's {@link ObjectClient} of a resource: its writes carry the
+ * controller's field manager (its `fieldManager`, else its `name`; a call's `fieldManager` option
+ * still wins) and are recorded in `writes` by themselves (see {@link reconcileContext}).
  *
- * Maps to controller-runtime's `context.Context` values (a kube-rx addition: c-r has no
- * read-your-writes).
+ * Maps to controller-runtime's `context.Context` values plus the manager's client wrapped by
+ * `client.WithFieldOwner` (read-your-writes is a kube-rx addition), and kube-rs's `Api` with
+ * `PatchParams::apply(name)`.
  *
  * @example
  * ```ts
- * import type { ReconcileContext } from 'kube-rx';
- * const use = (context: ReconcileContext) => context.writes;
+ * import { map } from 'rxjs';
+ * import { configMaps, done, type ReconcileContext } from 'kube-rx';
+ * const reconcile = (key: string, signal: AbortSignal, { client }: ReconcileContext) =>
+ *   client(configMaps)
+ *     .apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' }, data: { k: 'v' } })
+ *     .pipe(map(() => done)); // fieldManager: the controller's name; recorded for read-your-writes
  * ```
  * @category controller
  * @since 0.3.0
  */
 export interface ReconcileContext {
   readonly writes: ReconcileWrites;
+  /**
+   * The controller's client of `resource` (typed by a {@link TypedResource}'s codec); throws an
+   * `InvalidRequest` exception (field `client`) when the manager has no client to give (a
+   * `listerWatcher` manager without the `client` option).
+   * @since 0.3.0
+   */
+  readonly client: ContextClient;
 }
 
 /**
@@ -162,7 +178,8 @@ export interface WriteTracker {
 }
 
 /**
- * A context whose `writes` records nothing: what a reconcile gets when read-your-writes is off.
+ * A context whose `writes` records nothing and that has no client (`client()` throws): what a
+ * reconcile called by hand gets by default.
  *
  * @example
  * ```ts
@@ -172,9 +189,7 @@ export interface WriteTracker {
  * @category controller
  * @since 0.3.0
  */
-export const untracked: ReconcileContext = {
-  writes: { record: () => (source) => source, recordObject: () => undefined },
-};
+export const untracked: ReconcileContext = reconcileContext({ name: 'controller' });
 
 /**
  * Read-your-writes and echo suppression for a controller: a reconcile records what its writes
@@ -302,7 +317,8 @@ export const writeTracker = (config: WriteTrackerConfig = {}): WriteTracker => {
 /**
  * Makes a {@link Reconciler} of a {@link TrackedReconciler}: each run of a key first waits for
  * `tracker.ready(key)` (its last writes delivered, or the timeout), then calls `reconciler` with
- * the key's write handle. The wait holds the key (it runs in the key's worker slot, so the key is
+ * the key's context ({@link reconcileContext} of `context` with the key's write handle: its
+ * `client` records every write by itself). The wait holds the key (it runs in the key's worker slot, so the key is
  * not reconciled twice at once) and is cancelled with the run.
  *
  * @example
@@ -316,10 +332,10 @@ export const writeTracker = (config: WriteTrackerConfig = {}): WriteTracker => {
  * @since 0.3.0
  */
 export const readYourWrites =
-  (tracker: WriteTracker, reconciler: TrackedReconciler): Reconciler =>
+  (tracker: WriteTracker, reconciler: TrackedReconciler, context: Omit<ReconcileContextConfig, 'writes'> = { name: 'controller' }): Reconciler =>
   (key, signal) =>
     concat(
       tracker.ready(key),
       // the three ObservableInputs of a reconciler's result, as one
-      defer(() => reconciler(key, signal, { writes: tracker.writes(key) }) as ObservableInput<ReconcileResult | undefined>),
+      defer(() => reconciler(key, signal, reconcileContext({ ...context, writes: tracker.writes(key) })) as ObservableInput<ReconcileResult | undefined>),
     );

@@ -61,8 +61,8 @@ import type { ReconcileEvent } from '../workqueue/ReconcileEvent.js';
 import { type ReconcileConfig, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
 import { type KeyMapper, mapKeys } from './relations.js';
-import { type ClientFactory, reconcileContext } from './controllerClient.js';
-import { readYourWrites, type TrackedReconciler, writeTracker, type WriteTrackerConfig, type WriteTrackerEvent } from './writeTracker.js';
+import type { ClientFactory } from './controllerClient.js';
+import { readYourWrites, reconcileContext, type TrackedReconciler, writeTracker, type WriteTrackerConfig, type WriteTrackerEvent } from './writeTracker.js';
 
 /**
  * What a selector watches: a resource (a name resolved through discovery, as kubectl does, or an
@@ -436,7 +436,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       const byResource = made.get(resource.codec) ?? new Map<string, ObjectClient<KubeObject>>();
       made.set(resource.codec, byResource);
       const key = `${resource.group}/${resource.version}/${resource.plural}`;
-      const found = byResource.get(key) ?? (make(resource) as unknown as ObjectClient<KubeObject>);
+      const found = byResource.get(key) ?? (make(resource));
       byResource.set(key, found);
       return found as unknown as ObjectClient<T>;
     };

@@ -33,12 +33,12 @@ export {
   type ContextClient,
   controllerClient,
   type ControllerClientOptions,
-  reconcileContext,
-  type ReconcileContextConfig,
 } from './controllerClient.js';
 export { type KeyMapper, mapKeys, ownerKeys, ownKeys } from './relations.js';
 export {
   type ReconcileContext,
+  reconcileContext,
+  type ReconcileContextConfig,
   type ReconcileWrites,
   readYourWrites,
   type TrackedReconciler,

@@ -16,13 +16,17 @@ import {
   timer,
 } from 'rxjs';
 
+import { KubeApiException } from '../client/ClientError.js';
+import type { ObjectClient } from '../client/objectClient.js';
 import type { InformerStatus } from '../informer/InformerStatus.js';
 import type { ResourceEvent } from '../informer/ResourceEvent.js';
 import type { Logger } from '../logging/Logger.js';
-import type { KubeObject } from '../meta/KubeObject.js';
+import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
+import type { ApiResource } from '../listwatch/ApiResource.js';
+import type { TypedResource } from '../listwatch/TypedResource.js';
 import type { ReconcileResult } from '../workqueue/ReconcileResult.js';
 import type { Reconciler } from '../workqueue/reconcileWith.js';
-import { type ContextClient, reconcileContext, type ReconcileContextConfig } from './controllerClient.js';
+import { type ClientFactory, type ContextClient, controllerClient } from './controllerClient.js';
 import {
   createWriteTrackerState,
   expireWait,
@@ -176,6 +180,82 @@ export interface WriteTracker {
   /** The tracker's state, for inspection (read it, do not write it). */
   readonly state: WriteTrackerState;
 }
+
+/**
+ * Options of {@link reconcileContext}.
+ *
+ * Maps to what controller-runtime's builder gives a reconciler (the manager's client and the
+ * controller's name).
+ *
+ * @example
+ * ```ts
+ * import { objectClient, type ReconcileContextConfig } from 'kube-rx';
+ * declare const kubeConfig: import('kube-rx').KubeConfigLike;
+ * const config: ReconcileContextConfig = { name: 'my-controller', client: (resource) => objectClient(resource, { kubeConfig }) };
+ * ```
+ * @category controller
+ * @since 0.3.0
+ */
+export interface ReconcileContextConfig {
+  /** The controller's name: the field manager of its writes unless `fieldManager` is given. */
+  readonly name: string;
+  /** The field manager of the context's clients (default `name`); a call's own option still wins. */
+  readonly fieldManager?: string;
+  /** Where the clients come from; without it `client()` throws (an `InvalidRequest` naming the `client` option). */
+  readonly client?: ClientFactory;
+  /** Where writes are recorded (default: nowhere, as {@link untracked}). */
+  readonly writes?: ReconcileWrites;
+}
+
+/** An {@link ApiResource} with a codec: its own, else `KubeObjectCodec` (the unstructured client's). */
+const typedResource = (resource: ApiResource): TypedResource =>
+  'codec' in resource ? (resource as TypedResource) : { ...resource, codec: KubeObjectCodec };
+
+const resourceName = (r: ApiResource): string => (r.group === '' ? r.plural : `${r.plural}.${r.group}`);
+
+/**
+ * The context of one reconcile: `writes` (recording each object once however often it is given,
+ * so piping `writes.record()` after a context client's write records nothing twice) and
+ * `client(resource)`, a {@link controllerClient} over `config.client(resource)` whose writes
+ * default to the controller's field manager and are recorded in `writes`. controllerManager makes
+ * one per reconcile; call it to run a reconciler by hand (tests).
+ *
+ * Maps to controller-runtime's manager client wrapped by `client.WithFieldOwner(c, name)` and
+ * kube-rs's `Api` with `PatchParams::apply(name)`.
+ *
+ * ```
+ * client(r).apply(o)  ──► config.client(r).apply(o, { fieldManager: name }) ──tap(writes.recordObject)──► o'
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { configMaps, objectClient, reconcileContext } from 'kube-rx';
+ * declare const kubeConfig: import('kube-rx').KubeConfigLike;
+ * const context = reconcileContext({ name: 'my-controller', client: (resource) => objectClient(resource, { kubeConfig }) });
+ * context.client(configMaps).apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } });
+ * ```
+ * @category controller
+ * @since 0.3.0
+ */
+export const reconcileContext = (config: ReconcileContextConfig): ReconcileContext => {
+  const { name, fieldManager = name, client: factory } = config;
+  const given = config.writes;
+  const seen = new WeakSet<KubeObject>();
+  const recordObject = (object: KubeObject): void => {
+    if (seen.has(object)) return;
+    seen.add(object);
+    given?.recordObject(object);
+  };
+  const writes: ReconcileWrites = { record: <T extends KubeObject>() => tap<T>(recordObject), recordObject };
+  const client = (resource: ApiResource): ObjectClient<KubeObject> => {
+    if (factory === undefined) {
+      const message = `controller "${name}": context.client(${resourceName(resource)}) has no client to write with: give the \`client\` option (of a listerWatcher controllerManager's config, or of reconcileContext)`;
+      throw new KubeApiException<'client'>({ _tag: 'InvalidRequest', verb: 'client', resource: resourceName(resource), field: 'client', message });
+    }
+    return controllerClient(factory(typedResource(resource)), { fieldManager, record: recordObject });
+  };
+  return { writes, client: client as ContextClient };
+};
 
 /**
  * A context whose `writes` records nothing and that has no client (`client()` throws): what a

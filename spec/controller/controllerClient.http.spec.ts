@@ -191,16 +191,35 @@ describe('context.client of a listerWatcher manager', () => {
     };
   };
 
-  it('gets its clients from the `client` option, with the controller name as field manager', async () => {
+  it('gets its clients from the `client` option (one per resource), with the controller name as field manager', async () => {
     const { kubeConfig, listerWatcher } = listerWatcherConfig();
+    const made: string[] = [];
     const { mgr } = childManager(
-      { listerWatcher, client: (resource) => objectClient(resource, { kubeConfig }) },
+      {
+        listerWatcher,
+        client: (resource) => {
+          made.push(resource.plural);
+          return objectClient(resource, { kubeConfig });
+        },
+      },
       { name: 'fake-fed', reconcile: (key, _signal, { client }) => client(configMaps).apply(child(key.slice('default/'.length), '1')).pipe(map(() => done)) },
     );
     const stop = new Subject<void>();
     parent('p', '1');
-    await runUntil(mgr.run({ shutdown$: stop }), stop, (events$) => events$.pipe(filter((e) => reconcileEvents(e)?._tag === 'Succeeded')));
+    parent('q', '1');
+    const succeeded = new Set<string>();
+    await runUntil(mgr.run({ shutdown$: stop }), stop, (events$) =>
+      events$.pipe(
+        map(reconcileEvents),
+        tap((e) => {
+          if (e?._tag === 'Succeeded') succeeded.add(e.key);
+        }),
+        filter(() => succeeded.size === 2),
+      ),
+    );
     expect(managers('p-child')).toEqual(['fake-fed']);
+    expect(managers('q-child')).toEqual(['fake-fed']);
+    expect(made).toEqual(['configmaps']); // two reconciles, one client
   });
 
   it('without the `client` option, context.client throws an InvalidRequest naming the option', async () => {

@@ -49,7 +49,6 @@ import {
   httpLeaseClient,
   type KubeConfigLike,
   leaderElection,
-  type ObjectClient,
   objectClient,
   type ObjectOf,
   ownerKeys,
@@ -88,12 +87,10 @@ export const MANAGER = 'configmapgenerator.kube-rx.io';
 /** How often a generator is reconciled again without a change (the original's `Action::requeue`). */
 export const RESYNC_MS = 300_000;
 
-/** What the reconciler reads (the informers' caches) and writes with. */
+/** What the reconciler reads (the informers' caches) and records Events with; it writes with the context's clients. */
 export interface GeneratorDeps {
   readonly generators: Store<ConfigMapGenerator>;
   readonly configMaps: Store<Stored<ConfigMap>>;
-  readonly configMapClient: Pick<ObjectClient<Stored<ConfigMap>>, 'apply'>;
-  readonly generatorClient: Pick<ObjectClient<ConfigMapGenerator>, 'applyStatus'>;
   readonly recorder: Pick<EventRecorder, 'record'>;
 }
 
@@ -104,7 +101,7 @@ export interface GeneratorDeps {
  */
 export const reconcileGenerator =
   (deps: GeneratorDeps): TrackedReconciler =>
-  (key, _signal, { writes }): Observable<ReconcileResult> => {
+  (key, _signal, { client }): Observable<ReconcileResult> => {
     const generator = deps.generators.get(key);
     if (generator === undefined) return of(done);
     const { name, namespace, generation = 0 } = generator.metadata;
@@ -115,8 +112,8 @@ export const reconcileGenerator =
     );
     if (isLeft(desired)) return throwError(() => terminalError(desired.left.message));
     const before = deps.configMaps.get(key)?.metadata.resourceVersion;
-    return deps.configMapClient.apply(desired.right, { force: true }).pipe(
-      writes.record(),
+    // the context's clients: field manager MANAGER (the controller's), writes recorded for read-your-writes
+    return client(configMaps).apply(desired.right, { force: true }).pipe(
       tap((cm) => {
         if (cm.metadata.resourceVersion === before) return;
         const subject = { ...generator, ...typeMeta(CONFIGMAP_GENERATOR) };
@@ -125,7 +122,7 @@ export const reconcileGenerator =
       switchMap(() =>
         generator.status?.observedGeneration === generation
           ? of(generator)
-          : deps.generatorClient.applyStatus({ ...typeMeta(CONFIGMAP_GENERATOR), metadata: generator.metadata, status: { observedGeneration: generation } }).pipe(writes.record()),
+          : client(CONFIGMAP_GENERATOR).applyStatus({ ...typeMeta(CONFIGMAP_GENERATOR), metadata: generator.metadata, status: { observedGeneration: generation } }),
       ),
       map(() => requeueAfter(RESYNC_MS)),
     );
@@ -155,14 +152,13 @@ export const configMapGeneratorManager = (config: GeneratorManagerConfig): Contr
   const generatorStore = mgr.informer(generators).store;
   mgr.controller({
     name: 'configmapgenerator',
+    fieldManager: MANAGER,
     for: generators,
     triggers: [{ selector: cms, keys: ownerKeys(CONFIGMAP_GENERATOR) }],
     keys: config.reconcileAll$ === undefined ? [] : [config.reconcileAll$.pipe(mergeMap(() => generatorStore.listKeys()))],
     reconcile: reconcileGenerator({
       generators: generatorStore,
       configMaps: mgr.informer(cms).store,
-      configMapClient: objectClient(configMaps, { kubeConfig, fieldManager: MANAGER }),
-      generatorClient: objectClient(CONFIGMAP_GENERATOR, { kubeConfig, fieldManager: MANAGER }),
       recorder: eventRecorder({ sink: clientEventSink(objectClient(events, { kubeConfig })), component: MANAGER, host: identity }),
     }),
   });

@@ -53,20 +53,16 @@ import {
   KubeApiException,
   KubeObjectCodec,
   leaderElection,
-  type ObjectClient,
-  objectClient,
   ownerKeys,
   type ReconcileResult,
-  type Reconciler,
   requeue,
   secrets as secretsResource,
   setControllerReference,
   sharding,
   splitMetaNamespaceKey,
   type Store,
-  type Stored,
+  type TrackedReconciler,
 } from 'kube-rx';
-import type { Secret as WireSecret } from 'kubernetes-types/core/v1.js';
 
 import { exampleRecorder } from './exampleRecorder.js';
 import { defaultIdentity, intFlag, isMain, loadKubeConfig, loggedReconciler, runToExit } from './support.js';
@@ -106,9 +102,8 @@ const sameData = (a: Readonly<Record<string, string>>, b: Readonly<Record<string
 const controllerRefOf = (secret: Secret): { readonly kind: string; readonly name: string; readonly uid: string } | undefined =>
   (secret.metadata.ownerReferences ?? []).find((r) => r.controller === true);
 
-/** What the reconciler needs: the Secrets client to write with and the informers' caches to read from. */
+/** What the reconciler reads: the informers' caches (it writes with the context's Secrets client). */
 export interface ConfigMapToSecretDeps {
-  readonly client: ObjectClient<Stored<WireSecret>>;
   readonly configMaps: Store<ConfigMap>;
   readonly secrets: Store<Secret>;
   /** Where to say why a key was left alone (default: stderr). */
@@ -137,9 +132,11 @@ const subject = (kind: 'ConfigMap' | 'Secret', metadata: ConfigMap['metadata']):
  * Secret left alone, is recorded as an Event (recording never blocks nor fails the reconcile).
  */
 export const configMapToSecret =
-  (deps: ConfigMapToSecretDeps): Reconciler =>
-  async (key, signal): Promise<ReconcileResult> => {
-    const { client, configMaps, secrets } = deps;
+  (deps: ConfigMapToSecretDeps): TrackedReconciler =>
+  async (key, signal, context): Promise<ReconcileResult> => {
+    const { configMaps, secrets } = deps;
+    // field manager: the controller's; every write recorded for read-your-writes
+    const client = context.client(secretsResource);
     const warn = deps.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
     const record = (about: EventSubject, type: 'Normal' | 'Warning', reason: string, message: string): void => {
       deps.recorder?.record(about, type, reason, message);
@@ -243,7 +240,6 @@ const main = (): void => {
   const recorder = exampleRecorder(kubeConfig, namespace, MANAGER, identity);
   const reconcile = loggedReconciler(
     configMapToSecret({
-      client: objectClient(secretsResource, { kubeConfig, namespace, fieldManager: MANAGER }),
       configMaps: mgr.informer(cms).store,
       secrets: mgr.informer(secrets).store,
       recorder,
@@ -270,6 +266,7 @@ const main = (): void => {
         };
   mgr.controller({
     name: 'configmap-to-secret',
+    fieldManager: MANAGER,
     for: cms,
     triggers: [{ selector: secrets, keys: ownerKeys({ kind: 'ConfigMap', group: '' }) }],
     reconcile,

@@ -24,7 +24,7 @@ import { parseArgs, styleText } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { filter, firstValueFrom, interval, Subject, take } from 'rxjs';
 
-import { controllerManager, type ManagerEvent, objectClient, ownerKeys, type ResourceEvent, secrets as secretsResource } from 'kube-rx';
+import { controllerManager, type ManagerEvent, ownerKeys, type ResourceEvent } from 'kube-rx';
 import { configMap, type EmbeddedApiServer, startApiServer } from 'kube-rx/testing';
 
 import { type ConfigMap, ConfigMapCodec, configMapToSecret, MANAGER, type Secret, SECRET_LABEL, SecretCodec } from './configMapToSecret.js';
@@ -75,10 +75,10 @@ const cms = mgr.select('configmaps', { resource: 'configmaps', namespace, labelS
 const secrets = mgr.select('secrets', { resource: 'secrets', namespace, codec: SecretCodec });
 mgr.controller({
   name: 'configmap-to-secret',
+  fieldManager: MANAGER,
   for: cms,
   triggers: [{ selector: secrets, keys: ownerKeys({ kind: 'ConfigMap', group: '' }) }],
   reconcile: configMapToSecret({
-    client: objectClient(secretsResource, { kubeConfig, namespace, fieldManager: MANAGER }),
     configMaps: mgr.informer(cms).store,
     secrets: mgr.informer(secrets).store,
   }),

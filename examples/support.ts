@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { concat, defer, first, firstValueFrom, from, ignoreElements, type Observable, type ObservableInput, repeat, timeout } from 'rxjs';
 
-import { crdManifest, type CustomResource, customResourceDefinitions, type KubeConfigLike, type ManagerEvent, objectClient, type Reconciler, type ReconcileResult } from 'kube-rx';
+import { crdManifest, type CustomResource, customResourceDefinitions, type KubeConfigLike, type ManagerEvent, objectClient, type ReconcileResult, type TrackedReconciler } from 'kube-rx';
 
 /** True when `metaUrl` is the module Node was asked to run (not imported by a test). */
 export const isMain = (metaUrl: string): boolean => {
@@ -74,17 +74,17 @@ export interface ReconcileLogLine {
  * `{…, phase: 'end'}` once it has settled (synchronous appends: the lines are on disk even if the
  * process is killed right after). Without a path, returns the reconciler as is.
  */
-export const loggedReconciler = (reconcile: Reconciler, identity: string, path: string | undefined): Reconciler => {
+export const loggedReconciler = (reconcile: TrackedReconciler, identity: string, path: string | undefined): TrackedReconciler => {
   if (path === undefined) return reconcile;
   const write = (key: string, phase: ReconcileLogLine['phase']): void => {
     const line: ReconcileLogLine = { t: Date.now(), identity, key, phase };
     appendFileSync(path, `${JSON.stringify(line)}\n`);
   };
-  return (key, signal) => {
+  return (key, signal, context) => {
     write(key, 'start');
-    let result: ReturnType<Reconciler>;
+    let result: ReturnType<TrackedReconciler>;
     try {
-      result = reconcile(key, signal);
+      result = reconcile(key, signal, context);
     } catch (error) {
       write(key, 'end');
       throw error;

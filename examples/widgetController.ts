@@ -46,12 +46,10 @@ import {
   generationChanged,
   isClientError,
   isNotFound,
-  type ObjectClient,
-  objectClient,
   type ObjectOf,
   type ReconcileResult,
-  type Reconciler,
   type Store,
+  type TrackedReconciler,
   type TypedResource,
 } from 'kube-rx';
 
@@ -115,9 +113,8 @@ export const installWidgetCrd = async (kubeConfig: KubeConfig, timeoutMs = 30_00
   await installCrd(kubeConfig, WIDGET_RESOURCE, WIDGET_MANAGER, timeoutMs);
 };
 
-/** What the reconciler needs: the Widgets client to write with and the informer's cache. */
+/** What the reconciler needs: the informer's cache (it writes with the context's Widgets client). */
 export interface WidgetDeps {
-  readonly client: Pick<ObjectClient<Widget>, 'applyStatus' | 'jsonPatch'>;
   readonly widgets: Store<Widget>;
   /** Called by the cleanup of a deleted Widget (default: nothing); the place to release what lives outside the cluster. */
   readonly onCleanup?: (widget: Widget) => void;
@@ -140,13 +137,15 @@ const subject = (widget: Widget): EventSubject => ({ apiVersion: `${WIDGET_RESOU
  * reconcile). Returns an Observable: reconcileWith unsubscribes it (aborting the request) on shutdown.
  */
 export const reconcileWidget =
-  (deps: WidgetDeps): Reconciler =>
-  (key) =>
-    finalizer(deps.client, WIDGET_FINALIZER, deps.widgets.get(key), {
+  (deps: WidgetDeps): TrackedReconciler =>
+  (key, _signal, context) => {
+    // field manager: the controller's; every write recorded for read-your-writes
+    const client = context.client(WIDGETS);
+    return finalizer(client, WIDGET_FINALIZER, deps.widgets.get(key), {
       apply: (widget): Observable<ReconcileResult> => {
         const want = desiredStatus(widget);
         if (widget.status?.observedGeneration === want.observedGeneration && widget.status.phase === want.phase) return of(done);
-        return deps.client
+        return client
           .applyStatus({ apiVersion: `${WIDGET_RESOURCE.group}/${WIDGET_RESOURCE.version}`, kind: 'Widget', metadata: widget.metadata, status: want })
           .pipe(
             map(() => {
@@ -162,6 +161,7 @@ export const reconcileWidget =
         return of(done);
       },
     });
+  };
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
@@ -182,11 +182,11 @@ const main = async (): Promise<void> => {
   const recorder = exampleRecorder(kubeConfig, values.namespace, WIDGET_MANAGER, identity);
   mgr.controller({
     name: 'widgets',
+    fieldManager: WIDGET_MANAGER,
     for: widgets,
     predicates: [generationChanged],
     reconcile: loggedReconciler(
       reconcileWidget({
-        client: objectClient(WIDGETS, { kubeConfig, namespace: values.namespace, fieldManager: WIDGET_MANAGER }),
         widgets: mgr.informer(widgets).store,
         recorder,
       }),

@@ -33,6 +33,7 @@ export {
   type JsonPatchOperation,
   type ObjectClient,
   objectClient,
+  promiseClient,
   type ObjectRef,
   type PatchOptions,
   type PromiseObjectClient,

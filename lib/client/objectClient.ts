@@ -608,18 +608,33 @@ export function objectClient<T extends KubeObject>(resource: TypedResource<T> | 
  * @category client
  * @since 0.3.0
  */
-export const withPromises = <T extends KubeObject>(client: Omit<ObjectClient<T>, 'promise'>): ObjectClient<T> => {
-  const promise: PromiseObjectClient<T> = {
-    get: (ref, options) => toPromise(client.get(ref), options?.signal),
-    create: (obj, options) => toPromise(client.create(obj, options), options?.signal),
-    replace: (obj, options) => toPromise(client.replace(obj, options), options?.signal),
-    patch: (ref, patch, options) => toPromise(client.patch(ref, patch, options), options?.signal),
-    jsonPatch: (ref, operations, options) => toPromise(client.jsonPatch(ref, operations, options), options?.signal),
-    delete: (ref, options) => toPromise(client.delete(ref, options), options?.signal),
-    apply: (obj, options) => toPromise(client.apply(obj, options), options?.signal),
-    applyStatus: (obj, options) => toPromise(client.applyStatus(obj, options), options?.signal),
-    patchStatus: (ref, patch, options) => toPromise(client.patchStatus(ref, patch, options), options?.signal),
-    replaceStatus: (obj, options) => toPromise(client.replaceStatus(obj, options), options?.signal),
-  };
-  return { ...client, promise };
-};
+export const withPromises = <T extends KubeObject>(client: Omit<ObjectClient<T>, 'promise'>): ObjectClient<T> => ({ ...client, promise: promiseClient(client) });
+
+/**
+ * The Promise calls of an {@link ObjectClient}'s Observable calls (each run to its last value by
+ * `toPromise`, aborted by its `signal`): what `objectClient` and wrappers of a client give as
+ * `promise`.
+ *
+ * Maps to kube-rs's `Api` futures over the same requests.
+ *
+ * @example
+ * ```ts
+ * import { promiseClient, type KubeObject, type ObjectClient } from 'kube-rx';
+ * declare const client: ObjectClient<KubeObject>;
+ * await promiseClient(client).get({ name: 'a', namespace: 'default' });
+ * ```
+ * @category client
+ * @since 0.3.0
+ */
+export const promiseClient = <T extends KubeObject>(client: Omit<ObjectClient<T>, 'promise'>): PromiseObjectClient<T> => ({
+  get: (ref, options) => toPromise(client.get(ref), options?.signal),
+  create: (obj, options) => toPromise(client.create(obj, options), options?.signal),
+  replace: (obj, options) => toPromise(client.replace(obj, options), options?.signal),
+  patch: (ref, patch, options) => toPromise(client.patch(ref, patch, options), options?.signal),
+  jsonPatch: (ref, operations, options) => toPromise(client.jsonPatch(ref, operations, options), options?.signal),
+  delete: (ref, options) => toPromise(client.delete(ref, options), options?.signal),
+  apply: (obj, options) => toPromise(client.apply(obj, options), options?.signal),
+  applyStatus: (obj, options) => toPromise(client.applyStatus(obj, options), options?.signal),
+  patchStatus: (ref, patch, options) => toPromise(client.patchStatus(ref, patch, options), options?.signal),
+  replaceStatus: (obj, options) => toPromise(client.replaceStatus(obj, options), options?.signal),
+});

@@ -37,6 +37,7 @@ import {
 } from '../informer/sharedIndexInformer.js';
 import { terminalFailure } from '../informer/terminalFailure.js';
 import { waitForCacheSync } from '../informer/waitForCacheSync.js';
+import { type ObjectClient, objectClient } from '../client/objectClient.js';
 import { failed } from '../internal/failed.js';
 import type { LeaderState } from '../leaderelection/leaderElection.js';
 import type { LeaseFence } from '../leaderelection/leaseFence.js';
@@ -67,7 +68,8 @@ import type { ReconcileResult } from '../workqueue/ReconcileResult.js';
 import { type ReconcileConfig, type Reconciler, reconcileWith } from '../workqueue/reconcileWith.js';
 import { type EventPredicate, onlyWhen } from './predicates.js';
 import { type KeyMapper, mapKeys } from './relations.js';
-import { readYourWrites, type TrackedReconciler, untracked, writeTracker, type WriteTrackerConfig, type WriteTrackerEvent } from './writeTracker.js';
+import type { ClientFactory } from './controllerClient.js';
+import { readYourWrites, reconcileContext, type TrackedReconciler, writeTracker, type WriteTrackerConfig, type WriteTrackerEvent } from './writeTracker.js';
 
 /**
  * What a selector watches: a resource (a name resolved through discovery, as kubectl does, or an
@@ -145,8 +147,18 @@ export interface ControllerSpec<T> {
   readonly triggers?: ReadonlyArray<Trigger<any>>;
   /** Extra key streams; a {@link PrioritizedKey} sets its priority in the priority queue (a string is {@link DEFAULT_PRIORITY}). */
   readonly keys?: ReadonlyArray<Observable<string | PrioritizedKey>>;
-  /** Any {@link Reconciler}; its third argument reports writes (`writes.record()`) for read-your-writes. */
+  /**
+   * Any {@link Reconciler}; its third argument ({@link ReconcileContext}) gives the controller's
+   * clients (`client(resource)`: field manager `fieldManager` or `name`, writes recorded for
+   * read-your-writes by themselves) and reports other writes (`writes.record()`).
+   */
   readonly reconcile: TrackedReconciler;
+  /**
+   * The field manager of the writes of `context.client(...)` (default: `name`); a call's own
+   * `fieldManager` option still wins.
+   * @since 0.3.0
+   */
+  readonly fieldManager?: string;
   /**
    * Read-your-writes and echo suppression ({@link writeTracker}), on by default: a key's next
    * reconcile waits (at most `timeoutMs`, default 10 s) until the informers of `for` and `triggers`
@@ -229,6 +241,13 @@ export type ManagerConfig = (
        * @since 0.3.0
        */
       readonly served?: <T extends KubeObject>(selector: Selector<T>) => Observable<ServedState>;
+      /**
+       * Where the controllers' `context.client(resource)` gets its clients (tests, in-process
+       * fakes); the controller's field manager is added to each write. Without it,
+       * `context.client` throws. (A `kubeConfig` manager makes `objectClient`s of its kubeconfig.)
+       * @since 0.3.0
+       */
+      readonly client?: ClientFactory;
       readonly scheduler?: SchedulerLike;
       readonly metrics?: MetricsProvider;
       /** Default: nothing logged. */
@@ -479,6 +498,23 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
     });
   };
 
+  /** One client per resource for a controller (made on first use), its field manager the controller's. */
+  const clientsOf = (spec: Pick<ControllerSpec<unknown>, 'name' | 'fieldManager'>): { readonly client?: ClientFactory } => {
+    const make: ClientFactory | undefined =
+      'listerWatcher' in config ? config.client : (resource) => objectClient(resource, { kubeConfig: config.kubeConfig, fieldManager: spec.fieldManager ?? spec.name });
+    if (make === undefined) return {};
+    const made = new Map<t.Decoder<unknown, KubeObject>, Map<string, ObjectClient<KubeObject>>>(); // by codec, then resource
+    const client = <T extends KubeObject>(resource: TypedResource<T>): ObjectClient<T> => {
+      const byResource = made.get(resource.codec) ?? new Map<string, ObjectClient<KubeObject>>();
+      made.set(resource.codec, byResource);
+      const key = `${resource.group}/${resource.version}/${resource.plural}`;
+      const found = byResource.get(key) ?? (make(resource));
+      byResource.set(key, found);
+      return found as unknown as ObjectClient<T>;
+    };
+    return { client };
+  };
+
   const registered = (selector: Selector<KubeObject> | string): Registered => {
     const name = typeof selector === 'string' ? selector : selector.name;
     const r = selectors.get(name);
@@ -545,6 +581,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       const own = informer(spec.for);
       const triggers = (spec.triggers ?? []).map((tr) => ({ informer: informer(tr.selector as Selector<KubeObject> | string), keys: tr.keys }));
       const ryw = spec.readYourWrites ?? true;
+      const context = { name: spec.name, ...(spec.fieldManager === undefined ? {} : { fieldManager: spec.fieldManager }), ...clientsOf(spec) };
       const { priorityQueue = {}, eventPriority: priorityOf = eventPriority } = spec;
       /** One work queue over the controller's keys (only those of `shard`, when given). */
       const workQueue = (
@@ -571,7 +608,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
             ).pipe(
               filter((key) => shard === undefined || shardOf(keyOf(key), shard.count) === shard.index),
               holdUntil(waitForCacheSync(own, ...triggers.map((tr) => tr.informer))),
-              reconcileWith(fenced(fence, tracker === undefined ? (key, signal) => spec.reconcile(key, signal, untracked) : readYourWrites(tracker, spec.reconcile)), {
+              reconcileWith(fenced(fence, tracker === undefined ? (key, signal) => spec.reconcile(key, signal, reconcileContext(context)) : readYourWrites(tracker, spec.reconcile, context)), {
                 name,
                 ...observability,
                 ...spec.config,

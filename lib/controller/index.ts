@@ -28,9 +28,17 @@ export {
   type ManagerHealth,
   type MetricsSource,
 } from './managerEndpoints.js';
+export {
+  type ClientFactory,
+  type ContextClient,
+  controllerClient,
+  type ControllerClientOptions,
+} from './controllerClient.js';
 export { type KeyMapper, mapKeys, ownerKeys, ownKeys } from './relations.js';
 export {
   type ReconcileContext,
+  reconcileContext,
+  type ReconcileContextConfig,
   type ReconcileWrites,
   readYourWrites,
   type TrackedReconciler,

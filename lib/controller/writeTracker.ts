@@ -16,12 +16,17 @@ import {
   timer,
 } from 'rxjs';
 
+import { KubeApiException } from '../client/ClientError.js';
+import type { ObjectClient } from '../client/objectClient.js';
 import type { InformerStatus } from '../informer/InformerStatus.js';
 import type { ResourceEvent } from '../informer/ResourceEvent.js';
 import type { Logger } from '../logging/Logger.js';
-import type { KubeObject } from '../meta/KubeObject.js';
+import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
+import type { ApiResource } from '../listwatch/ApiResource.js';
+import type { TypedResource } from '../listwatch/TypedResource.js';
 import type { ReconcileResult } from '../workqueue/ReconcileResult.js';
 import type { Reconciler } from '../workqueue/reconcileWith.js';
+import { type ClientFactory, type ContextClient, controllerClient } from './controllerClient.js';
 import {
   createWriteTrackerState,
   expireWait,
@@ -100,21 +105,36 @@ export interface ReconcileWrites {
 }
 
 /**
- * What a reconcile gets besides its key and signal: `writes`, to report its writes.
+ * What a reconcile gets besides its key and signal: `writes`, to report its writes, and
+ * `client(resource)`, the controller's {@link ObjectClient} of a resource: its writes carry the
+ * controller's field manager (its `fieldManager`, else its `name`; a call's `fieldManager` option
+ * still wins) and are recorded in `writes` by themselves (see {@link reconcileContext}).
  *
- * Maps to controller-runtime's `context.Context` values (a kube-rx addition: c-r has no
- * read-your-writes).
+ * Maps to controller-runtime's `context.Context` values plus the manager's client wrapped by
+ * `client.WithFieldOwner` (read-your-writes is a kube-rx addition), and kube-rs's `Api` with
+ * `PatchParams::apply(name)`.
  *
  * @example
  * ```ts
- * import type { ReconcileContext } from 'kube-rx';
- * const use = (context: ReconcileContext) => context.writes;
+ * import { map } from 'rxjs';
+ * import { configMaps, done, type ReconcileContext } from 'kube-rx';
+ * const reconcile = (key: string, signal: AbortSignal, { client }: ReconcileContext) =>
+ *   client(configMaps)
+ *     .apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' }, data: { k: 'v' } })
+ *     .pipe(map(() => done)); // fieldManager: the controller's name; recorded for read-your-writes
  * ```
  * @category controller
  * @since 0.3.0
  */
 export interface ReconcileContext {
   readonly writes: ReconcileWrites;
+  /**
+   * The controller's client of `resource` (typed by a {@link TypedResource}'s codec); throws an
+   * `InvalidRequest` exception (field `client`) when the manager has no client to give (a
+   * `listerWatcher` manager without the `client` option).
+   * @since 0.3.0
+   */
+  readonly client: ContextClient;
 }
 
 /**
@@ -162,7 +182,84 @@ export interface WriteTracker {
 }
 
 /**
- * A context whose `writes` records nothing: what a reconcile gets when read-your-writes is off.
+ * Options of {@link reconcileContext}.
+ *
+ * Maps to what controller-runtime's builder gives a reconciler (the manager's client and the
+ * controller's name).
+ *
+ * @example
+ * ```ts
+ * import { objectClient, type ReconcileContextConfig } from 'kube-rx';
+ * declare const kubeConfig: import('kube-rx').KubeConfigLike;
+ * const config: ReconcileContextConfig = { name: 'my-controller', client: (resource) => objectClient(resource, { kubeConfig }) };
+ * ```
+ * @category controller
+ * @since 0.3.0
+ */
+export interface ReconcileContextConfig {
+  /** The controller's name: the field manager of its writes unless `fieldManager` is given. */
+  readonly name: string;
+  /** The field manager of the context's clients (default `name`); a call's own option still wins. */
+  readonly fieldManager?: string;
+  /** Where the clients come from; without it `client()` throws (an `InvalidRequest` naming the `client` option). */
+  readonly client?: ClientFactory;
+  /** Where writes are recorded (default: nowhere, as {@link untracked}). */
+  readonly writes?: ReconcileWrites;
+}
+
+/** An {@link ApiResource} with a codec: its own, else `KubeObjectCodec` (the unstructured client's). */
+const typedResource = (resource: ApiResource): TypedResource =>
+  'codec' in resource ? (resource as TypedResource) : { ...resource, codec: KubeObjectCodec };
+
+const resourceName = (r: ApiResource): string => (r.group === '' ? r.plural : `${r.plural}.${r.group}`);
+
+/**
+ * The context of one reconcile: `writes` (recording each object once however often it is given,
+ * so piping `writes.record()` after a context client's write records nothing twice) and
+ * `client(resource)`, a {@link controllerClient} over `config.client(resource)` whose writes
+ * default to the controller's field manager and are recorded in `writes`. controllerManager makes
+ * one per reconcile; call it to run a reconciler by hand (tests).
+ *
+ * Maps to controller-runtime's manager client wrapped by `client.WithFieldOwner(c, name)` and
+ * kube-rs's `Api` with `PatchParams::apply(name)`.
+ *
+ * ```
+ * client(r).apply(o)  ──► config.client(r).apply(o, { fieldManager: name }) ──tap(writes.recordObject)──► o'
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { configMaps, objectClient, reconcileContext } from 'kube-rx';
+ * declare const kubeConfig: import('kube-rx').KubeConfigLike;
+ * const context = reconcileContext({ name: 'my-controller', client: (resource) => objectClient(resource, { kubeConfig }) });
+ * context.client(configMaps).apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } });
+ * ```
+ * @category controller
+ * @since 0.3.0
+ */
+export const reconcileContext = (config: ReconcileContextConfig): ReconcileContext => {
+  const { name, fieldManager = name, client: factory } = config;
+  const given = config.writes;
+  const seen = new WeakSet<KubeObject>();
+  const recordObject = (object: KubeObject): void => {
+    if (seen.has(object)) return;
+    seen.add(object);
+    given?.recordObject(object);
+  };
+  const writes: ReconcileWrites = { record: <T extends KubeObject>() => tap<T>(recordObject), recordObject };
+  const client = (resource: ApiResource): ObjectClient<KubeObject> => {
+    if (factory === undefined) {
+      const message = `controller "${name}": context.client(${resourceName(resource)}) has no client to write with: give the \`client\` option (of a listerWatcher controllerManager's config, or of reconcileContext)`;
+      throw new KubeApiException<'client'>({ _tag: 'InvalidRequest', verb: 'client', resource: resourceName(resource), field: 'client', message });
+    }
+    return controllerClient(factory(typedResource(resource)), { fieldManager, record: recordObject });
+  };
+  return { writes, client: client as ContextClient };
+};
+
+/**
+ * A context whose `writes` records nothing and that has no client (`client()` throws): what a
+ * reconcile called by hand gets by default.
  *
  * @example
  * ```ts
@@ -172,9 +269,7 @@ export interface WriteTracker {
  * @category controller
  * @since 0.3.0
  */
-export const untracked: ReconcileContext = {
-  writes: { record: () => (source) => source, recordObject: () => undefined },
-};
+export const untracked: ReconcileContext = reconcileContext({ name: 'controller' });
 
 /**
  * Read-your-writes and echo suppression for a controller: a reconcile records what its writes
@@ -302,7 +397,8 @@ export const writeTracker = (config: WriteTrackerConfig = {}): WriteTracker => {
 /**
  * Makes a {@link Reconciler} of a {@link TrackedReconciler}: each run of a key first waits for
  * `tracker.ready(key)` (its last writes delivered, or the timeout), then calls `reconciler` with
- * the key's write handle. The wait holds the key (it runs in the key's worker slot, so the key is
+ * the key's context ({@link reconcileContext} of `context` with the key's write handle: its
+ * `client` records every write by itself). The wait holds the key (it runs in the key's worker slot, so the key is
  * not reconciled twice at once) and is cancelled with the run.
  *
  * @example
@@ -316,10 +412,10 @@ export const writeTracker = (config: WriteTrackerConfig = {}): WriteTracker => {
  * @since 0.3.0
  */
 export const readYourWrites =
-  (tracker: WriteTracker, reconciler: TrackedReconciler): Reconciler =>
+  (tracker: WriteTracker, reconciler: TrackedReconciler, context: Omit<ReconcileContextConfig, 'writes'> = { name: 'controller' }): Reconciler =>
   (key, signal) =>
     concat(
       tracker.ready(key),
       // the three ObservableInputs of a reconciler's result, as one
-      defer(() => reconciler(key, signal, { writes: tracker.writes(key) }) as ObservableInput<ReconcileResult | undefined>),
+      defer(() => reconciler(key, signal, reconcileContext({ ...context, writes: tracker.writes(key) })) as ObservableInput<ReconcileResult | undefined>),
     );

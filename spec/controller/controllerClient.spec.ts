@@ -1,0 +1,82 @@
+import { lastValueFrom, of } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import { configMaps } from '../../lib/client/builtinResources.js';
+import { KubeApiException } from '../../lib/client/ClientError.js';
+import { type ObjectClient, promiseClient, type UnstructuredObject } from '../../lib/client/objectClient.js';
+import { controllerClient } from '../../lib/controller/controllerClient.js';
+import { reconcileContext, untracked } from '../../lib/controller/writeTracker.js';
+import type { TypedResource } from '../../lib/listwatch/TypedResource.js';
+import type { KubeObject } from '../../lib/meta/KubeObject.js';
+
+const answer = (rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default', uid: 'u1', resourceVersion: rv } });
+
+/** A client answering every write with `answer(rv)` and remembering the options each call got. */
+const fakeClient = <T extends KubeObject>(resource: TypedResource<T>, seen: unknown[]): ObjectClient<T> => {
+  const write = (o: unknown) => {
+    seen.push(o);
+    return of(answer(String(seen.length)) as T);
+  };
+  const calls: Omit<ObjectClient<T>, 'promise'> = {
+    resource,
+    get: () => of(answer('0') as T),
+    create: (_obj, o) => write(o),
+    replace: (_obj, o) => write(o),
+    patch: (_ref, _p, o) => write(o),
+    jsonPatch: (_ref, _ops, o) => write(o),
+    delete: (_ref, o) => {
+      seen.push(o);
+      return of({ _tag: 'Pending' as const, object: answer('d') as T });
+    },
+    apply: (_obj, o) => write(o),
+    applyStatus: (_obj, o) => write(o),
+    patchStatus: (_ref, _p, o) => write(o),
+    replaceStatus: (_obj, o) => write(o),
+  };
+  return { ...calls, promise: promiseClient(calls) };
+};
+
+const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } } as const;
+
+describe('controllerClient', () => {
+  it('adds the field manager to every write without one, keeps an explicit one, and records each answer', async () => {
+    const seen: unknown[] = [];
+    const recorded: string[] = [];
+    const client = controllerClient(fakeClient(configMaps, seen), { fieldManager: 'ctl', record: (o) => recorded.push(o.metadata.resourceVersion ?? '') });
+    await lastValueFrom(client.apply(cm));
+    await lastValueFrom(client.create(cm, { dryRun: true }));
+    await lastValueFrom(client.patch(cm.metadata, {}, { fieldManager: 'mine' }));
+    await client.promise.applyStatus(cm);
+    await lastValueFrom(client.delete(cm.metadata));
+    await lastValueFrom(client.get(cm.metadata));
+    expect(seen).toEqual([{ fieldManager: 'ctl' }, { dryRun: true, fieldManager: 'ctl' }, { fieldManager: 'mine' }, { fieldManager: 'ctl' }, undefined]);
+    expect(recorded).toEqual(['1', '2', '3', '4', 'd']); // the get records nothing
+  });
+});
+
+describe('reconcileContext', () => {
+  it("records a context client's write once, even when the reconcile also pipes writes.record()", async () => {
+    const recorded: string[] = [];
+    const context = reconcileContext({
+      name: 'ctl',
+      client: (resource) => fakeClient(resource, []),
+      writes: { record: () => (s) => s, recordObject: (o) => recorded.push(o.metadata.resourceVersion ?? '') },
+    });
+    await lastValueFrom(context.client(configMaps).apply(cm).pipe(context.writes.record()));
+    context.writes.recordObject(answer('x'));
+    expect(recorded).toEqual(['1', 'x']);
+  });
+
+  it('gives an unstructured client for an ApiResource without a codec', () => {
+    const context = reconcileContext({ name: 'ctl', client: (resource) => fakeClient(resource, []) });
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- dropping the codec
+    const { codec, ...untyped } = configMaps;
+    const client: ObjectClient<UnstructuredObject> = context.client(untyped);
+    expect(client.resource.plural).toBe('configmaps');
+  });
+
+  it('without a client factory, client() throws an InvalidRequest naming the `client` option', () => {
+    expect(() => untracked.client(configMaps)).toThrow(KubeApiException);
+    expect(() => untracked.client(configMaps)).toThrow(/`client` option/);
+  });
+});

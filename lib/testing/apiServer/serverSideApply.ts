@@ -318,27 +318,38 @@ export const serverSideApply = (args: {
   const appliedPaths = leafPaths(applied, [], listType).filter(within);
   const mine = (e: ManagedFieldsEntry): boolean => e.manager === manager && e.subresource === subresource;
   const previous = new Set(fromFieldsV1(args.managedFields.find(mine)?.fieldsV1 ?? {}).map(key));
-  const others = args.managedFields.filter((e) => !mine(e)).map((e) => ({ entry: e, paths: new Set(fromFieldsV1(e.fieldsV1).map(key)) }));
+  const others = args.managedFields
+    .filter((e) => !mine(e))
+    .map((e) => ({ entry: e, paths: new Set(fromFieldsV1(e.fieldsV1).map(key)), changed: false }));
   const conflicts: Array<{ readonly manager: string; readonly path: FieldPath }> = [];
+  const appliedKeys = new Set<string>();
   for (const path of appliedPaths) {
+    const k = key(path);
+    appliedKeys.add(k);
+    const owners = others.filter((o) => o.paths.has(k));
+    // only a field another manager owns can conflict: compare the values just for those
+    if (owners.length === 0) continue;
     const at = getAt(current, path, listType);
-    const same = at.found && jsonEqual(at.value, getAt(applied, path, listType).value);
-    for (const o of others) {
-      if (!o.paths.has(key(path)) || same) continue;
-      if (force) o.paths.delete(key(path));
-      else conflicts.push({ manager: o.entry.manager, path });
+    if (at.found && jsonEqual(at.value, getAt(applied, path, listType).value)) continue;
+    for (const o of owners) {
+      if (force) {
+        o.paths.delete(k);
+        o.changed = true;
+      } else conflicts.push({ manager: o.entry.manager, path });
     }
   }
   if (conflicts.length > 0) return E.left({ conflicts });
-  const appliedKeys = new Set(appliedPaths.map(key));
   const ownedByOthers = (k: string): boolean => others.some((o) => o.paths.has(k));
   let object = mergeApplied(current ?? {}, scope === 'all' ? applied : Object.fromEntries(Object.entries(applied).filter(([k]) => within([k]))), listType);
   const dropped = [...previous].filter((k) => !appliedKeys.has(k) && !ownedByOthers(k)).map((k) => JSON.parse(k) as FieldPath);
   // an element of a list-map goes with the last owned field in it (first: its key must still find it)
-  const owned = [...appliedKeys, ...others.flatMap((o) => [...o.paths])].map((k) => JSON.parse(k) as FieldPath);
-  const ownsUnder = (prefix: FieldPath): boolean => owned.some((p) => p.length > prefix.length && key(p.slice(0, prefix.length)) === key(prefix));
-  for (const prefix of new Map(dropped.flatMap(elementPrefixes).map((p) => [key(p), p])).values()) {
-    if (!ownsUnder(prefix)) object = withoutPath(object, prefix, listType);
+  const prefixes = new Map(dropped.flatMap(elementPrefixes).map((p) => [key(p), p]));
+  if (prefixes.size > 0) {
+    const owned = [...appliedKeys, ...others.flatMap((o) => [...o.paths])].map((k) => JSON.parse(k) as FieldPath);
+    const ownsUnder = (prefix: FieldPath): boolean => owned.some((p) => p.length > prefix.length && key(p.slice(0, prefix.length)) === key(prefix));
+    for (const prefix of prefixes.values()) {
+      if (!ownsUnder(prefix)) object = withoutPath(object, prefix, listType);
+    }
   }
   // the key fields of an element that stays are kept: they identify it
   for (const path of dropped.filter((p) => !isKeyField(p))) object = withoutPath(object, path, listType);
@@ -353,8 +364,9 @@ export const serverSideApply = (args: {
   const managedFields = [
     ...args.managedFields.map((e) => {
       if (mine(e)) return entry(manager, appliedPaths, subresource);
+      // another manager's entry is rewritten only when a forced apply took fields from it
       const o = others.find((x) => x.entry === e);
-      return o === undefined ? e : entry(e.manager, [...o.paths].map((k) => JSON.parse(k) as FieldPath), e.subresource);
+      return o === undefined || !o.changed ? e : entry(e.manager, [...o.paths].map((k) => JSON.parse(k) as FieldPath), e.subresource);
     }),
     ...(args.managedFields.some(mine) ? [] : [entry(manager, appliedPaths, subresource)]),
   ].filter((e) => Object.keys(e.fieldsV1).length > 0);

@@ -132,8 +132,11 @@ const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === 'object' && u !== null && !Array.isArray(u);
 
 /** A copy of `o` without `keys`. */
-const omit = <T extends object>(o: T, keys: ReadonlyArray<string>): T =>
-  Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k))) as T;
+const omit = <T extends object>(o: T, keys: ReadonlyArray<string>): T => {
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) rest[k] = v;
+  return rest as T;
+};
 
 /** What a spec change is judged on: everything but metadata and status. */
 const withoutMeta = (obj: KubeObject): unknown => omit(obj, ['metadata', 'status']);

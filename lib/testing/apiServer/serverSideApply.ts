@@ -134,17 +134,32 @@ const stepTo = (type: Exclude<ListType, { readonly _tag: 'atomic' }>, element: u
  * server-set fields are left out.
  */
 export const leafPaths = (value: unknown, prefix: FieldPath = [], listType: (path: FieldPath) => ListType = knownListType(false)): ReadonlyArray<FieldPath> => {
-  if (ignored(prefix)) return [];
+  const out: Array<FieldPath> = [];
+  collectLeafPaths(value, prefix, listType, out);
+  return out;
+};
+
+/** {@link leafPaths} into `out`, in the same order, without an array per level. */
+const collectLeafPaths = (value: unknown, prefix: FieldPath, listType: (path: FieldPath) => ListType, out: Array<FieldPath>): void => {
+  if (ignored(prefix)) return;
   if (Array.isArray(value) && prefix.length > 0) {
     const type = effectiveType(listType, prefix, value);
-    if (type._tag === 'atomic') return [prefix];
-    return (value as ReadonlyArray<unknown>).flatMap((e) => {
+    if (type._tag === 'atomic') {
+      out.push(prefix);
+      return;
+    }
+    for (const e of value as ReadonlyArray<unknown>) {
       const path = [...prefix, stepTo(type, e)];
-      return type._tag === 'set' ? [path] : leafPaths(e, path, listType);
-    });
+      if (type._tag === 'set') out.push(path);
+      else collectLeafPaths(e, path, listType, out);
+    }
+    return;
   }
-  if (!isObject(value) || (Object.keys(value).length === 0 && prefix.length > 0)) return prefix.length === 0 ? [] : [prefix];
-  return Object.entries(value).flatMap(([k, v]) => leafPaths(v, [...prefix, k], listType));
+  if (!isObject(value) || (prefix.length > 0 && Object.keys(value).length === 0)) {
+    if (prefix.length > 0) out.push(prefix);
+    return;
+  }
+  for (const k of Object.keys(value)) collectLeafPaths(value[k], [...prefix, k], listType, out);
 };
 
 const fieldsKey = (step: PathElement): string =>
@@ -183,16 +198,26 @@ const parseStep = (k: string): PathElement | undefined => {
 
 /** `fieldsV1` back to its leaf paths. */
 export const fromFieldsV1 = (fields: unknown, prefix: FieldPath = []): ReadonlyArray<FieldPath> => {
-  if (!isObject(fields)) return [];
-  const steps = Object.keys(fields).flatMap((k) => {
-    const step = parseStep(k);
-    return step === undefined ? [] : [[k, step] as const];
-  });
-  if (steps.length === 0) return prefix.length === 0 ? [] : [prefix];
-  return steps.flatMap(([k, step]) => fromFieldsV1(fields[k], [...prefix, step]));
+  const out: Array<FieldPath> = [];
+  collectFieldsV1(fields, prefix, out);
+  return out;
 };
 
-const key = (path: FieldPath): string => canonicalJson(path);
+/** {@link fromFieldsV1} into `out`, in the same order. */
+const collectFieldsV1 = (fields: unknown, prefix: FieldPath, out: Array<FieldPath>): void => {
+  if (!isObject(fields)) return;
+  let any = false;
+  for (const k of Object.keys(fields)) {
+    const step = parseStep(k);
+    if (step === undefined) continue;
+    any = true;
+    collectFieldsV1(fields[k], [...prefix, step], out);
+  }
+  if (!any && prefix.length > 0) out.push(prefix);
+};
+
+/** A path's identity: its canonical JSON (a path of field names only is its plain JSON). */
+const key = (path: FieldPath): string => (path.every((step) => typeof step === 'string') ? JSON.stringify(path) : canonicalJson(path));
 
 /** The list type of the list at `prefix` in `doc`, as `effectiveType` sees it there. */
 type ListTypeOf = (path: FieldPath) => ListType;

@@ -74,13 +74,34 @@ export const jsonEqual = (a: unknown, b: unknown): boolean => {
   if (a === b) return true;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, (b as ReadonlyArray<unknown>)[i]));
   if (!isObject(a) || !isObject(b)) return false;
+  return jsonEqualExcept(a, b, NONE);
+};
+
+const NONE: ReadonlyArray<string> = [];
+
+/**
+ * Whether two JSON objects are {@link jsonEqual} but for the members named in `ignored` (compared
+ * in place: no copies without them).
+ *
+ * @example
+ * ```ts
+ * // an internal module of kube-rx/testing, not exported by the package
+ * import { jsonEqualExcept } from './mergePatch.js';
+ * jsonEqualExcept({ a: 1, status: 'x' }, { a: 1, status: 'y' }, ['status']); // true
+ * ```
+ * @category testing
+ * @since 0.3.0
+ */
+export const jsonEqualExcept = (x: object, y: object, ignored: ReadonlyArray<string>): boolean => {
+  const a = x as Readonly<Record<string, unknown>>;
+  const b = y as Readonly<Record<string, unknown>>;
   // no key lists built: every defined member of a is in b and equal, and b has no more defined members
   let defined = 0;
   for (const k in a) {
-    if (!Object.hasOwn(a, k) || a[k] === undefined) continue;
+    if (!Object.hasOwn(a, k) || a[k] === undefined || ignored.includes(k)) continue;
     if (!Object.hasOwn(b, k) || !jsonEqual(a[k], b[k])) return false;
     defined += 1;
   }
-  for (const k in b) if (Object.hasOwn(b, k) && b[k] !== undefined) defined -= 1;
+  for (const k in b) if (Object.hasOwn(b, k) && b[k] !== undefined && !ignored.includes(k)) defined -= 1;
   return defined === 0;
 };

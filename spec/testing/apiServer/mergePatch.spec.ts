@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { canonicalJson, jsonEqual } from '../../../lib/testing/apiServer/mergePatch.js';
+import { canonicalJson, jsonEqual, jsonEqualExcept } from '../../../lib/testing/apiServer/mergePatch.js';
 
 /** The definition canonicalJson must agree with: JSON.stringify of a copy whose object keys are sorted. */
 const sortedCopy = (v: unknown): unknown =>
@@ -56,6 +56,21 @@ describe('canonicalJson and jsonEqual', () => {
         expect(jsonEqual(shuffled(a), a)).toBe(true);
       }),
     );
+  });
+
+  it('jsonEqualExcept is jsonEqual of the objects without the ignored members', () => {
+    const object = fc.dictionary(key, json, { maxKeys: 4 });
+    const without = (o: Record<string, unknown>, ignored: ReadonlyArray<string>): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(o).filter(([k]) => !ignored.includes(k)));
+    fc.assert(
+      fc.property(object, object, fc.array(key, { maxLength: 3 }), (a, b, ignored) => {
+        expect(jsonEqualExcept(a, b, ignored)).toBe(jsonEqual(without(a, ignored), without(b, ignored)));
+        // the same object with its ignored members changed is equal
+        expect(jsonEqualExcept(a, { ...a, ...Object.fromEntries(ignored.map((k) => [k, 'changed'])) }, ignored)).toBe(true);
+      }),
+    );
+    expect(jsonEqualExcept({ a: 1, status: 'x' }, { a: 1, status: 'y' }, ['status'])).toBe(true);
+    expect(jsonEqualExcept({ a: 1 }, { a: 2, status: 'y' }, ['status'])).toBe(false);
   });
 
   it('undefined members are absent; undefined array items are null', () => {

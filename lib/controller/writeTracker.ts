@@ -414,8 +414,10 @@ export const writeTracker = (config: WriteTrackerConfig = {}): WriteTracker => {
 export const readYourWrites =
   (tracker: WriteTracker, reconciler: TrackedReconciler, context: Omit<ReconcileContextConfig, 'writes'> = { name: 'controller' }): Reconciler =>
   (key, signal) =>
-    concat(
-      tracker.ready(key),
+    defer(() => {
       // the three ObservableInputs of a reconciler's result, as one
-      defer(() => reconciler(key, signal, reconcileContext({ ...context, writes: tracker.writes(key) })) as ObservableInput<ReconcileResult | undefined>),
-    );
+      const run = (): ObservableInput<ReconcileResult | undefined> =>
+        reconciler(key, signal, reconcileContext({ ...context, writes: tracker.writes(key) })) as ObservableInput<ReconcileResult | undefined>;
+      // nothing to wait for (most runs): the reconciler at once, without a concat per run
+      return isReady(tracker.state, key) ? run() : concat(tracker.ready(key), defer(run));
+    });

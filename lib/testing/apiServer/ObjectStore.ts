@@ -123,7 +123,18 @@ export const createObjectStore = (historyLimit: number): ObjectStore => {
       }
       return sorted(snapshot);
     },
-    eventsAfter: (after) => (after < floorRv ? undefined : history.filter((e) => e.rv > after)),
+    eventsAfter: (after) => {
+      if (after < floorRv) return undefined;
+      // history is in rv order: binary search for the first event after `after`
+      let lo = 0;
+      let hi = history.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((history[mid]?.rv ?? Number.POSITIVE_INFINITY) > after) hi = mid;
+        else lo = mid + 1;
+      }
+      return history.slice(lo);
+    },
     write: (resource, key, type, build) => {
       rv += 1;
       const t = table(resource);

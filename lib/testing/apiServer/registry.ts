@@ -6,7 +6,7 @@ import type { Status } from '../../codec/Status.js';
 import { type KubeObject, KubeObjectCodec, type ObjectMeta } from '../../meta/KubeObject.js';
 import { failureStatus } from './apiStatus.js';
 import { applyJsonPatch } from './jsonPatch.js';
-import { applyMergePatch, jsonEqual } from './mergePatch.js';
+import { applyMergePatch, jsonEqual, jsonEqualExcept } from './mergePatch.js';
 import type { ObjectStore } from './ObjectStore.js';
 import { apiVersionOf, resourceId, type ServedResource } from './resources.js';
 import { type ApplyScope, fieldPathText, knownListType, type ManagedFieldsEntry, serverSideApply } from './serverSideApply.js';
@@ -132,14 +132,18 @@ const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === 'object' && u !== null && !Array.isArray(u);
 
 /** A copy of `o` without `keys`. */
-const omit = <T extends object>(o: T, keys: ReadonlyArray<string>): T =>
-  Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k))) as T;
+const omit = <T extends object>(o: T, keys: ReadonlyArray<string>): T => {
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) rest[k] = v;
+  return rest as T;
+};
 
-/** What a spec change is judged on: everything but metadata and status. */
-const withoutMeta = (obj: KubeObject): unknown => omit(obj, ['metadata', 'status']);
+/** Whether a write changes the spec: everything but metadata and status is equal. */
+const sameSpec = (a: KubeObject, b: KubeObject): boolean => jsonEqualExcept(a, b, ['metadata', 'status']);
 
-/** What a no-op update is judged on: everything but resourceVersion and managedFields. */
-const comparable = (obj: KubeObject): unknown => ({ ...obj, metadata: omit(obj.metadata, ['resourceVersion', 'managedFields']) });
+/** Whether an update is a no-op: everything but resourceVersion and managedFields is equal. */
+const sameObject = (a: KubeObject, b: KubeObject): boolean =>
+  jsonEqualExcept(a, b, ['metadata']) && jsonEqualExcept(a.metadata, b.metadata, ['resourceVersion', 'managedFields']);
 
 /** An RFC 3339 time in whole seconds, as `metav1.Time` is written. */
 const timestampAt = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -254,11 +258,11 @@ export const createRegistry = (store: ObjectStore, registryOptions: RegistryOpti
       ...(deletionTimestamp === undefined ? {} : { deletionTimestamp, deletionGracePeriodSeconds: 0 }),
       generation:
         (existing.metadata.generation ?? 1) +
-        (jsonEqual(withoutMeta(written), withoutMeta(existing)) ? 0 : 1),
+        (sameSpec(written, existing) ? 0 : 1),
     };
     const base = stamp(resource, written, managedFields === undefined ? meta : { ...meta, ...{ managedFields } });
     const sameFields = jsonEqual(managedFields, (existing.metadata as Readonly<Record<string, unknown>>)['managedFields']);
-    if (sameFields && jsonEqual(comparable(base), comparable(existing))) return E.right(existing);
+    if (sameFields && sameObject(base, existing)) return E.right(existing);
     if (options.dryRun === true) return E.right({ ...base, metadata: { ...base.metadata, resourceVersion: existing.metadata.resourceVersion ?? '' } });
     const gone = deletionTimestamp !== undefined && finalizers.length === 0;
     const event = store.write(resourceId(resource), key, gone ? 'DELETED' : 'MODIFIED', (rv) => ({

@@ -134,17 +134,32 @@ const stepTo = (type: Exclude<ListType, { readonly _tag: 'atomic' }>, element: u
  * server-set fields are left out.
  */
 export const leafPaths = (value: unknown, prefix: FieldPath = [], listType: (path: FieldPath) => ListType = knownListType(false)): ReadonlyArray<FieldPath> => {
-  if (ignored(prefix)) return [];
+  const out: Array<FieldPath> = [];
+  collectLeafPaths(value, prefix, listType, out);
+  return out;
+};
+
+/** {@link leafPaths} into `out`, in the same order, without an array per level. */
+const collectLeafPaths = (value: unknown, prefix: FieldPath, listType: (path: FieldPath) => ListType, out: Array<FieldPath>): void => {
+  if (ignored(prefix)) return;
   if (Array.isArray(value) && prefix.length > 0) {
     const type = effectiveType(listType, prefix, value);
-    if (type._tag === 'atomic') return [prefix];
-    return (value as ReadonlyArray<unknown>).flatMap((e) => {
+    if (type._tag === 'atomic') {
+      out.push(prefix);
+      return;
+    }
+    for (const e of value as ReadonlyArray<unknown>) {
       const path = [...prefix, stepTo(type, e)];
-      return type._tag === 'set' ? [path] : leafPaths(e, path, listType);
-    });
+      if (type._tag === 'set') out.push(path);
+      else collectLeafPaths(e, path, listType, out);
+    }
+    return;
   }
-  if (!isObject(value) || (Object.keys(value).length === 0 && prefix.length > 0)) return prefix.length === 0 ? [] : [prefix];
-  return Object.entries(value).flatMap(([k, v]) => leafPaths(v, [...prefix, k], listType));
+  if (!isObject(value) || (prefix.length > 0 && Object.keys(value).length === 0)) {
+    if (prefix.length > 0) out.push(prefix);
+    return;
+  }
+  for (const k of Object.keys(value)) collectLeafPaths(value[k], [...prefix, k], listType, out);
 };
 
 const fieldsKey = (step: PathElement): string =>
@@ -183,16 +198,26 @@ const parseStep = (k: string): PathElement | undefined => {
 
 /** `fieldsV1` back to its leaf paths. */
 export const fromFieldsV1 = (fields: unknown, prefix: FieldPath = []): ReadonlyArray<FieldPath> => {
-  if (!isObject(fields)) return [];
-  const steps = Object.keys(fields).flatMap((k) => {
-    const step = parseStep(k);
-    return step === undefined ? [] : [[k, step] as const];
-  });
-  if (steps.length === 0) return prefix.length === 0 ? [] : [prefix];
-  return steps.flatMap(([k, step]) => fromFieldsV1(fields[k], [...prefix, step]));
+  const out: Array<FieldPath> = [];
+  collectFieldsV1(fields, prefix, out);
+  return out;
 };
 
-const key = (path: FieldPath): string => canonicalJson(path);
+/** {@link fromFieldsV1} into `out`, in the same order. */
+const collectFieldsV1 = (fields: unknown, prefix: FieldPath, out: Array<FieldPath>): void => {
+  if (!isObject(fields)) return;
+  let any = false;
+  for (const k of Object.keys(fields)) {
+    const step = parseStep(k);
+    if (step === undefined) continue;
+    any = true;
+    collectFieldsV1(fields[k], [...prefix, step], out);
+  }
+  if (!any && prefix.length > 0) out.push(prefix);
+};
+
+/** A path's identity: its canonical JSON (a path of field names only is its plain JSON). */
+const key = (path: FieldPath): string => (path.every((step) => typeof step === 'string') ? JSON.stringify(path) : canonicalJson(path));
 
 /** The list type of the list at `prefix` in `doc`, as `effectiveType` sees it there. */
 type ListTypeOf = (path: FieldPath) => ListType;
@@ -318,27 +343,38 @@ export const serverSideApply = (args: {
   const appliedPaths = leafPaths(applied, [], listType).filter(within);
   const mine = (e: ManagedFieldsEntry): boolean => e.manager === manager && e.subresource === subresource;
   const previous = new Set(fromFieldsV1(args.managedFields.find(mine)?.fieldsV1 ?? {}).map(key));
-  const others = args.managedFields.filter((e) => !mine(e)).map((e) => ({ entry: e, paths: new Set(fromFieldsV1(e.fieldsV1).map(key)) }));
+  const others = args.managedFields
+    .filter((e) => !mine(e))
+    .map((e) => ({ entry: e, paths: new Set(fromFieldsV1(e.fieldsV1).map(key)), changed: false }));
   const conflicts: Array<{ readonly manager: string; readonly path: FieldPath }> = [];
+  const appliedKeys = new Set<string>();
   for (const path of appliedPaths) {
+    const k = key(path);
+    appliedKeys.add(k);
+    const owners = others.filter((o) => o.paths.has(k));
+    // only a field another manager owns can conflict: compare the values just for those
+    if (owners.length === 0) continue;
     const at = getAt(current, path, listType);
-    const same = at.found && jsonEqual(at.value, getAt(applied, path, listType).value);
-    for (const o of others) {
-      if (!o.paths.has(key(path)) || same) continue;
-      if (force) o.paths.delete(key(path));
-      else conflicts.push({ manager: o.entry.manager, path });
+    if (at.found && jsonEqual(at.value, getAt(applied, path, listType).value)) continue;
+    for (const o of owners) {
+      if (force) {
+        o.paths.delete(k);
+        o.changed = true;
+      } else conflicts.push({ manager: o.entry.manager, path });
     }
   }
   if (conflicts.length > 0) return E.left({ conflicts });
-  const appliedKeys = new Set(appliedPaths.map(key));
   const ownedByOthers = (k: string): boolean => others.some((o) => o.paths.has(k));
   let object = mergeApplied(current ?? {}, scope === 'all' ? applied : Object.fromEntries(Object.entries(applied).filter(([k]) => within([k]))), listType);
   const dropped = [...previous].filter((k) => !appliedKeys.has(k) && !ownedByOthers(k)).map((k) => JSON.parse(k) as FieldPath);
   // an element of a list-map goes with the last owned field in it (first: its key must still find it)
-  const owned = [...appliedKeys, ...others.flatMap((o) => [...o.paths])].map((k) => JSON.parse(k) as FieldPath);
-  const ownsUnder = (prefix: FieldPath): boolean => owned.some((p) => p.length > prefix.length && key(p.slice(0, prefix.length)) === key(prefix));
-  for (const prefix of new Map(dropped.flatMap(elementPrefixes).map((p) => [key(p), p])).values()) {
-    if (!ownsUnder(prefix)) object = withoutPath(object, prefix, listType);
+  const prefixes = new Map(dropped.flatMap(elementPrefixes).map((p) => [key(p), p]));
+  if (prefixes.size > 0) {
+    const owned = [...appliedKeys, ...others.flatMap((o) => [...o.paths])].map((k) => JSON.parse(k) as FieldPath);
+    const ownsUnder = (prefix: FieldPath): boolean => owned.some((p) => p.length > prefix.length && key(p.slice(0, prefix.length)) === key(prefix));
+    for (const prefix of prefixes.values()) {
+      if (!ownsUnder(prefix)) object = withoutPath(object, prefix, listType);
+    }
   }
   // the key fields of an element that stays are kept: they identify it
   for (const path of dropped.filter((p) => !isKeyField(p))) object = withoutPath(object, path, listType);
@@ -353,8 +389,9 @@ export const serverSideApply = (args: {
   const managedFields = [
     ...args.managedFields.map((e) => {
       if (mine(e)) return entry(manager, appliedPaths, subresource);
+      // another manager's entry is rewritten only when a forced apply took fields from it
       const o = others.find((x) => x.entry === e);
-      return o === undefined ? e : entry(e.manager, [...o.paths].map((k) => JSON.parse(k) as FieldPath), e.subresource);
+      return o === undefined || !o.changed ? e : entry(e.manager, [...o.paths].map((k) => JSON.parse(k) as FieldPath), e.subresource);
     }),
     ...(args.managedFields.some(mine) ? [] : [entry(manager, appliedPaths, subresource)]),
   ].filter((e) => Object.keys(e.fieldsV1).length > 0);

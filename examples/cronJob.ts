@@ -154,7 +154,6 @@ export interface ScheduleProblem {
   readonly message: string;
 }
 
-/** The schedule of `spec.schedule` in `timeZone` (default UTC), or why it cannot be read. */
 /** A parsed schedule: the first start strictly after a time (ms), or undefined when it never runs again. */
 export interface Schedule {
   readonly after: (ms: number) => number | undefined;
@@ -177,6 +176,7 @@ const memoized = (cron: Cron, size = 64): Schedule => {
   };
 };
 
+/** The schedule of `spec.schedule` in `timeZone` (default UTC), or why it cannot be read. */
 export const parseSchedule = (schedule: string, timeZone = 'UTC'): E.Either<ScheduleProblem, Schedule> => {
   const unparseable = (why: string): E.Either<ScheduleProblem, never> =>
     E.left({ reason: 'UnparseableSchedule', message: `unparseable schedule ${JSON.stringify(schedule)}: ${why}` });
@@ -191,7 +191,6 @@ export const parseSchedule = (schedule: string, timeZone = 'UTC'): E.Either<Sche
     return unparseable(e instanceof Error ? e.message : String(e));
   }
 };
-
 
 /** The latest missed start (if any) and the next start, as the tutorial's `getNextSchedule`. */
 export interface NextSchedule {

@@ -65,6 +65,7 @@ export {
   type ResolveResourceConfig,
   type ResolveResourceError,
   resolveResource,
+  STREAMING_LIST_SILENT,
   toListerWatcherError,
   transportError,
   type WatchEvent,

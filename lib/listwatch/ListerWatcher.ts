@@ -133,11 +133,12 @@ export interface ListerWatcher<T> {
    */
   readonly nextWatchIdleTimeoutMs?: () => number | undefined;
   /**
-   * Optional: `false` when this ListerWatcher cannot serve a streaming list (a WATCH with
-   * `sendInitialEvents=true`), so that the reflector's default `initialList: 'auto'` goes straight
-   * to a paged LIST. Absent or `true`: the reflector tries, and falls back to LIST if the server
-   * refuses. The scripted fakes of `kube-rx/testing` say `false` unless told otherwise. Maps to
-   * client-go's `IsWatchListSemanticsUnSupported()` (true on its fake clientsets).
+   * Optional: `true` when this ListerWatcher talks to a server that may serve a streaming list (a
+   * WATCH with `sendInitialEvents=true`): the reflector's default `initialList: 'auto'` then tries
+   * one, and falls back to paged LISTs if the server refuses. Absent or `false`: `'auto'` lists in
+   * pages (a hand-written ListerWatcher need not know about streaming lists). `httpListerWatcher`
+   * says `true`; the scripted fakes of `kube-rx/testing` say `false` unless told otherwise. Maps to
+   * client-go's `IsWatchListSemanticsUnSupported()` (true on its fake clientsets), inverted.
    * @since 0.3.0
    */
   readonly supportsStreamingList?: boolean;

@@ -122,6 +122,25 @@ export const transportError = (
   ...(code === undefined ? {} : { code }),
 });
 
+/**
+ * The `code` of the {@link transportError} that `httpListerWatcher` reports when a streaming-list
+ * WATCH (`sendInitialEvents=true`) gets no event at all within its first-event limit: the server
+ * ignored the request and watches from now (a server without streaming lists that does not
+ * validate the parameters, or a minimal test server). The reflector treats it as a refusal
+ * (`StreamingListUnsupported`, remembered) and lists in pages.
+ *
+ * No client-go equivalent: client-go waits for the initial-events-end bookmark without a limit.
+ *
+ * @example
+ * ```ts
+ * import { STREAMING_LIST_SILENT, transportError } from 'kube-rx';
+ * transportError('watch', 'pods', 'no event', STREAMING_LIST_SILENT).code; // 'ESTREAMINGLISTSILENT'
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export const STREAMING_LIST_SILENT = 'ESTREAMINGLISTSILENT';
+
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null;
 
 /**

@@ -1,6 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { catchError, Observable } from 'rxjs';
+import { catchError, Observable, timeout } from 'rxjs';
 
 import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
 import { type PartialObjectMetadata, PartialObjectMetadataCodec } from '../meta/PartialObjectMetadata.js';
@@ -9,7 +9,7 @@ import { type ApiResource, collectionPath } from './ApiResource.js';
 import type { TypedResource } from './TypedResource.js';
 import { decodeWatchLines } from './decodeWatchLine.js';
 import type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
-import { httpError, transportError } from './ListerWatcherError.js';
+import { httpError, STREAMING_LIST_SILENT, transportError } from './ListerWatcherError.js';
 import { BODY_TOO_LARGE, type KubeConfigLike, type KubeRequest, kubeStream } from './kubeRequest.js';
 import { listBodyDecoder } from './listBodyDecoder.js';
 import { DEFAULT_MAX_LINE_BYTES, type LineTooLong, splitLines } from './splitLines.js';
@@ -68,6 +68,17 @@ export interface HttpListerWatcherConfig<T> {
    * longer. For a LIST page: 330 000 ms.
    */
   readonly watchIdleTimeoutMs?: number;
+  /**
+   * How long a streaming-list WATCH (`sendInitialEvents=true`, the reflector's default
+   * `initialList: 'auto'`) may stay without any event before this ListerWatcher gives up on it
+   * with a `TransportError` {@link STREAMING_LIST_SILENT}, which the reflector takes as "the server
+   * does not serve streaming lists" and lists in pages from then on. A server that serves them
+   * sends the first initial event, or the initial-events-end bookmark of an empty list, as soon
+   * as its cache is fresh; one that ignores the parameters watches from now and says nothing.
+   * Default 5000 ms.
+   * @since 0.3.0
+   */
+  readonly streamingListFirstEventMs?: number;
   /**
    * Longest accepted watch line (one event, so one object) in bytes (see {@link splitLines}); a
    * longer one errors the watch with `TransportError` `ELINETOOLONG`. Default 16 MiB: objects
@@ -137,6 +148,7 @@ export const PARTIAL_OBJECT_METADATA_LIST_ACCEPT = 'application/json;as=PartialO
 export const PARTIAL_OBJECT_METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 const DEFAULT_IDLE_MS = 330_000;
+const DEFAULT_STREAMING_LIST_FIRST_EVENT_MS = 5_000;
 
 /** Code of the `TransportError` a watch errors with when one line exceeds `maxLineBytes`. */
 const LINE_TOO_LONG = 'ELINETOOLONG';
@@ -366,6 +378,7 @@ export interface HttpListerWatcherFactory {
  */
 export const httpListerWatcher: HttpListerWatcherFactory = <T extends KubeObject>(config: HttpListerWatcherConfig<T>): ListerWatcher<T> => {
   const { kubeConfig, resource, namespace, labelSelector, fieldSelector, watchIdleTimeoutMs, userAgent, metadataOnly = false } = config;
+  const firstEventMs = config.streamingListFirstEventMs ?? DEFAULT_STREAMING_LIST_FIRST_EVENT_MS;
   const maxLineBytes = config.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxListBytes = config.maxListBytes ?? Number.POSITIVE_INFINITY;
   // metadataOnly: the factory's signatures make T PartialObjectMetadata then
@@ -413,7 +426,24 @@ export const httpListerWatcher: HttpListerWatcherFactory = <T extends KubeObject
           ),
         ),
         decodeWatchLines(codec),
+        // a streaming list answered with silence: the server ignores sendInitialEvents
+        options.sendInitialEvents === true
+          ? timeout<WatchEvent<T>, Observable<WatchEvent<T>>>({
+              first: firstEventMs,
+              with: () =>
+                failed<WatchEvent<T>>(
+                  transportError(
+                    'watch',
+                    label,
+                    `watch ${label}: no event within ${firstEventMs} ms of a streaming list request (the server does not serve streaming lists)`,
+                    STREAMING_LIST_SILENT,
+                  ),
+                ),
+            })
+          : (events$: Observable<WatchEvent<T>>) => events$,
       );
     },
+    // a real API server: the reflector may ask it for streaming lists (and falls back on refusal)
+    supportsStreamingList: true,
   };
 };

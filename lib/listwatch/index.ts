@@ -39,6 +39,7 @@ export {
   type KubeApiError,
   type ListerWatcherError,
   type ListerWatcherVerb,
+  STREAMING_LIST_SILENT,
   toListerWatcherError,
   transportError,
 } from './ListerWatcherError.js';

@@ -90,8 +90,9 @@ export interface ReflectorConfig {
    * How to list (see {@link InitialListMode}). `'auto'` (the default since 0.3.0, as client-go's
    * `WatchListClient` since 1.35): a streaming list over WATCH; when the server refuses it (422:
    * kube-apiserver before 1.27, or the `WatchList` gate off) the reflector reports
-   * `Error{StreamingListUnsupported}` once and makes paged LISTs from then on; a ListerWatcher
-   * with `supportsStreamingList: false` is listed in pages at once. `'list'`: always a paged LIST.
+   * `Error{StreamingListUnsupported}` once and makes paged LISTs from then on; only a ListerWatcher
+   * with `supportsStreamingList: true` (`httpListerWatcher`) is asked for streaming lists, any other
+   * is listed in pages at once. `'list'`: always a paged LIST.
    * `'stream'`: always a streaming list first, a paged LIST only for a cycle where it failed.
    */
   readonly initialList?: InitialListMode;
@@ -350,10 +351,10 @@ const runStep = <T extends KubeObject>(
  *      follow `continue` tokens ({@link continuePageOptions}); emit each page's `Invalid`s; after
  *      the last page emit one `Replace` with every item and the last page's RV, set `lastSyncRV`,
  *      clear `expired`, go to 2.
- *    - streaming (`initialList: 'auto'`, the default, unless the server refused it before or the
- *      ListerWatcher says `supportsStreamingList: false`; or `'stream'`): WATCH with
+ *    - streaming (`initialList: 'auto'`, the default, when the ListerWatcher says
+ *      `supportsStreamingList: true` and the server has not refused it before; or `'stream'`): WATCH with
  *      `sendInitialEvents`; buffer objects until the `initial-events-end` bookmark, emit
- *      `Replace` and `Watching`, then go on with that watch as in 2. Under `'auto'`, a 422 answer emits
+ *      `Replace` and `Watching`, then go on with that watch as in 2. Under `'auto'`, a 422 answer (or silence, `STREAMING_LIST_SILENT`) emits
  *      `Error{StreamingListUnsupported}` once and every list from then on is paged.
  * 2. Watch: emit `Watching{lastSyncRV}`; WATCH from `lastSyncRV` with bookmarks and a timeout in
  *    `[min, 2·min)` s; emit each event and move `lastSyncRV` (see {@link reduceWatch}).

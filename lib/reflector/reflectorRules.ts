@@ -1,6 +1,6 @@
 import type { Status } from '../codec/Status.js';
 import type { ListOptions, WatchOptions } from '../listwatch/ListerWatcher.js';
-import { isExpired, isInvalid, isRetriableWatchError, type ListerWatcherError } from '../listwatch/ListerWatcherError.js';
+import { isExpired, isInvalid, isRetriableWatchError, type ListerWatcherError, STREAMING_LIST_SILENT } from '../listwatch/ListerWatcherError.js';
 import type { ReflectorError } from './ReflectorError.js';
 import type { ListCause, NextStep } from './ReflectorEvent.js';
 import type { ReflectorState } from './ReflectorState.js';
@@ -202,10 +202,11 @@ export type InitialListMode = 'auto' | 'list' | 'stream';
  * Whether the next list cycle is a streaming list (`'stream'`) or a paged LIST (`'list'`).
  *
  * - `initialList: 'list'` or `'stream'` forces that one.
- * - `'auto'` streams unless the ListerWatcher says it cannot (`supportsStreamingList: false`, as
- *   the scripted fakes of `kube-rx/testing` do by default) or this reflector already saw the
- *   server refuse a streaming list (`state.streamingListUnsupported`, set by
- *   {@link isStreamingListRefusal}).
+ * - `'auto'` streams only when the ListerWatcher says it talks to a server that may
+ *   (`supportsStreamingList: true`, as `httpListerWatcher` does) and this reflector has not seen
+ *   the server refuse one (`state.streamingListUnsupported`, set by {@link isStreamingListRefusal}).
+ *   A ListerWatcher that does not say (a hand-written one, the scripted fakes of `kube-rx/testing`)
+ *   is listed in pages, as client-go lists through clients that do not declare watch-list support.
  *
  * Maps to the `useWatchList` / `fallbackToList` decision of client-go's
  * `Reflector.ListAndWatch`, plus its check of `IsWatchListSemanticsUnSupported` on the
@@ -213,8 +214,9 @@ export type InitialListMode = 'auto' | 'list' | 'stream';
  * the streaming list again on every relist, a refusal is remembered for the life of the reflector.
  *
  * ```
- * ('auto',   unsupported: false, lw: undefined) ──► 'stream'
- * ('auto',   unsupported: true,  lw: undefined) ──► 'list'
+ * ('auto',   unsupported: false, lw: true     ) ──► 'stream'
+ * ('auto',   unsupported: true,  lw: true     ) ──► 'list'
+ * ('auto',   unsupported: false, lw: undefined) ──► 'list'
  * ('auto',   unsupported: false, lw: false    ) ──► 'list'
  * ('stream', any,                any          ) ──► 'stream'
  * ('list',   any,                any          ) ──► 'list'
@@ -227,7 +229,7 @@ export type InitialListMode = 'auto' | 'list' | 'stream';
  * @example
  * ```ts
  * import { reflectorProtocol } from 'kube-rx/reducers';
- * reflectorProtocol.listModeFor('auto', reflectorProtocol.initialReflectorState, undefined); // 'stream'
+ * reflectorProtocol.listModeFor('auto', reflectorProtocol.initialReflectorState, true); // 'stream'
  * ```
  * @category reflector
  * @since 0.3.0
@@ -238,7 +240,7 @@ export const listModeFor = (
   supportsStreamingList: boolean | undefined,
 ): 'stream' | 'list' => {
   if (mode !== 'auto') return mode;
-  return state.streamingListUnsupported || supportsStreamingList === false ? 'list' : 'stream';
+  return state.streamingListUnsupported || supportsStreamingList !== true ? 'list' : 'stream';
 };
 
 /**
@@ -247,6 +249,9 @@ export const listModeFor = (
  * `422 Invalid` on the request's `ListOptions` (kube-apiserver before 1.27, e.g. 1.20:
  * "resourceVersionMatch is forbidden for watch"; 1.27 and later with the `WatchList` gate off:
  * "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled").
+ * So is a server that answers it with silence: no event at all within the ListerWatcher's
+ * first-event limit (a `TransportError` with code `STREAMING_LIST_SILENT`, from `httpListerWatcher`),
+ * which is what a server that ignores `sendInitialEvents` on a watch from now sends.
  * Anything else (a 400 for a bad selector, a 403, a 410, a 5xx, a dropped connection) is a
  * failure of this attempt only: that cycle lists in pages, the next one streams again.
  *
@@ -254,7 +259,7 @@ export const listModeFor = (
  * `watchList` to `list` ("falling back to the standard LIST/WATCH semantics").
  *
  * ```
- * 422 Invalid ──► true      400, 403, 410, 429, 5xx, network ──► false
+ * 422 Invalid, silence (STREAMING_LIST_SILENT) ──► true      400, 403, 410, 429, 5xx, network ──► false
  * ```
  *
  * @example
@@ -266,7 +271,8 @@ export const listModeFor = (
  * @category reflector
  * @since 0.3.0
  */
-export const isStreamingListRefusal = (error: ListerWatcherError): boolean => error._tag === 'HttpError' && isInvalid(error);
+export const isStreamingListRefusal = (error: ListerWatcherError): boolean =>
+  (error._tag === 'HttpError' && isInvalid(error)) || (error._tag === 'TransportError' && error.code === STREAMING_LIST_SILENT);
 
 // ---------------------------------------------------------------------------------------------
 // Pure protocol rules: WATCH

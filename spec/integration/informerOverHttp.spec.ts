@@ -3,6 +3,7 @@ import { filter, firstValueFrom, type Observable, take, timeout, toArray } from 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { httpListerWatcher } from '../../lib/listwatch/httpListerWatcher.js';
+import { STREAMING_LIST_SILENT } from '../../lib/listwatch/ListerWatcherError.js';
 import type { ApiResource } from '../../lib/listwatch/ApiResource.js';
 import { resolveResource } from '../../lib/listwatch/discovery.js';
 import type { InformerProblem, InformerStatus } from '../../lib/informer/InformerStatus.js';
@@ -227,6 +228,31 @@ describe('informer over HTTP against the embedded API server', () => {
     st2.unsubscribe();
     s2.unsubscribe();
     p2.unsubscribe();
+  });
+
+  it("a streaming list answered with silence (a server ignoring sendInitialEvents) falls back to paged LISTs, for good", async () => {
+    server.create('configmaps', configMap('a', ''));
+    server.faults.stall({ verb: 'watch' });
+    const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server), resource: configMaps, codec: TestConfigMapCodec, streamingListFirstEventMs: 100 });
+    expect(lw.supportsStreamingList).toBe(true);
+    const informer = sharedIndexInformer(lw, { backoff: { initialMs: 20, maxMs: 200 } });
+    const problems: InformerProblem[] = [];
+    const p = informer.problems$.subscribe((x) => problems.push(x));
+    const sub = informer.events$.subscribe();
+    await waitFor(informer.synced$, Boolean);
+    expect(informer.store.listKeys()).toEqual(['default/a']);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ _tag: 'ReflectorError', error: { _tag: 'StreamingListUnsupported', error: { _tag: 'TransportError', code: STREAMING_LIST_SILENT } }, next: 'list' });
+    // a relist after 410 lists in pages at once: the silence was remembered
+    server.create('configmaps', configMap('b', ''));
+    server.compact();
+    server.faults.dropWatches();
+    await until(() => server.requests.filter((r) => r.verb === 'list').length === 2 && informer.store.listKeys().length === 2, 10_000);
+    const watches = server.requests.filter((r) => r.verb === 'watch');
+    expect(watches[0]?.query['sendInitialEvents']).toBe('true');
+    expect(watches.slice(1).every((r) => r.query['sendInitialEvents'] === undefined)).toBe(true);
+    sub.unsubscribe();
+    p.unsubscribe();
   });
 
   it('a metadataOnly ListerWatcher caches PartialObjectMetadata only, from LIST and WATCH alike', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { httpError, transportError } from '../../lib/listwatch/ListerWatcherError.js';
+import { httpError, STREAMING_LIST_SILENT, transportError } from '../../lib/listwatch/ListerWatcherError.js';
 import { initialReflectorState } from '../../lib/reflector/ReflectorState.js';
 import {
   classifyListFailure,
@@ -82,9 +82,9 @@ describe('protocol rules', () => {
     expect(verdict({ _tag: 'Idle', idleMs: 5 })).toBe('WatchIdle->watch 0');
   });
 
-  it('listModeFor: auto streams until refused or told the ListerWatcher cannot; list and stream force', () => {
+  it('listModeFor: auto streams only over a ListerWatcher that says it may, until refused; list and stream force', () => {
     const refused = { ...initialReflectorState, streamingListUnsupported: true };
-    expect(listModeFor('auto', initialReflectorState, undefined)).toBe('stream');
+    expect(listModeFor('auto', initialReflectorState, undefined)).toBe('list');
     expect(listModeFor('auto', initialReflectorState, true)).toBe('stream');
     expect(listModeFor('auto', initialReflectorState, false)).toBe('list');
     expect(listModeFor('auto', refused, true)).toBe('list');
@@ -92,7 +92,9 @@ describe('protocol rules', () => {
     expect(listModeFor('list', initialReflectorState, true)).toBe('list');
   });
 
-  it('isStreamingListRefusal: 422 Invalid only', () => {
+  it('isStreamingListRefusal: 422 Invalid, or a streaming list answered with silence', () => {
+    expect(isStreamingListRefusal(transportError('watch', 'configmaps', 'no event', STREAMING_LIST_SILENT))).toBe(true);
+    expect(isStreamingListRefusal(transportError('watch', 'configmaps', 'idle', 'ETIMEDOUT'))).toBe(false);
     expect(isStreamingListRefusal(httpError('watch', 'configmaps', 422, { reason: 'Invalid' }))).toBe(true);
     for (const code of [400, 401, 403, 404, 410, 429, 500, 503]) expect(isStreamingListRefusal(httpError('watch', 'configmaps', code))).toBe(false);
     expect(isStreamingListRefusal(transportError('watch', 'configmaps', 'reset', 'ECONNRESET'))).toBe(false);

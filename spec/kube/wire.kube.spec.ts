@@ -39,6 +39,7 @@ const recorded = <T>(lw: ListerWatcher<T>): ListerWatcher<T> & { readonly lists:
       watches.push(o);
       return lw.watch(o);
     },
+    ...(lw.supportsStreamingList === undefined ? {} : { supportsStreamingList: lw.supportsStreamingList }),
   };
 };
 

@@ -407,7 +407,8 @@ const fenced = (fence: Pick<LeaseFence, 'check'> | undefined, reconcile: Reconci
  *    drives its informer with {@link selectorServed}; a controller reading it runs only while
  *    every such informer is served (paused, then resumed with a fresh cache sync, around a CRD
  *    deletion), and the manager keeps those informers running meanwhile.
- * 4. With `leader$`, controllers run only while leading (informers and observers keep running);
+ * 4. Every informer in use runs for the whole run. With `leader$`, controllers run only while
+ *    leading (informers and observers keep running);
  *    a sharded controller (`shards`) runs one work queue per shard this replica holds.
  * 5. On stop (see {@link RunOptions}) observers and reports end at once, controllers stop taking
  *    keys and drain; when they are done the stream completes and every watch has been closed.
@@ -651,8 +652,6 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           distinctUntilChanged(),
         );
         return merge(
-          // keep the informers running (watching for their resource) while the controller is paused
-          ...waiting.map((inf) => inf.events$.pipe(ignoreElements(), takeUntil(stop$))),
           served$.pipe(
             skip(1),
             tap((on) => logger?.log('info', on ? 'controller resumed' : 'controller paused: a resource it reads is not served', { controller: spec.name })),
@@ -688,11 +687,10 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
           ...(leader$ === undefined ? {} : { leader: () => leaderState }),
         };
         logger?.log('info', 'manager starting', { selectors: used.size, observers: observers.length, controllers: controllers.length });
-        // every informer in use runs for the whole run, leading or not (controller-runtime starts its
-        // caches on every replica): a new leader reconciles from a warm cache, and a follower's idle
-        // watches are still watched over
-        const warm$ =
-          leader$ === undefined ? EMPTY : merge(...[...used].map((name) => informer(name).events$.pipe(ignoreElements(), takeUntil(stop$))));
+        // every informer in use runs for the whole run, whatever runs on it (controller-runtime starts
+        // its caches on every replica): a new leader, a replica gaining a shard or a controller resumed
+        // after its CRD came back reconciles from a warm cache, and idle watches stay watched over
+        const warm$ = merge(...[...used].map((name) => informer(name).events$.pipe(ignoreElements(), takeUntil(stop$))));
         const events$ = merge(
           reports(stop$),
           warm$,

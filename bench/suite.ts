@@ -16,8 +16,9 @@
  * for the pinned ones of scripts/node-runtimes.sh> (the Node that runs the server, the contenders
  * and perEventCost; default: the one running this script). A run with --only or --node-flags writes
  * suite-partial.* instead, so the full results stay; a run with --node adds `-node<major>` to the
- * file names (suite-node22.json), so runs on each Node sit side by side. The results name the Node
- * and the client-node that ran.
+ * file names (suite-node22.json), so runs on each Node sit side by side. --client-node 2 runs the
+ * client-node contender (and kube-rx's KubeConfig) on client-node 2.x (Node 22.19 or later) and adds
+ * `-cn2` to the file names. The results name the Node and the client-node that ran.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,7 @@ const { values: flags } = parseArgs({
     'no-per-event': { type: 'boolean', default: false },
     'node-flags': { type: 'string' },
     node: { type: 'string' },
+    'client-node': { type: 'string', default: '1' },
   },
 });
 const quick = flags.quick;
@@ -59,14 +61,21 @@ const nodeBin = nodeBinary(flags.node);
 const nodeRun = spawnSync(nodeBin, ['--version'], { encoding: 'utf8' });
 if (nodeRun.status !== 0) throw new Error(`--node ${flags.node ?? ''}: ${nodeBin} does not run (${nodeRun.error?.message ?? nodeRun.stderr})`);
 const nodeVersion = nodeRun.stdout.trim();
-const clientNodeVersion = (JSON.parse(readFileSync(new URL('../node_modules/@kubernetes/client-node/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/**
+ * `--client-node 2`: every process of the run (server, contenders, perEventCost) resolves
+ * `@kubernetes/client-node` to the repository's client-node 2.x (the test matrix's hook; Node 22.19+).
+ */
+const clientNodeMajor = flags['client-node'];
+if (clientNodeMajor !== '1' && clientNodeMajor !== '2') throw new Error(`--client-node must be 1 (1.4, the default) or 2, not '${clientNodeMajor}'`);
+const clientNodeHook = clientNodeMajor === '2' ? [`--import=${new URL('../spec/helpers/clientNode2.mjs', import.meta.url).href}`] : [];
+const clientNodeVersion = (JSON.parse(readFileSync(new URL(clientNodeMajor === '2' ? '../node_modules/client-node-2/package.json' : '../node_modules/@kubernetes/client-node/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 console.log(`contenders run on Node ${nodeVersion} (${nodeBin}), client-node ${clientNodeVersion}`);
 
-const nodeSuffix = flags.node === undefined ? '' : `-node${nodeVersion.replace(/^v(\d+).*$/, '$1')}`;
+const nodeSuffix = `${flags.node === undefined ? '' : `-node${nodeVersion.replace(/^v(\d+).*$/, '$1')}`}${clientNodeMajor === '2' ? '-cn2' : ''}`;
 const suffix = `${flags.only !== undefined || nodeFlags.length > 0 ? '-partial' : quick ? '-quick' : ''}${nodeSuffix}`;
 const resultsDir = new URL('./results/', import.meta.url);
 // the loopback server is plain http: the one-time KUBE_RX_INSECURE_TLS warning would print in every run
-const execArgv = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', '--disable-warning=KUBE_RX_INSECURE_TLS', ...nodeFlags];
+const execArgv = [...clientNodeHook, '--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', '--disable-warning=KUBE_RX_INSECURE_TLS', ...nodeFlags];
 
 interface Variant {
   readonly contender: Contender;
@@ -167,7 +176,7 @@ const startServer = (config: ServerConfig): Promise<{ child: ChildProcess; ready
   new Promise((resolve, reject) => {
     const child = fork(new URL('./suite/server.ts', import.meta.url), [], {
       execPath: nodeBin,
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...clientNodeHook, '--import', 'tsx'],
       env: { ...process.env, BENCH_SERVER: JSON.stringify(config) },
     });
     child.once('message', (ready) => {
@@ -516,6 +525,6 @@ writeFileSync(new URL(`suite${suffix}.md`, resultsDir), report);
 
 if (!flags['no-per-event']) {
   console.log('perEventCost (pipeline only, no JSON):');
-  const child = fork(new URL('./perEventCost.ts', import.meta.url), [...(quick ? ['--quick'] : []), ...(nodeSuffix === '' ? [] : [`--suffix=${nodeSuffix}`])], { execPath: nodeBin, execArgv: ['--import', 'tsx', '--expose-gc'] });
+  const child = fork(new URL('./perEventCost.ts', import.meta.url), [...(quick ? ['--quick'] : []), ...(nodeSuffix === '' ? [] : [`--suffix=${nodeSuffix}`])], { execPath: nodeBin, execArgv: [...clientNodeHook, '--import', 'tsx', '--expose-gc'] });
   await new Promise((resolve) => child.once('exit', resolve));
 }

@@ -153,6 +153,8 @@ export const configMapGeneratorManager = (config: GeneratorManagerConfig): Contr
   mgr.controller({
     name: 'configmapgenerator',
     fieldManager: MANAGER,
+    // the ConfigMap depends on the generator only: the echo of its own apply is no new work
+    readYourWrites: { suppressEchoes: true },
     for: generators,
     triggers: [{ selector: cms, keys: ownerKeys(CONFIGMAP_GENERATOR) }],
     keys: config.reconcileAll$ === undefined ? [] : [config.reconcileAll$.pipe(mergeMap(() => generatorStore.listKeys()))],

@@ -56,18 +56,17 @@ import {
   isInvalid,
   isNotFound,
   jobs,
-  type ObjectClient,
   objectClient,
   type ObjectOf,
   ownerKeys,
   preserveUnknownFields,
   type ReconcileResult,
-  type Reconciler,
   requeueAfter,
   setControllerReference,
   type Store,
   type Stored,
   terminalError,
+  type TrackedReconciler,
 } from 'kube-rx';
 
 import { defaultIdentity, installCrd, isMain, loadKubeConfig, runToExit } from './support.js';
@@ -331,13 +330,15 @@ export const planCronJob = (cronJob: CronJob, children: ReadonlyArray<BatchJob>,
 // The reconciler
 // -------------------------------------------------------------------------------------------
 
-/** What the reconciler needs: the caches, the two clients, the event recorder and the clock. */
+/**
+ * What the reconciler needs besides its context (whose `client` writes, as the controller's field
+ * manager, recorded for read-your-writes and fenced when the run is): the caches, the event
+ * recorder and the clock.
+ */
 export interface CronJobDeps {
   readonly cronJobs: Store<CronJob>;
   /** The Job informer's store, indexed by {@link JOB_OWNER_INDEX}. */
   readonly jobs: Indexer<BatchJob>;
-  readonly cronJobClient: Pick<ObjectClient<CronJob>, 'applyStatus'>;
-  readonly jobClient: Pick<ObjectClient<BatchJob>, 'create' | 'delete'>;
   readonly recorder: Pick<EventRecorder, 'record'>;
   readonly scheduler: SchedulerLike;
 }
@@ -352,10 +353,12 @@ const statusEquals = (a: CronJobStatus | undefined, b: CronJobStatus): boolean =
  * the next start.
  */
 export const reconcileCronJob =
-  (deps: CronJobDeps): Reconciler => {
+  (deps: CronJobDeps): TrackedReconciler => {
   const parse = scheduleCache();
-  return (key) =>
+  return (key, _signal, context) =>
     defer((): Observable<ReconcileResult> => {
+      const cronJobClient = context.client(CRONJOB_RESOURCE);
+      const jobClient = context.client(jobs);
       const cronJob = deps.cronJobs.get(key);
       if (cronJob === undefined) return of(done);
       const now = deps.scheduler.now();
@@ -364,9 +367,9 @@ export const reconcileCronJob =
       const writeStatus = (status: CronJobStatus): Observable<never> =>
         statusEquals(cronJob.status, status)
           ? EMPTY
-          : deps.cronJobClient.applyStatus({ apiVersion: `${CRONJOB_RESOURCE.group}/${CRONJOB_RESOURCE.version}`, kind: 'CronJob', metadata: ref, status }, { force: true }).pipe(ignoreElements());
+          : cronJobClient.applyStatus({ apiVersion: `${CRONJOB_RESOURCE.group}/${CRONJOB_RESOURCE.version}`, kind: 'CronJob', metadata: ref, status }, { force: true }).pipe(ignoreElements());
       const remove = (job: BatchJob): Observable<never> =>
-        deps.jobClient.delete(job.metadata, { propagationPolicy: 'Background' }).pipe(
+        jobClient.delete(job.metadata, { propagationPolicy: 'Background' }).pipe(
           ignoreElements(),
           catchError((e: unknown) => (isClientError(e) && isNotFound(e) ? EMPTY : throwError(() => e))),
         );
@@ -385,7 +388,7 @@ export const reconcileCronJob =
       const createJob: Observable<never> =
         create === undefined
           ? EMPTY
-          : deps.jobClient.create(create).pipe(
+          : jobClient.create(create).pipe(
               ignoreElements(),
               catchError((e: unknown) => {
                 if (isClientError(e) && isAlreadyExists(e)) return EMPTY;
@@ -405,10 +408,8 @@ export const reconcileCronJob =
     });
 };
 
-/** What {@link cronJobController} needs besides the manager. */
+/** What {@link cronJobController} needs besides the manager (which gives the clients). */
 export interface CronJobControllerConfig {
-  readonly cronJobClient: CronJobDeps['cronJobClient'];
-  readonly jobClient: CronJobDeps['jobClient'];
   readonly recorder: CronJobDeps['recorder'];
   readonly scheduler: SchedulerLike;
   readonly namespace?: string;
@@ -425,14 +426,13 @@ export const cronJobController = (mgr: ControllerManager, config: CronJobControl
   const children = mgr.select('jobs', { resource: jobs, ...ns, informer: { indexers: { [JOB_OWNER_INDEX]: jobOwner } } });
   mgr.controller({
     name: 'cronjob',
+    fieldManager: CRONJOB_MANAGER,
     for: cronJobs,
     predicates: [generationChanged],
     triggers: [{ selector: children, keys: jobOwner }],
     reconcile: reconcileCronJob({
       cronJobs: mgr.informer(cronJobs).store,
       jobs: mgr.informer(children).store,
-      cronJobClient: config.cronJobClient,
-      jobClient: config.jobClient,
       recorder: config.recorder,
       scheduler: config.scheduler,
     }),
@@ -445,12 +445,9 @@ const main = async (): Promise<void> => {
   });
   const kubeConfig = loadKubeConfig(values.kubeconfig);
   if (values['install-crd']) await installCrd(kubeConfig, CRONJOB_RESOURCE, CRONJOB_MANAGER);
-  const config = { kubeConfig, namespace: values.namespace, fieldManager: CRONJOB_MANAGER };
-  const recorder = eventRecorder({ sink: clientEventSink(objectClient(events, config)), component: 'cronjob-controller' });
+  const recorder = eventRecorder({ sink: clientEventSink(objectClient(events, { kubeConfig, namespace: values.namespace })), component: 'cronjob-controller' });
   const mgr = controllerManager({ kubeConfig });
   cronJobController(mgr, {
-    cronJobClient: objectClient(CRONJOB_RESOURCE, config),
-    jobClient: objectClient(jobs, config),
     recorder,
     scheduler: asyncScheduler,
     namespace: values.namespace,

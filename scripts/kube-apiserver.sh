@@ -18,6 +18,7 @@
 #   KUBE_RX_WATCH_CACHE     `false` starts kube-apiserver with --watch-cache=false (needed for
 #                           in-stream 410s after `compact`); default true
 #   KUBE_RX_READY_TIMEOUT   seconds to wait for /readyz (default 60)
+#   KUBE_RX_ETCD_TMPFS      `false` keeps etcd's data under DIR/etcd instead of /dev/shm (default true)
 set -euo pipefail
 
 readonly KUBE_VERSION=1.20.2
@@ -295,7 +296,7 @@ load_env() {
 # Write DIR/env (values shell-quoted, so `source` reads them back) and the same as DIR/env.json
 # (for the TypeScript harness) from the current shell variables.
 readonly ENV_VARS=(TIER_DIR ETCD_ENDPOINT ETCD_PORT ETCD_PEER_PORT ETCD_PID APISERVER_PORT APISERVER_URL
-  APISERVER_PID WATCH_CACHE CA_FILE ADMIN_TOKEN NOBODY_TOKEN KUBECONFIG_ADMIN KUBECONFIG_NOBODY WATCHDOG_PID)
+  APISERVER_PID WATCH_CACHE CA_FILE ADMIN_TOKEN NOBODY_TOKEN KUBECONFIG_ADMIN KUBECONFIG_NOBODY KUBECONFIG_CERT_ADMIN WATCHDOG_PID ETCD_DATA_DIR)
 write_env() {
   local dir=$1 var jq_args=()
   {
@@ -364,9 +365,10 @@ wait_apiserver() {
   done
 }
 
-# Write a kubeconfig for one token user: verified TLS against the extracted CA.
+# Write a kubeconfig for one user: verified TLS against the extracted CA; the user's credential is
+# the YAML lines given (indented under `user:`).
 write_kubeconfig() {
-  local file=$1 user=$2 token=$3
+  local file=$1 user=$2 credential=$3
   cat >"$file" <<EOF
 apiVersion: v1
 kind: Config
@@ -378,7 +380,7 @@ clusters:
 users:
   - name: $user
     user:
-      token: $token
+$credential
 contexts:
   - name: $user
     context:
@@ -424,6 +426,7 @@ cmd_start() {
   CA_FILE="$dir/ca.crt"
   KUBECONFIG_ADMIN="$dir/kubeconfig-admin.yaml"
   KUBECONFIG_NOBODY="$dir/kubeconfig-nobody.yaml"
+  KUBECONFIG_CERT_ADMIN="$dir/kubeconfig-cert-admin.yaml"
   WATCHDOG_PID=''
   rm -f "$CA_FILE"
 
@@ -438,10 +441,25 @@ cmd_start() {
     printf '%s,nobody,uid-nobody\n' "$NOBODY_TOKEN"
   } >"$dir/tokens.csv"
   chmod 600 "$dir/tokens.csv" "$dir/sa.key"
+  # A client CA and one client certificate signed by it: `cert-admin` in group system:masters (the
+  # organisation), so that the tests cover a client key as a credential too.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=kube-rx-client-ca \
+    -keyout "$dir/client-ca.key" -out "$dir/client-ca.crt" 2>/dev/null || die "openssl: client CA failed"
+  openssl req -newkey rsa:2048 -nodes -subj /O=system:masters/CN=cert-admin \
+    -keyout "$dir/cert-admin.key" -out "$dir/cert-admin.csr" 2>/dev/null || die "openssl: client key failed"
+  openssl x509 -req -days 7 -in "$dir/cert-admin.csr" -CA "$dir/client-ca.crt" -CAkey "$dir/client-ca.key" \
+    -CAcreateserial -out "$dir/cert-admin.crt" 2>/dev/null || die "openssl: client certificate failed"
+  chmod 600 "$dir/client-ca.key" "$dir/cert-admin.key"
 
-  # Step 3: etcd, data under DIR/etcd; wait for /health.
-  log "starting etcd on $ETCD_ENDPOINT (peer port $ETCD_PEER_PORT)"
-  etcd --name kube-rx --data-dir "$dir/etcd" \
+  # Step 3: etcd; wait for /health. Its data lives on tmpfs (/dev/shm) when the machine has one
+  # (KUBE_RX_ETCD_TMPFS=false: under DIR/etcd): the tier is thrown away after each run, and on a VM
+  # disk etcd's fsync per write, not kube-apiserver, would cap the tier at a few hundred writes/s.
+  ETCD_DATA_DIR="$dir/etcd"
+  if [[ ${KUBE_RX_ETCD_TMPFS:-true} == true && -d /dev/shm && -w /dev/shm ]]; then
+    ETCD_DATA_DIR=$(mktemp -d /dev/shm/kube-rx-etcd.XXXXXX) || die "mktemp in /dev/shm failed"
+  fi
+  log "starting etcd on $ETCD_ENDPOINT (peer port $ETCD_PEER_PORT, data in $ETCD_DATA_DIR)"
+  etcd --name kube-rx --data-dir "$ETCD_DATA_DIR" \
     --listen-client-urls "$ETCD_ENDPOINT" --advertise-client-urls "$ETCD_ENDPOINT" \
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -461,6 +479,7 @@ cmd_start() {
     "--secure-port=$APISERVER_PORT"
     "--cert-dir=$dir/certs"
     "--token-auth-file=$dir/tokens.csv"
+    "--client-ca-file=$dir/client-ca.crt"
     --authorization-mode=RBAC
     --service-account-issuer=https://kubernetes.default.svc
     "--service-account-key-file=$dir/sa.pub"
@@ -476,9 +495,12 @@ cmd_start() {
   write_env "$dir"
   wait_apiserver "$dir"
 
-  # Step 5: kubeconfigs (verified TLS against the extracted CA, token auth).
-  write_kubeconfig "$KUBECONFIG_ADMIN" admin "$ADMIN_TOKEN"
-  write_kubeconfig "$KUBECONFIG_NOBODY" nobody "$NOBODY_TOKEN"
+  # Step 5: kubeconfigs (verified TLS against the extracted CA): two token users, one client
+  # certificate user (certificate and key inline, as most kubeconfigs carry them).
+  write_kubeconfig "$KUBECONFIG_ADMIN" admin "      token: $ADMIN_TOKEN"
+  write_kubeconfig "$KUBECONFIG_NOBODY" nobody "      token: $NOBODY_TOKEN"
+  write_kubeconfig "$KUBECONFIG_CERT_ADMIN" cert-admin "      client-certificate-data: $(base64 -w0 "$dir/cert-admin.crt")
+      client-key-data: $(base64 -w0 "$dir/cert-admin.key")"
 
   # Step 6 (optional): a watchdog that stops the tier when process KUBE_RX_OWNER_PID exits, so that
   # a killed test run leaves no servers behind.
@@ -487,7 +509,7 @@ cmd_start() {
     WATCHDOG_PID=$!
   fi
   write_env "$dir"
-  log "ready in $SECONDS s: $APISERVER_URL (kubeconfigs: $KUBECONFIG_ADMIN, $KUBECONFIG_NOBODY; env: $dir/env)"
+  log "ready in $SECONDS s: $APISERVER_URL (kubeconfigs: $KUBECONFIG_ADMIN, $KUBECONFIG_NOBODY, $KUBECONFIG_CERT_ADMIN; env: $dir/env)"
 }
 
 cmd_stop() {
@@ -503,6 +525,8 @@ cmd_stop() {
   fi
   kill_and_wait "${APISERVER_PID:-}" kube-apiserver
   kill_and_wait "${ETCD_PID:-}" etcd
+  # etcd's data on tmpfs is memory: free it (under DIR it goes with DIR)
+  if [[ ${ETCD_DATA_DIR:-} == /dev/shm/kube-rx-etcd.* ]]; then rm -rf "$ETCD_DATA_DIR"; fi
   log "stopped ($dir)"
 }
 

@@ -112,18 +112,20 @@ const main = async (): Promise<void> => {
   try {
     const kc = new KubeConfig();
     kc.loadFromFile(kube.kubeconfigAdmin);
-    const token = kc.getCurrentUser()?.token ?? '';
+    const credentials = await kube.credentials();
     const ns = `soak-${randomBytes(3).toString('hex')}`;
     await objectClient(namespaces, { kubeConfig: kc }).promise.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     const cms = objectClient(configMaps, { kubeConfig: kc, namespace: ns, fieldManager: 'soak' });
 
+    // soak-c authenticates with a client certificate, the others with the bearer token
+    const kubeconfigOf = (identity: string): string => (identity === 'soak-c' ? kube.kubeconfigCertAdmin : kube.kubeconfigAdmin);
     const launch = (identity: string): Incarnation => {
       const n = incarnations.filter((i) => i.identity === identity).length;
       const log = join(dir, `${identity}-${n}.jsonl`);
       const probe = join(dir, `${identity}-${n}.probe.jsonl`);
       const child = spawn(
         process.execPath,
-        ['--expose-gc', '--import', 'tsx', '--import', './scripts/soakProbe.ts', 'examples/configMapToSecret.ts', '--kubeconfig', kube.kubeconfigAdmin, '--namespace', ns,
+        ['--expose-gc', '--import', 'tsx', '--import', './scripts/soakProbe.ts', 'examples/configMapToSecret.ts', '--kubeconfig', kubeconfigOf(identity), '--namespace', ns,
           '--identity', identity, '--log', log, '--shards', String(SHARDS), '--shard-lease', 'soak', ...timingArgs],
         { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUBE_RX_SOAK_PROBE: probe } },
       );
@@ -243,7 +245,7 @@ const main = async (): Promise<void> => {
       }),
     );
     const outputs = [...incarnations.map((i) => i.stderr), ...runs.flatMap((r) => r.lines.map((l) => JSON.stringify(l)))].join('\n');
-    const leaked = token !== '' && outputs.includes(token);
+    const leaked = credentials.some((c) => outputs.includes(c));
     const result = {
       stamp,
       minutes,
@@ -259,7 +261,7 @@ const main = async (): Promise<void> => {
       converged,
       exitCodes,
       survivors,
-      tokenInOutput: leaked,
+      credentialsInOutput: leaked,
       heaps: heaps.map((h) => ({ process: h.process, lifeS: h.lifeS, samples: h.samples, firstMb: h.firstMb, lastMb: h.lastMb, slopeMbPerMin: h.slopeMbPerMin })),
     };
     const plot = asciiPlot(heaps.map((h) => ({ label: h.process, points: h.points })), startedAt);

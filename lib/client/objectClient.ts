@@ -7,7 +7,7 @@ import { type Status, StatusCodec } from '../codec/Status.js';
 import type { LeaseFence } from '../leaderelection/leaseFence.js';
 import { failed } from '../internal/failed.js';
 import { messageOf } from '../internal/messageOf.js';
-import { type ApiResource, collectionPath } from '../listwatch/ApiResource.js';
+import { type ApiResource, collectionPath, resourceName } from '../listwatch/ApiResource.js';
 import { httpErrorOf, isSuccessStatus, type KubeConfigLike, kubeGet, type KubeRequest, type KubeResponse } from '../listwatch/kubeRequest.js';
 import { isListerWatcherError } from '../listwatch/ListerWatcherError.js';
 import type { TypedResource } from '../listwatch/TypedResource.js';
@@ -43,6 +43,12 @@ export interface ClientConfig {
   readonly userAgent?: string;
   /** Largest accepted response body in bytes (default 16 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * A call that receives no bytes for this long fails with a `TransportError` `ETIMEDOUT` (and its
+   * request is aborted). Default: none (the connection's own timeouts).
+   * @since 0.3.0
+   */
+  readonly idleTimeoutMs?: number;
   /**
    * A {@link LeaseFence} checked right before each write is sent (not before reads): when it
    * says the lease may have passed to another replica, the write is refused with an
@@ -344,7 +350,6 @@ const CONTENT_TYPES = {
 const apiVersionOfResource = (r: ApiResource): string => (r.group === '' ? r.version : `${r.group}/${r.version}`);
 
 /** `configmaps`, `deployments.apps`: how errors name a resource. */
-const resourceName = (r: ApiResource): string => (r.group === '' ? r.plural : `${r.plural}.${r.group}`);
 
 const isStatusBody = (json: unknown): json is Status => isRight(StatusCodec.decode(json));
 
@@ -376,6 +381,22 @@ interface Call {
  * @since 0.3.0
  */
 export type UnstructuredObject = KubeObject & Readonly<Record<string, unknown>>;
+
+/**
+ * `write()`, subscribed only if `fence` (when given) lets `verb` on `resource` go ahead at the
+ * moment of subscription; else a typed `InvalidRequest` on the field `fence` ({@link isLeaseFenced})
+ * and nothing is sent. Internal: the one fence check of every write (objectClient's, and the
+ * controller-scoped clients' of a fenced controller).
+ */
+export const behindFence = <A>(fence: Pick<LeaseFence, 'check'> | undefined, verb: ClientVerb, resource: string, write: () => Observable<A>): Observable<A> =>
+  fence === undefined
+    ? write()
+    : defer(() => {
+        const refused = fence.check(`${verb} ${resource}`);
+        return refused === undefined
+          ? write()
+          : failed<A>({ _tag: 'InvalidRequest', verb, resource, field: 'fence', message: refused.message } satisfies InvalidRequest);
+      });
 
 /**
  * A client for the objects of `resource`: typed by its codec when it is a {@link TypedResource}
@@ -458,15 +479,9 @@ export function objectClient<T extends KubeObject>(resource: TypedResource<T> | 
       ...(call.body === undefined ? {} : { body: call.body }),
       ...(call.contentType === undefined ? {} : { contentType: call.contentType }),
       ...(config.userAgent === undefined ? {} : { userAgent: config.userAgent }),
+      ...(config.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: config.idleTimeoutMs }),
     };
-    const { fence } = config;
-    const sent$ =
-      fence === undefined || call.verb === 'get'
-        ? kubeGet(request)
-        : defer(() => {
-            const refused = fence.check(`${call.verb} ${name}`);
-            return refused === undefined ? kubeGet(request) : refuse<KubeResponse>(call.verb, 'fence', refused.message);
-          });
+    const sent$ = call.verb === 'get' ? kubeGet(request) : behindFence(config.fence, call.verb, name, () => kubeGet(request));
     return sent$.pipe(
       catchError((e: unknown) => failed<KubeResponse>(isListerWatcherError(e) ? { ...e, verb: call.verb } : e)),
       mergeMap((response) =>

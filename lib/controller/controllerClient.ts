@@ -1,7 +1,9 @@
-import { type MonoTypeOperatorFunction, tap } from 'rxjs';
+import { type MonoTypeOperatorFunction, type Observable, tap } from 'rxjs';
 
-import { type ObjectClient, promiseClient, type UnstructuredObject } from '../client/objectClient.js';
-import type { ApiResource } from '../listwatch/ApiResource.js';
+import type { ClientVerb } from '../client/ClientError.js';
+import { behindFence, type ObjectClient, promiseClient, type UnstructuredObject } from '../client/objectClient.js';
+import type { LeaseFence } from '../leaderelection/leaseFence.js';
+import { type ApiResource, resourceName } from '../listwatch/ApiResource.js';
 import type { TypedResource } from '../listwatch/TypedResource.js';
 import type { KubeObject } from '../meta/KubeObject.js';
 
@@ -62,6 +64,13 @@ export interface ControllerClientOptions {
   readonly fieldManager?: string;
   /** Where every object a successful write returned is recorded (read-your-writes). */
   readonly record?: (object: KubeObject) => void;
+  /**
+   * Checked right before each write is sent (reads are not fenced): when it refuses, the write
+   * fails with a typed `InvalidRequest` on the field `fence` ({@link isLeaseFenced}) and nothing is
+   * sent. controllerManager passes the fence of the reconcile's work queue (`RunOptions.fence`, or
+   * the shard's), so a controller's context clients are fenced with no option of their own.
+   */
+  readonly fence?: Pick<LeaseFence, 'check'>;
 }
 
 /**
@@ -84,27 +93,30 @@ export interface ControllerClientOptions {
  * @since 0.3.0
  */
 export const controllerClient = <T extends KubeObject>(client: ObjectClient<T>, options: ControllerClientOptions): ObjectClient<T> => {
-  const { fieldManager, record } = options;
+  const { fieldManager, record, fence } = options;
+  const name = resourceName(client.resource);
   const owned = <O extends { readonly fieldManager?: string }>(o: O | undefined): O | undefined =>
     fieldManager === undefined || o?.fieldManager !== undefined ? o : ({ ...o, fieldManager } as O);
   const recorded: MonoTypeOperatorFunction<T> = record === undefined ? (source) => source : tap<T>(record);
+  /** A write: fenced, then its returned object recorded. */
+  const write = (verb: ClientVerb, send: () => Observable<T>): Observable<T> => behindFence(fence, verb, name, send).pipe(recorded);
   const calls: Omit<ObjectClient<T>, 'promise'> = {
     resource: client.resource,
     get: (ref) => client.get(ref),
-    create: (obj, o) => client.create(obj, owned(o)).pipe(recorded),
-    replace: (obj, o) => client.replace(obj, owned(o)).pipe(recorded),
-    patch: (ref, patch, o) => client.patch(ref, patch, owned(o)).pipe(recorded),
-    jsonPatch: (ref, operations, o) => client.jsonPatch(ref, operations, owned(o)).pipe(recorded),
+    create: (obj, o) => write('create', () => client.create(obj, owned(o))),
+    replace: (obj, o) => write('update', () => client.replace(obj, owned(o))),
+    patch: (ref, patch, o) => write('patch', () => client.patch(ref, patch, owned(o))),
+    jsonPatch: (ref, operations, o) => write('patch', () => client.jsonPatch(ref, operations, owned(o))),
     delete: (ref, o) =>
-      client.delete(ref, o).pipe(
+      behindFence(fence, 'delete', name, () => client.delete(ref, o)).pipe(
         tap((result) => {
           if (result.object !== undefined) record?.(result.object);
         }),
       ),
-    apply: (obj, o) => client.apply(obj, owned(o)).pipe(recorded),
-    applyStatus: (obj, o) => client.applyStatus(obj, owned(o)).pipe(recorded),
-    patchStatus: (ref, patch, o) => client.patchStatus(ref, patch, owned(o)).pipe(recorded),
-    replaceStatus: (obj, o) => client.replaceStatus(obj, owned(o)).pipe(recorded),
+    apply: (obj, o) => write('apply', () => client.apply(obj, owned(o))),
+    applyStatus: (obj, o) => write('applyStatus', () => client.applyStatus(obj, owned(o))),
+    patchStatus: (ref, patch, o) => write('patchStatus', () => client.patchStatus(ref, patch, owned(o))),
+    replaceStatus: (obj, o) => write('updateStatus', () => client.replaceStatus(obj, owned(o))),
   };
   return { ...calls, promise: promiseClient(calls) };
 };

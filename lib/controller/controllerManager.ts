@@ -160,10 +160,11 @@ export interface ControllerSpec<T> {
    */
   readonly fieldManager?: string;
   /**
-   * Read-your-writes and echo suppression ({@link writeTracker}), on by default: a key's next
-   * reconcile waits (at most `timeoutMs`, default 10 s) until the informers of `for` and `triggers`
-   * have delivered what its recorded writes returned, and their echoes trigger nothing.
-   * `{ suppressEchoes: false }` keeps the wait only; `false` turns both off.
+   * Read-your-writes ({@link writeTracker}), on by default: a key's next reconcile waits (at most
+   * `timeoutMs`, default 10 s) until the informers of `for` and `triggers` have delivered what its
+   * recorded writes returned. `{ suppressEchoes: true }` also drops the echoes of those writes (they
+   * trigger nothing; only for reconcilers whose outcome already accounts for their writes, see
+   * {@link WriteTrackerConfig}); `false` turns both off.
    */
   readonly readYourWrites?: boolean | Pick<WriteTrackerConfig, 'timeoutMs' | 'suppressEchoes'>;
   readonly config?: Omit<ReconcileConfig, 'shutdown$' | 'scheduler' | 'priorityQueue'>;
@@ -194,8 +195,8 @@ export interface ControllerSpec<T> {
     readonly count: number;
     /**
      * Per shard (index = shard), the {@link leaseFence} its election keeps (`sharding`'s
-     * `fences`): each shard's reconciles check their own lease, as `RunOptions.fence` does for a
-     * leader. Default: `RunOptions.fence`, if any.
+     * `fences`): each shard's reconciles, and the writes of their context clients, check their
+     * own lease, as `RunOptions.fence` does for a leader. Default: `RunOptions.fence`, if any.
      * @since 0.3.0
      */
     readonly fences?: ReadonlyArray<Pick<LeaseFence, 'check'>>;
@@ -287,8 +288,9 @@ export interface RunOptions {
    * controller checks it on its own clock and, when the lease may have passed to another replica
    * (a paused process resuming before its timers said it stopped leading), does not run the
    * reconciler: the reconcile fails with a {@link LeaseFenced} error (the key is retried, by
-   * whichever replica leads). Give the same fence to the object client (`ClientConfig.fence`)
-   * to check again before each write. Default: none.
+   * whichever replica leads). The clients of the reconcile's context (`context.client(resource)`)
+   * check it again right before each write they send; give it to object clients of your own
+   * (`ClientConfig.fence`) for the same. Default: none.
    * @since 0.3.0
    */
   readonly fence?: Pick<LeaseFence, 'check'>;
@@ -592,6 +594,8 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
       ): Observable<ManagerEvent> =>
         defer(() => {
           const name = shard === undefined ? spec.name : `${spec.name}-shard-${shard.index}`;
+          // the context clients' writes are checked against the same fence as the reconciles
+          const fencedContext = fence === undefined ? context : { ...context, fence };
           // one tracker per work queue: its keys' writes, and the echoes of its own informer feeds
           const tracker = ryw === false ? undefined : writeTracker({ ...(ryw === true ? {} : ryw), scheduler, name, ...(logger === undefined ? {} : { logger }) });
           const feed = <T extends KubeObject>(events$: Observable<ResourceEvent<T>>): Observable<ResourceEvent<T>> =>
@@ -609,7 +613,7 @@ export const controllerManager = (config: ManagerConfig): ControllerManager => {
             ).pipe(
               filter((key) => shard === undefined || shardOf(keyOf(key), shard.count) === shard.index),
               holdUntil(waitForCacheSync(own, ...triggers.map((tr) => tr.informer))),
-              reconcileWith(fenced(fence, tracker === undefined ? (key, signal) => spec.reconcile(key, signal, reconcileContext(context)) : readYourWrites(tracker, spec.reconcile, context)), {
+              reconcileWith(fenced(fence, tracker === undefined ? (key, signal) => spec.reconcile(key, signal, reconcileContext(fencedContext)) : readYourWrites(tracker, spec.reconcile, fencedContext)), {
                 name,
                 ...observability,
                 ...spec.config,

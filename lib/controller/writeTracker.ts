@@ -19,10 +19,11 @@ import {
 import { KubeApiException } from '../client/ClientError.js';
 import type { ObjectClient } from '../client/objectClient.js';
 import type { InformerStatus } from '../informer/InformerStatus.js';
+import type { LeaseFence } from '../leaderelection/leaseFence.js';
 import type { ResourceEvent } from '../informer/ResourceEvent.js';
 import type { Logger } from '../logging/Logger.js';
 import { type KubeObject, KubeObjectCodec } from '../meta/KubeObject.js';
-import type { ApiResource } from '../listwatch/ApiResource.js';
+import { type ApiResource, resourceName } from '../listwatch/ApiResource.js';
 import type { TypedResource } from '../listwatch/TypedResource.js';
 import type { ReconcileResult } from '../workqueue/ReconcileResult.js';
 import type { Reconciler } from '../workqueue/reconcileWith.js';
@@ -52,7 +53,13 @@ import {
 export interface WriteTrackerConfig {
   /** How long a reconcile waits for its key's own writes to be delivered (default 10 000 ms); then it runs anyway, reported. */
   readonly timeoutMs?: number;
-  /** Drop informer events that are only the echo of an own write (default true). */
+  /**
+   * Drop informer events that are only the echo of an own write (default `false`, as
+   * controller-runtime: every change triggers). Turn it on only for a reconciler whose outcome
+   * already accounts for each of its writes: one that derives state from the objects it writes
+   * (a parent's status listing the children it just created) or that writes and returns expecting
+   * the change to trigger its next step (add a finalizer, then work) needs the echo.
+   */
   readonly suppressEchoes?: boolean;
   /** The timeout's timer (default `asyncScheduler`). */
   readonly scheduler?: SchedulerLike;
@@ -205,13 +212,18 @@ export interface ReconcileContextConfig {
   readonly client?: ClientFactory;
   /** Where writes are recorded (default: nowhere, as {@link untracked}). */
   readonly writes?: ReconcileWrites;
+  /**
+   * Checked before each write of the context's clients (`ControllerClientOptions.fence`):
+   * controllerManager gives the fence of the reconcile's work queue (`RunOptions.fence`, a shard's
+   * own), so a replica that may have lost its lease sends nothing.
+   */
+  readonly fence?: Pick<LeaseFence, 'check'>;
 }
 
 /** An {@link ApiResource} with a codec: its own, else `KubeObjectCodec` (the unstructured client's). */
 const typedResource = (resource: ApiResource): TypedResource =>
   'codec' in resource ? (resource as TypedResource) : { ...resource, codec: KubeObjectCodec };
 
-const resourceName = (r: ApiResource): string => (r.group === '' ? r.plural : `${r.plural}.${r.group}`);
 
 /**
  * The context of one reconcile: `writes` (recording each object once however often it is given,
@@ -238,7 +250,7 @@ const resourceName = (r: ApiResource): string => (r.group === '' ? r.plural : `$
  * @since 0.3.0
  */
 export const reconcileContext = (config: ReconcileContextConfig): ReconcileContext => {
-  const { name, fieldManager = name, client: factory } = config;
+  const { name, fieldManager = name, client: factory, fence } = config;
   const given = config.writes;
   const seen = new WeakSet<KubeObject>();
   const recordObject = (object: KubeObject): void => {
@@ -252,7 +264,7 @@ export const reconcileContext = (config: ReconcileContextConfig): ReconcileConte
       const message = `controller "${name}": context.client(${resourceName(resource)}) has no client to write with: give the \`client\` option (of a listerWatcher controllerManager's config, or of reconcileContext)`;
       throw new KubeApiException<'client'>({ _tag: 'InvalidRequest', verb: 'client', resource: resourceName(resource), field: 'client', message });
     }
-    return controllerClient(factory(typedResource(resource)), { fieldManager, record: recordObject });
+    return controllerClient(factory(typedResource(resource)), { fieldManager, record: recordObject, ...(fence === undefined ? {} : { fence }) });
   };
   return { writes, client: client as ContextClient };
 };
@@ -324,7 +336,7 @@ export const untracked: ReconcileContext = reconcileContext({ name: 'controller'
  * @since 0.3.0
  */
 export const writeTracker = (config: WriteTrackerConfig = {}): WriteTracker => {
-  const { timeoutMs = 10_000, suppressEchoes = true, scheduler = asyncScheduler, name = 'controller', logger } = config;
+  const { timeoutMs = 10_000, suppressEchoes = false, scheduler = asyncScheduler, name = 'controller', logger } = config;
   if (!(timeoutMs >= 0)) throw new TypeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
   const state = createWriteTrackerState();
   const released$ = new Subject<string>();

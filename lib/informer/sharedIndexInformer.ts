@@ -326,8 +326,6 @@ export const sharedIndexInformer = <T extends KubeObject>(
   const nextResyncAt = new BehaviorSubject(Number.POSITIVE_INFINITY);
   let lastSyncRV = '';
   let lastError: ReflectorError | undefined;
-  // the reflector said the server refused a streaming list: the next Listing says it falls back
-  let streamingRefused = false;
   /** What `status$` says while the list/watch is not running: why it is stopped. */
   let stopped: StoppedStatus = STOPPED;
   if (logger !== undefined) logInformer(logger, reflectorConfig.name ?? 'informer', { status$: status, problems$: problems });
@@ -367,16 +365,14 @@ export const sharedIndexInformer = <T extends KubeObject>(
           _tag: 'Listing',
           resourceVersion: out.resourceVersion,
           cause: out.cause,
-          ...(streamingRefused ? { fallback: 'StreamingListUnsupported' as const } : {}),
+          ...(out.fallback === undefined ? {} : { fallback: out.fallback }),
         });
-        streamingRefused = false;
         return undefined;
       case 'Watching':
         status.next({ _tag: 'Watching', resourceVersion: out.resourceVersion, synced: synced.value });
         return undefined;
       case 'Error':
         lastError = out.error;
-        if (out.error._tag === 'StreamingListUnsupported') streamingRefused = true;
         problems.next({ _tag: 'ReflectorError', error: out.error, next: out.next });
         // with served$, a 404 is the resource going away (or not served yet): served$ decides, not failFast
         return failFast ? terminalFailure(out.error, synced.value || served$ !== undefined) : undefined;

@@ -23,6 +23,13 @@ export interface ApiResource {
 }
 
 /**
+ * `plural.group`, as kubectl and the API server's messages name a resource (`configmaps`,
+ * `deployments.apps`). Internal: the one spelling of a resource in messages, metrics and keys.
+ */
+export const resourceName = (resource: Pick<ApiResource, 'group' | 'plural'>): string =>
+  resource.group === '' ? resource.plural : `${resource.plural}.${resource.group}`;
+
+/**
  * The URL path of a resource's collection: `/api/v1/configmaps`,
  * `/apis/apps/v1/namespaces/ns/deployments`. A namespaced resource without a namespace is the
  * all-namespaces collection.

@@ -23,6 +23,12 @@ export interface ListBodyDecoder<T> {
   oversized(): number | undefined;
   /** The whole body has arrived: the page, or why the body is no list (not JSON, no `items`). */
   end(): Either<DecodeFailure, ListPage<T>>;
+  /**
+   * The page's `metadata.continue`, known as soon as the `items` array begins (the API server
+   * writes `metadata` before `items`, so after the first chunk): `undefined` before that, when the
+   * page has no token, or when the envelope before the items is not an object with one.
+   */
+  continueToken(): string | undefined;
 }
 
 /** Settings of {@link listBodyDecoder}. */
@@ -109,6 +115,8 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
   /** The last structural byte of the items array was `,` (an element must follow). */
   let afterComma = false;
   let envelope: Uint8Array[] = [];
+  /** `metadata.continue` of the envelope before the first `items` array, read when that array opens. */
+  let earlyContinue: string | undefined;
   let streamed = false;
   let items: T[] = [];
   let invalid: DecodeFailure[] = [];
@@ -248,6 +256,7 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
           } else if (depth === 1 && itemsValueNext && c === OPEN_BRACKET) {
             itemsValueNext = false;
             envelope.push(chunk.subarray(segStart, i + 1));
+            if (!streamed) earlyContinue = continueOfHead(envelope);
             inItems = true;
             streamed = true;
             afterComma = false;
@@ -319,7 +328,22 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
     return right({ ...page.right, items, invalid });
   };
 
-  return { write, oversized: () => oversized, end };
+  return { write, oversized: () => oversized, end, continueToken: () => earlyContinue };
+};
+
+/**
+ * `metadata.continue` of a list envelope cut just after its `"items":[` (closed with `]}` to
+ * parse), or `undefined` (no token, or not parseable: the end of the body decides then).
+ */
+const continueOfHead = (head: ReadonlyArray<Uint8Array>): string | undefined => {
+  try {
+    const json: unknown = JSON.parse(`${textOf(head)}]}`);
+    const metadata: unknown = typeof json === 'object' && json !== null && 'metadata' in json ? json.metadata : undefined;
+    const token: unknown = typeof metadata === 'object' && metadata !== null && 'continue' in metadata ? metadata.continue : undefined;
+    return typeof token === 'string' && token !== '' ? token : undefined;
+  } catch {
+    return undefined;
+  }
 };
 
 /**

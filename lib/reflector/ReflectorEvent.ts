@@ -50,7 +50,16 @@ export type ReflectorEvent<T> =
   | { readonly _tag: 'Added' | 'Modified' | 'Deleted'; readonly object: T; readonly resourceVersion: string }
   | { readonly _tag: 'Bookmark'; readonly resourceVersion: string }
   | { readonly _tag: 'Invalid'; readonly failure: DecodeFailure }
-  | { readonly _tag: 'Listing'; readonly resourceVersion: string; readonly cause: ListCause }
+  | {
+      readonly _tag: 'Listing';
+      readonly resourceVersion: string;
+      readonly cause: ListCause;
+      /**
+       * On the paged LIST right after the server refused a streaming list (the `Error` before it is
+       * `StreamingListUnsupported`): the list falls back (since 0.3.0).
+       */
+      readonly fallback?: 'StreamingListUnsupported';
+    }
   | { readonly _tag: 'Watching'; readonly resourceVersion: string }
   | { readonly _tag: 'Error'; readonly error: ReflectorError; readonly next: NextStep }
   | { readonly _tag: 'Backoff'; readonly delayMs: number; readonly attempt: number; readonly next: NextStep };

@@ -93,7 +93,12 @@ export const initialReflectorState: ReflectorState = {
  */
 export type ReflectorStep =
   | { readonly _tag: 'List'; readonly cause: ListCause }
-  | { readonly _tag: 'PagedList'; readonly cause: ListCause }
+  | {
+      readonly _tag: 'PagedList';
+      readonly cause: ListCause;
+      /** Set on the paged LIST that replaces a streaming list the server refused (its `Listing` says so). */
+      readonly fallback?: 'StreamingListUnsupported';
+    }
   | { readonly _tag: 'Watch' }
   | { readonly _tag: 'Backoff'; readonly next: NextStep; readonly minDelayMs: number };
 

@@ -20,9 +20,9 @@ import {
   timer,
 } from 'rxjs';
 
-import type { ListerWatcher, ListOptions, ListPage } from '../listwatch/ListerWatcher.js';
+import type { ListerWatcher, ListOptions, ListPage, WatchEvent } from '../listwatch/ListerWatcher.js';
 import { type ListerWatcherError, toListerWatcherError, transportError } from '../listwatch/ListerWatcherError.js';
-import type { KubeObject } from '../meta/KubeObject.js';
+import { type KubeObject, resourceVersionOf } from '../meta/KubeObject.js';
 import type { ReflectorMetricsProvider } from '../metrics/ReflectorMetricsProvider.js';
 import { type BackoffConfig, nextBackoff } from './backoff.js';
 import { idleTimeout } from './idleTimeout.js';
@@ -42,6 +42,7 @@ import {
   watchTimeoutSeconds,
 } from './reflectorRules.js';
 import {
+  advanceRV,
   initialReflectorState,
   type PhaseOutput,
   type ReflectorState,
@@ -149,6 +150,7 @@ const pagedListPhase = <T extends KubeObject>(
   settings: Settings,
   state: ReflectorState,
   cause: ListCause,
+  fallback?: 'StreamingListUnsupported',
 ): Observable<PhaseOutput<T>> =>
   defer(() => {
     const listRV = relistResourceVersion(state);
@@ -203,7 +205,8 @@ const pagedListPhase = <T extends KubeObject>(
       }),
     );
 
-    return concat(of<PhaseOutput<T>>({ _tag: 'Listing', resourceVersion: listRV, cause }), pages$);
+    const listing: PhaseOutput<T> = fallback === undefined ? { _tag: 'Listing', resourceVersion: listRV, cause } : { _tag: 'Listing', resourceVersion: listRV, cause, fallback };
+    return concat(of(listing), pages$);
   });
 
 /**
@@ -232,9 +235,9 @@ const watchPhase = <T extends KubeObject>(
       : { state, events: 0 };
 
     const watchOptions = watchOptionsFor(resourceVersion, timeoutSeconds, streaming);
-    const inputs$: Observable<WatchInput<T>> = defer(() => lw.watch(watchOptions)).pipe(
-      map((event): WatchInput<T> => ({ _tag: 'Event', event })),
-      idleTimeout(idleMs, (): WatchInput<T> => ({ _tag: 'Idle', idleMs }), scheduler),
+    // the watch's events as they come (reduceWatchInputs wraps the ones reduceWatch needs), then how it ended
+    const inputs$: Observable<WatchEvent<T> | WatchInput<T>> = defer(() => lw.watch(watchOptions)).pipe(
+      idleTimeout(idleMs, (): WatchEvent<T> | WatchInput<T> => ({ _tag: 'Idle', idleMs }), scheduler),
       concatWith(defer(() => of<WatchInput<T>>({ _tag: 'Closed', durationMs: scheduler.now() - startedAt }))),
       catchError((e: unknown) => of<WatchInput<T>>({ _tag: 'Failed', error: toListerWatcherError(e, 'watch', '') })),
     );
@@ -244,20 +247,42 @@ const watchPhase = <T extends KubeObject>(
 
 /**
  * `scan(reduceWatch)`, then each step's `out` in order, up to and including the transition, as one
- * operator: the same output as `scan` + `concatMap(step => step.out)` + `takeWhile(not Next, true)`
- * without an inner subscription per watch event. A reducer that throws errors the stream, as in
- * `scan`.
+ * operator: the same output as `map(event => ({ _tag: 'Event', event }))` + `scan` +
+ * `concatMap(step => step.out)` + `takeWhile(not Next, true)` without an inner subscription per
+ * watch event. A reducer that throws errors the stream, as in `scan`. Internal (exported for its
+ * property test).
+ *
+ * The fused lane (issue 23): outside a streaming list's initial phase, an `Added`, `Modified` or
+ * `Deleted` event is emitted at once as the one output `reduceWatch` gives it, without its step,
+ * cursor, output array and reflector state; the count and the newest non-empty resourceVersion it
+ * would have put into the cursor are folded in before the next input that goes through
+ * `reduceWatch` (`advanceRV` keeps only the newest non-empty one, so folding later is the same).
  */
-const reduceWatchInputs =
-  <T extends KubeObject>(start: WatchCursor<T>): OperatorFunction<WatchInput<T>, PhaseOutput<T>> =>
+export const reduceWatchInputs =
+  <T extends KubeObject>(start: WatchCursor<T>): OperatorFunction<WatchEvent<T> | WatchInput<T>, PhaseOutput<T>> =>
   (source) =>
     new Observable<PhaseOutput<T>>((subscriber) => {
       let cursor = start;
+      /** Events taken by the fused lane since `cursor` was last brought up to date, and the newest resourceVersion among them. */
+      let laneEvents = 0;
+      let laneRV = '';
       return source.subscribe({
         next: (input) => {
+          if ((input._tag === 'Added' || input._tag === 'Modified' || input._tag === 'Deleted') && cursor.initial === undefined) {
+            const resourceVersion = resourceVersionOf(input.object);
+            laneEvents += 1;
+            if (resourceVersion !== '') laneRV = resourceVersion;
+            subscriber.next({ _tag: input._tag, object: input.object, resourceVersion });
+            return;
+          }
+          if (laneEvents > 0) {
+            cursor = { ...cursor, state: advanceRV(cursor.state, laneRV), events: cursor.events + laneEvents };
+            laneEvents = 0;
+            laneRV = '';
+          }
           let step: WatchStep<T>;
           try {
-            step = reduceWatch(cursor, input);
+            step = reduceWatch(cursor, isWatchInput(input) ? input : { _tag: 'Event', event: input });
           } catch (e: unknown) {
             subscriber.error(e);
             return;
@@ -280,6 +305,10 @@ const reduceWatchInputs =
         },
       });
     });
+
+/** A watch's end or an already wrapped event, as opposed to a bare {@link WatchEvent} (the tags differ). */
+const isWatchInput = <T>(input: WatchEvent<T> | WatchInput<T>): input is WatchInput<T> =>
+  input._tag === 'Event' || input._tag === 'Failed' || input._tag === 'Closed' || input._tag === 'Idle';
 
 /** `Backoff`, then a timer, then a transition to `next`. */
 const backoffPhase = <T>(
@@ -309,7 +338,7 @@ const runStep = <T extends KubeObject>(
         ? watchPhase(lw, settings, state, step.cause, settings.initialList === 'auto')
         : pagedListPhase(lw, settings, state, step.cause);
     case 'PagedList':
-      return pagedListPhase(lw, settings, state, step.cause);
+      return pagedListPhase(lw, settings, state, step.cause, step.fallback);
     case 'Watch':
       return watchPhase(lw, settings, state, undefined);
     case 'Backoff':

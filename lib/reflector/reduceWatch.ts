@@ -120,7 +120,7 @@ const endOfWatch = <T>(cursor: WatchCursor<T>, end: WatchEnd): WatchStep<T> => {
         cursor: { state, events: cursor.events },
         out: [
           { _tag: 'Error', error: { _tag: 'StreamingListUnsupported', error: end.error }, next: 'list' },
-          transition(state, { _tag: 'PagedList', cause: cursor.initial.cause }),
+          transition(state, { _tag: 'PagedList', cause: cursor.initial.cause, fallback: 'StreamingListUnsupported' }),
         ],
       };
     }

@@ -81,28 +81,7 @@ export const firstPageOptions = (resourceVersion: string, pageSize: number, pagi
   return { resourceVersion, ...(paged ? { limit: pageSize } : {}) };
 };
 
-/**
- * Options of a continue page: the first page's `limit` and the token, and no resourceVersion (the
- * token pins the snapshot).
- *
- * Maps to the loop of client-go's `pager.ListPager.list` (`options.ResourceVersion = ""`).
- *
- * ```
- * ({ resourceVersion: '0', limit: 500 }, 'tok') ──► { limit: 500, continue: 'tok' }
- * ```
- *
- * @example
- * ```ts
- * import { reflectorProtocol } from 'kube-rx/reducers';
- * reflectorProtocol.continuePageOptions({ resourceVersion: '0', limit: 500 }, 'tok'); // { limit: 500, continue: 'tok' }
- * ```
- * @category reflector
- * @since 0.1.0
- */
-export const continuePageOptions = (first: ListOptions, continueToken: string): ListOptions => ({
-  ...(first.limit === undefined ? {} : { limit: first.limit }),
-  continue: continueToken,
-});
+export { continuePageOptions } from '../listwatch/ListerWatcher.js';
 
 /**
  * Options of the one full (unpaged) list made when a continue token expires: the first page's

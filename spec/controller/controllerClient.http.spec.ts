@@ -64,7 +64,7 @@ const runUntil = async <A>(run$: Observable<ManagerEvent>, stop: Subject<void>, 
 const reconcileEvents = (e: ManagerEvent): ReconcileEvent | undefined => (e._tag === 'Reconcile' ? e.event : undefined);
 
 describe('context.client of a kubeConfig manager', () => {
-  it('applies with the controller name as field manager and records the write: the next reconcile reads it, its echo triggers nothing', async () => {
+  it('applies with the controller name as field manager and records the write: the next reconcile reads it, its echo (suppressEchoes) triggers nothing', async () => {
     server.faults.delayWatchEvents({ verb: 'watch', resource: 'configmaps' }, { ms: WATCH_DELAY_MS });
     const seen: Array<{ readonly n: string; readonly childRv: string | undefined }> = [];
     const applied: string[] = [];
@@ -72,6 +72,7 @@ describe('context.client of a kubeConfig manager', () => {
       { kubeConfig: embeddedKubeConfig(server) },
       {
         name: 'child-writer',
+        readYourWrites: { suppressEchoes: true },
         reconcile: (key, _signal, { client }) => {
           const name = key.slice('default/'.length);
           if (name === 'sentinel') return [done];

@@ -1,10 +1,11 @@
-import { lastValueFrom, of } from 'rxjs';
+import { lastValueFrom, type Observable, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { configMaps } from '../../lib/client/builtinResources.js';
 import { KubeApiException } from '../../lib/client/ClientError.js';
 import { type ObjectClient, promiseClient, type UnstructuredObject } from '../../lib/client/objectClient.js';
 import { controllerClient } from '../../lib/controller/controllerClient.js';
+import { isLeaseFenced } from '../../lib/leaderelection/leaseFence.js';
 import { reconcileContext, untracked } from '../../lib/controller/writeTracker.js';
 import type { TypedResource } from '../../lib/listwatch/TypedResource.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
@@ -51,6 +52,58 @@ describe('controllerClient', () => {
     await lastValueFrom(client.get(cm.metadata));
     expect(seen).toEqual([{ fieldManager: 'ctl' }, { dryRun: true, fieldManager: 'ctl' }, { fieldManager: 'mine' }, { fieldManager: 'ctl' }, undefined]);
     expect(recorded).toEqual(['1', '2', '3', '4', 'd']); // the get records nothing
+  });
+});
+
+describe('controllerClient with a fence', () => {
+  it('checks the fence when a write is subscribed: refused writes send nothing and fail typed, reads are not fenced', async () => {
+    const seen: unknown[] = [];
+    let open = true;
+    const checked: string[] = [];
+    const fence = {
+      check: (action: string) => {
+        checked.push(action);
+        return open ? undefined : { _tag: 'LeaseFenced' as const, action, now: 0, validUntil: undefined, message: `${action}: lease may be lost` };
+      },
+    };
+    const client = controllerClient(fakeClient(configMaps, seen), { fieldManager: 'ctl', fence });
+    const prepared = client.apply(cm); // built while open, subscribed after the fence closed
+    await lastValueFrom(client.apply(cm));
+    open = false;
+    const refusals = await Promise.all(
+      [
+        prepared,
+        client.create(cm),
+        client.replace(cm as never),
+        client.patch(cm.metadata, {}),
+        client.jsonPatch(cm.metadata, []),
+        client.applyStatus(cm),
+        client.patchStatus(cm.metadata, {}),
+        client.replaceStatus(cm as never),
+        client.delete(cm.metadata),
+      ].map((o) => lastValueFrom(o as Observable<unknown>).then(() => undefined, (e: unknown) => e)),
+    );
+    const described = (e: unknown): string => {
+      const c = e as { readonly _tag?: string; readonly verb?: string };
+      return `${c._tag ?? String(e)}:${c.verb ?? ''}:${isLeaseFenced(e) ? 'fence' : ''}`;
+    };
+    expect(refusals.map(described)).toEqual([
+      'InvalidRequest:apply:fence',
+      'InvalidRequest:create:fence',
+      'InvalidRequest:update:fence',
+      'InvalidRequest:patch:fence',
+      'InvalidRequest:patch:fence',
+      'InvalidRequest:applyStatus:fence',
+      'InvalidRequest:patchStatus:fence',
+      'InvalidRequest:updateStatus:fence',
+      'InvalidRequest:delete:fence',
+    ]);
+    const rejected: unknown = await client.promise.apply(cm).catch((e: unknown) => e);
+    expect(rejected).toBeInstanceOf(KubeApiException);
+    expect(rejected).toMatchObject({ _tag: 'InvalidRequest', field: 'fence', message: 'apply configmaps: lease may be lost' });
+    expect(seen).toEqual([{ fieldManager: 'ctl' }]); // only the write made while the fence was open
+    expect(await lastValueFrom(client.get(cm.metadata))).toMatchObject({ metadata: { resourceVersion: '0' } });
+    expect(checked).toEqual(['apply configmaps', 'apply configmaps', 'create configmaps', 'update configmaps', 'patch configmaps', 'patch configmaps', 'applyStatus configmaps', 'patchStatus configmaps', 'updateStatus configmaps', 'delete configmaps', 'apply configmaps']);
   });
 });
 

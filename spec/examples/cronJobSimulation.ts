@@ -3,6 +3,8 @@ import type { TestScheduler } from 'rxjs/testing';
 
 import { type BatchJob, type CronJob, CRONJOB_RESOURCE, cronJobController } from '../../examples/cronJob.js';
 import { events, jobs } from '../../lib/client/builtinResources.js';
+import { withPromises } from '../../lib/client/objectClient.js';
+import type { ClientFactory } from '../../lib/controller/controllerClient.js';
 import { controllerManager, type ManagerEvent } from '../../lib/controller/controllerManager.js';
 import { clientEventSink } from '../../lib/events/clientEventSink.js';
 import { eventRecorder } from '../../lib/events/eventRecorder.js';
@@ -61,18 +63,22 @@ export const simulate = (rx: TestScheduler, scenario: Scenario): Run => {
   const run: Run = { cluster, created: [], deleted: [], reconciles: [] };
   rx.run(() => {
     cluster.create(CRONJOB_RESOURCE, cronJob(scenario.spec));
-    const jobClient = cluster.client(jobs, { namespace: NS, fieldManager: 'cronjob' });
+    // the manager's clients: the cluster's, with the Job creates and deletes counted
+    const client: ClientFactory = (resource) => {
+      const base = cluster.client(resource);
+      if (resource.plural !== jobs.plural) return base;
+      return withPromises({
+        ...base,
+        create: (job, options) => base.create(job, options).pipe(tap((j) => run.created.push(j.metadata.name))),
+        delete: (ref, options) => base.delete(ref, options).pipe(tap(() => run.deleted.push(ref.name))),
+      });
+    };
     for (const [start, stop] of scenario.runs) {
       rx.schedule(() => {
         const stop$ = new Subject<void>();
-        const mgr = controllerManager({ listerWatcher: cluster.managerListerWatcher, scheduler: rx });
+        const mgr = controllerManager({ listerWatcher: cluster.managerListerWatcher, client, scheduler: rx });
         const recorder = eventRecorder({ sink: clientEventSink(cluster.client(events)), component: 'cronjob-controller', scheduler: rx });
         cronJobController(mgr, {
-          cronJobClient: cluster.client(CRONJOB_RESOURCE, { fieldManager: 'cronjob' }),
-          jobClient: {
-            create: (job) => jobClient.create(job).pipe(tap((j) => run.created.push(j.metadata.name))),
-            delete: (ref, options) => jobClient.delete(ref, options).pipe(tap(() => run.deleted.push(ref.name))),
-          },
           recorder,
           scheduler: rx,
         });

@@ -28,12 +28,9 @@ describe('examples/cronJob against kube-apiserver 1.20 (the tutorial test)', () 
     kc.loadFromFile(kube.kubeconfigAdmin);
     await objectClient(namespaces, { kubeConfig: kc, fieldManager: 'test' }).promise.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     await installCrd(kc, CRONJOB_RESOURCE, CRONJOB_MANAGER);
-    const config = { kubeConfig: kc, namespace: NS, fieldManager: CRONJOB_MANAGER };
-    const recorder = eventRecorder({ sink: clientEventSink(objectClient(events, config)), component: 'cronjob-controller' });
+    const recorder = eventRecorder({ sink: clientEventSink(objectClient(events, { kubeConfig: kc, namespace: NS })), component: 'cronjob-controller' });
     const mgr = controllerManager({ kubeConfig: kc });
     cronJobController(mgr, {
-      cronJobClient: objectClient(CRONJOB_RESOURCE, config),
-      jobClient: objectClient(jobs, config),
       recorder,
       scheduler: asyncScheduler,
       namespace: NS,

@@ -4,23 +4,27 @@
  * stamped with its identity, through a field manager of its own (`fenced-IDENTITY`), so the
  * server's managedFields say who wrote what and when. Its reconciler "works" `--work-ms` before
  * writing and ignores its AbortSignal (as careless reconcilers do), so a replica paused mid-work
- * resumes straight into a write: only the lease fence (`--fence on`, the default) stops it.
+ * resumes straight into a write: only the lease fence (`--fence on`, the default) stops it. It
+ * writes through the reconcile context's client, which the manager fences with the run's fence
+ * (no fence option of its own).
  *
  * Every line of `--log` is JSON: `{t, identity, phase, ...}` with phase `start`/`end` (reconcile),
  * `write` (`outcome`: `sent` when the request went out and succeeded, `fenced` when refused before
  * sending, `error`), `leader` (`state`), `problem` (an informer problem) and `idle` (a watch the
  * idle watchdog tore down), and `store` (the informer's objects as `name@resourceVersion`, on SIGUSR2).
+ * `LOG.metrics` holds the replica's Prometheus metrics (kube-rx/prometheus), rewritten every second.
  * `--abortable` makes the work and the write honour the AbortSignal instead.
  *
  * Flags: --kubeconfig PATH --server URL (overrides the kubeconfig's server, e.g. a proxy)
  * --namespace NS --identity ID --lease NAME --log PATH --work-ms N --fence on|off --abortable
  * --lease-duration-ms --renew-deadline-ms --retry-period-ms --watch-idle-ms
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import { KubeConfig } from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
 import { tap } from 'rxjs';
 
 import {
@@ -31,10 +35,10 @@ import {
   KubeObjectCodec,
   leaderElection,
   leaseFence,
-  objectClient,
   secrets,
   splitMetaNamespaceKey,
 } from 'kube-rx';
+import { prometheusMetrics } from 'kube-rx/prometheus';
 
 import { intFlag, loggedReconciler, runToExit } from '../../examples/support.js';
 
@@ -83,17 +87,26 @@ const watchIdleTimeoutMs = values['watch-idle-ms'] === undefined ? undefined : i
 const fence = values.fence === 'off' ? undefined : leaseFence();
 const abortable = values.abortable;
 
-const mgr = controllerManager({ kubeConfig });
+const registry = new Registry();
+const mgr = controllerManager({ kubeConfig, metrics: prometheusMetrics({ registry }) });
+// the Prometheus exposition, rewritten every second into LOG.metrics (the test scans its labels for credentials)
+if (logPath !== undefined) {
+  const dumpMetrics = (): void => {
+    void registry.metrics().then((text) => {
+      writeFileSync(`${logPath}.metrics`, text);
+    });
+  };
+  setInterval(dumpMetrics, 1000).unref();
+  dumpMetrics();
+}
 const cms = mgr.select('configmaps', {
   resource: 'configmaps',
   namespace,
   codec: KubeObjectCodec,
   ...(watchIdleTimeoutMs === undefined ? {} : { informer: { watchIdleTimeoutMs } }),
 });
-const client = objectClient(secrets, { kubeConfig, namespace, fieldManager: `fenced-${identity}`, ...(fence === undefined ? {} : { fence }) });
-
 const reconcile = loggedReconciler(
-  async (key, signal) => {
+  async (key, signal, context) => {
     const cm = mgr.informer(cms).store.get(key);
     // deaf to the AbortSignal unless --abortable (as careless reconcilers are)
     await sleep(workMs, undefined, abortable ? { signal } : {});
@@ -101,7 +114,8 @@ const reconcile = loggedReconciler(
     const { name } = splitMetaNamespaceKey(key);
     const attemptT = Date.now();
     try {
-      await client.promise.apply(
+      // the context's client: field manager `fenced-IDENTITY` (the controller's), fenced by the run's fence
+      await context.client(secrets).promise.apply(
         {
           apiVersion: 'v1',
           kind: 'Secret',
@@ -119,7 +133,7 @@ const reconcile = loggedReconciler(
   identity,
   logPath,
 );
-mgr.controller({ name: 'fenced', for: cms, reconcile, readYourWrites: false });
+mgr.controller({ name: 'fenced', fieldManager: `fenced-${identity}`, for: cms, reconcile, readYourWrites: false });
 // an observer keeps the informer running while this replica follows (warm cache, watchdog on)
 mgr.observe(cms, (events$) => events$);
 

@@ -8,11 +8,12 @@
  *   the idle-watch watchdog notices, the replica stops leading within the renew deadline, the
  *   other takes over, and after the heal both informers converge to the server with no key
  *   reconciled by both replicas at once.
- * One replica authenticates with a bearer token, the other through an exec credential plugin;
- * every captured output (stdout, stderr, logs) is scanned for both credentials.
+ * The replicas authenticate with a bearer token, an exec credential plugin (the same token) and a
+ * client certificate (the partitioned one); every captured output (stdout, stderr, logs, and each
+ * replica's Prometheus metrics with their labels) is scanned for the token and the client key.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,8 +31,8 @@ import { reconcileOverlaps, readLog, type ReplicaLogLine } from './replicaLogs.j
 const LEASE_MS = 3000;
 const RENEW_MS = 2000;
 const RETRY_MS = 500;
-/** Way beyond the lease duration, the renew deadline and the idle-watch timeout (the issue asks 60 s; 15 s keeps the tier fast). */
-const BLACKHOLE_MS = 15_000;
+/** Way beyond the lease duration, the renew deadline and the idle-watch timeout: a minute. */
+const BLACKHOLE_MS = 60_000;
 const WATCH_IDLE_MS = 4000;
 /** Timer and scheduling slack of a loaded 2-core machine. */
 const SLACK_MS = 1000;
@@ -131,7 +132,9 @@ describe('multi-replica reliability against kube-apiserver 1.20: lease fencing a
     // every captured output: stdout, stderr, the logs (error messages included)
     if (started.length > 0) {
       const logs = await Promise.all(started.map((r) => readLog(r.log)));
-      expectNoSecrets([...started.flatMap((r) => [...r.out, ...r.err]), ...logs.flat()], [token]);
+      const metrics = await Promise.all(started.map((r) => readFile(`${r.log}.metrics`, 'utf8')));
+      for (const text of metrics) expect(text).toMatch(/^reflector_lists_total\{name="configmaps"\} \d/m); // a real exposition, labels and all
+      expectNoSecrets([...started.flatMap((r) => [...r.out, ...r.err]), ...logs.flat(), ...metrics], await kube.credentials());
     }
     await kube.stop();
     if (process.env['KUBE_RX_KEEP_DIR'] !== '1') await rm(dir, { recursive: true, force: true });
@@ -203,7 +206,7 @@ describe('multi-replica reliability against kube-apiserver 1.20: lease fencing a
     const proxy: TcpProxy = await startTcpProxy(kube.url);
     try {
       const args = ['--namespace', ns, '--work-ms', '200', '--abortable', '--watch-idle-ms', String(WATCH_IDLE_MS)];
-      const a = start('partitioned-a', ['--server', proxy.url, ...args]);
+      const a = start('partitioned-a', ['--server', proxy.url, ...args], kube.kubeconfigCertAdmin);
       await eventually('a leads', async () => (await holder(ns)) === a.identity);
       const b = start('partitioned-b', args, execKubeconfig);
       const load = await churn(ns, 10);
@@ -246,5 +249,5 @@ describe('multi-replica reliability against kube-apiserver 1.20: lease fencing a
     } finally {
       await proxy.close();
     }
-  }, 180_000);
+  }, 240_000);
 });

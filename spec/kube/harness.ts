@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { pemPieces } from '../security/pemPieces.js';
+
 /** The script behind this harness. */
 export const KUBE_SCRIPT = fileURLToPath(new URL('../../scripts/kube-apiserver.sh', import.meta.url));
 
@@ -34,6 +36,8 @@ export interface Kube {
   readonly kubeconfigAdmin: string;
   /** Kubeconfig of a token user with no groups: RBAC forbids it almost everything. */
   readonly kubeconfigNobody: string;
+  /** Kubeconfig of a `system:masters` user authenticated by a client certificate (certificate and key inline). */
+  readonly kubeconfigCertAdmin: string;
   /** `https://127.0.0.1:PORT` */
   readonly url: string;
   /** PEM file of the CA that signed the serving certificate. */
@@ -47,6 +51,13 @@ export interface Kube {
   restartApiserver(): Promise<void>;
   /** Stops both processes and removes `dir` (kept when KUBE_RX_KEEP_DIR=1). Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Every credential of the tier's users in each form a leak could take, to search captured
+   * output for: the two bearer tokens; the client key as its PEM, each base64 line of it, and the
+   * base64 of the PEM that the kubeconfig carries inline (`client-key-data`), in 64-character
+   * pieces. Read before `stop()`.
+   */
+  credentials(): Promise<string[]>;
 }
 
 interface ScriptResult {
@@ -88,9 +99,10 @@ interface TierEnv {
   readonly CA_FILE: string;
   readonly KUBECONFIG_ADMIN: string;
   readonly KUBECONFIG_NOBODY: string;
+  readonly KUBECONFIG_CERT_ADMIN: string;
 }
 
-const ENV_KEYS = ['APISERVER_URL', 'ETCD_ENDPOINT', 'CA_FILE', 'KUBECONFIG_ADMIN', 'KUBECONFIG_NOBODY'] as const;
+const ENV_KEYS = ['APISERVER_URL', 'ETCD_ENDPOINT', 'CA_FILE', 'KUBECONFIG_ADMIN', 'KUBECONFIG_NOBODY', 'KUBECONFIG_CERT_ADMIN'] as const;
 
 async function readTierEnv(dir: string): Promise<TierEnv> {
   const parsed: unknown = JSON.parse(await readFile(join(dir, 'env.json'), 'utf8'));
@@ -132,6 +144,7 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<Kube> {
       dir,
       kubeconfigAdmin: env.KUBECONFIG_ADMIN,
       kubeconfigNobody: env.KUBECONFIG_NOBODY,
+      kubeconfigCertAdmin: env.KUBECONFIG_CERT_ADMIN,
       url: env.APISERVER_URL,
       caFile: env.CA_FILE,
       etcdEndpoint: env.ETCD_ENDPOINT,
@@ -141,6 +154,13 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<Kube> {
         await runKubeScript(['restart-apiserver', dir], START_TIMEOUT_MS);
       },
       stop,
+      credentials: async () => {
+        const tokens = JSON.parse(await readFile(join(dir, 'env.json'), 'utf8')) as { readonly ADMIN_TOKEN?: string; readonly NOBODY_TOKEN?: string };
+        const key = await readFile(join(dir, 'cert-admin.key'), 'utf8');
+        const inline = Buffer.from(key).toString('base64');
+        const pieces = (text: string): string[] => Array.from({ length: Math.floor(text.length / 64) }, (_, i) => text.slice(i * 64, i * 64 + 64));
+        return [tokens.ADMIN_TOKEN ?? '', tokens.NOBODY_TOKEN ?? '', ...pemPieces(key), ...pieces(inline)].filter((c) => c !== '');
+      },
     };
   } catch (error) {
     // Leave nothing running after a failed start; keep the folder (and its logs) for diagnosis.

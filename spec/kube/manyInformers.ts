@@ -47,12 +47,14 @@ const informers = values.resources.split(',').flatMap((r) =>
     const resource = RESOURCES[r];
     if (resource === undefined) throw new Error(`unknown resource ${r}`);
     const informer = sharedIndexInformer(httpListerWatcher({ kubeConfig, resource, namespace }), { name: `${r}/${namespace}` });
-    const counted = { name: `${r}/${namespace}`, events: 0, lists: 0, problems: [] as string[], informer };
+    // lists: the initial one, plus each relist (a Listing of another cause: the streaming list's
+    // fallback on a server without it is still the initial list)
+    const counted = { name: `${r}/${namespace}`, events: 0, lists: 1, problems: [] as string[], informer };
     informer.events$.subscribe(() => {
       counted.events++;
     });
     informer.status$.subscribe((s) => {
-      if (s._tag === 'Listing') counted.lists++;
+      if (s._tag === 'Listing' && s.cause !== 'Initial') counted.lists++;
     });
     informer.problems$.subscribe((p) => {
       counted.problems.push(p._tag === 'ReflectorError' ? p.error._tag : p._tag);

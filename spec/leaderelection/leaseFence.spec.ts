@@ -1,7 +1,7 @@
-import { filter, lastValueFrom, map, type Observable, of, type SchedulerLike } from 'rxjs';
+import { filter, lastValueFrom, map, mergeMap, type Observable, of, type SchedulerLike, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { configMaps } from '../../lib/client/builtinResources.js';
+import { configMaps, secrets } from '../../lib/client/builtinResources.js';
 import { KubeApiException } from '../../lib/client/ClientError.js';
 import { objectClient } from '../../lib/client/objectClient.js';
 import { controllerManager } from '../../lib/controller/controllerManager.js';
@@ -12,6 +12,7 @@ import { sharding, shardOf } from '../../lib/leaderelection/sharding.js';
 import type { WatchEvent } from '../../lib/listwatch/ListerWatcher.js';
 import type { KubeObject } from '../../lib/meta/KubeObject.js';
 import { configMap, listPage } from '../../lib/testing/builders.js';
+import { fakeCluster } from '../../lib/testing/fakeCluster.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
 import { itemExponentialFailureRateLimiter } from '../../lib/workqueue/rateLimiter.js';
 import { done } from '../../lib/workqueue/ReconcileResult.js';
@@ -136,6 +137,61 @@ describe('leaseFence', () => {
   });
 });
 
+describe('leaseFence and the reconcile context’s clients', () => {
+  /**
+   * A controller that copies ConfigMap `a` into a Secret through `context.client`, 5 ms into its
+   * reconcile; the fence closes at `closesAt` (ms, virtual). Returns the outcomes and the Secrets
+   * the cluster holds at the end.
+   */
+  const copyWithFence = (closesAt: number): { readonly outcomes: string[]; readonly secretNames: string[] } => {
+    const rx = newTestScheduler();
+    const outcomes: string[] = [];
+    let secretNames: string[] = [];
+    rx.run(({ hot, flush }) => {
+      const cluster = fakeCluster({ resources: [configMaps, secrets], scheduler: rx });
+      cluster.create(configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' }, data: { k: 'v' } });
+      const mgr = controllerManager({ listerWatcher: cluster.managerListerWatcher, client: (resource) => cluster.client(resource), scheduler: rx });
+      const cms = mgr.select('cms', { resource: 'configmaps' });
+      const fence = { check: (action: string) => (rx.now() < closesAt ? undefined : { _tag: 'LeaseFenced' as const, action, now: rx.now(), validUntil: undefined, message: `${action}: refused` }) };
+      mgr.controller({
+        name: 'copier', for: cms, config: { rateLimiter: itemExponentialFailureRateLimiter(1000, 1000) }, readYourWrites: false,
+        reconcile: (key, _signal, context) =>
+          timer(5, rx).pipe(
+            mergeMap(() => context.client(secrets).apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: key.split('/')[1] ?? '', namespace: 'default' } })),
+            map(() => done),
+          ),
+      });
+      const run = mgr
+        .run({ leader$: hot<LeaderState>('l', { l: values.l }), fence })
+        .pipe(filter((e) => e._tag === 'Reconcile' && (e.event._tag === 'Failed' || e.event._tag === 'Succeeded')))
+        .subscribe((e) => {
+          if (e._tag === 'Reconcile') outcomes.push(e.event._tag === 'Failed' ? `${rx.now()}:${isLeaseFenced(e.event.error) ? 'fenced' : 'other'}` : `${rx.now()}:ok`);
+        });
+      // 2.5 s of virtual time (a refused reconcile is retried every second), then stop
+      rx.schedule(() => {
+        secretNames = cluster.list(secrets, 'default').map((o) => o.metadata.name);
+        run.unsubscribe();
+      }, 2_500);
+      flush();
+    });
+    return { outcomes, secretNames };
+  };
+
+  it('a write of context.client is refused when the fence closed after the reconcile started: nothing reaches the cluster', () => {
+    const { outcomes, secretNames } = copyWithFence(3);
+    // the reconcile started with the fence open; its write, 5 ms later, is refused before it is sent
+    expect(outcomes[0]).toMatch(/^\d+:fenced$/);
+    expect(outcomes.every((o) => o.endsWith(':fenced'))).toBe(true);
+    expect(secretNames).toEqual([]);
+  });
+
+  it('control: with the fence open the same write goes through', () => {
+    const { outcomes, secretNames } = copyWithFence(Number.POSITIVE_INFINITY);
+    expect(outcomes).toEqual([expect.stringMatching(/:ok$/)]);
+    expect(secretNames).toEqual(['a']);
+  });
+});
+
 describe('leaseFence per shard', () => {
   it('a sharded controller checks the fence of each key’s shard: a closed one fails its keys, an open one reconciles', () => {
     const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
@@ -205,7 +261,7 @@ describe('leaseFence in the object client (embedded API server)', () => {
     const fence = { check: (action: string) => (open ? undefined : { _tag: 'LeaseFenced' as const, action, now: 0, validUntil: 0, message: `${action}: refused` }) };
     const client = objectClient(configMaps, { kubeConfig: embeddedKubeConfig(server), namespace: 'ns1', fieldManager: 'm', fence });
     const cm = { apiVersion: 'v1' as const, kind: 'ConfigMap' as const, metadata: { name: 'a', namespace: 'ns1' }, data: { k: 'v' } };
-    expect(await errorOf(client.apply(cm))).toMatchObject({ _tag: 'InvalidRequest', verb: 'apply', field: 'fence', message: 'apply configmaps: apply configmaps: refused' });
+    expect(await errorOf(client.apply(cm))).toMatchObject({ _tag: 'InvalidRequest', verb: 'apply', field: 'fence', message: 'apply configmaps: refused' });
     expect(await errorOf(client.create(cm))).toMatchObject({ _tag: 'InvalidRequest', field: 'fence' });
     expect(await errorOf(client.delete({ name: 'a' }))).toMatchObject({ _tag: 'InvalidRequest', field: 'fence' });
     const rejected = await client.promise.patch({ name: 'a' }, { data: { k: 'w' } }).catch((e: unknown) => e);

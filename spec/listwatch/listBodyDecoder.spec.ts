@@ -129,6 +129,31 @@ describe('listBodyDecoder', () => {
     );
   });
 
+  it('property: the continue token is known once the items array begins, whatever the cuts, and agrees with the decoded page', () => {
+    const token = fc.option(fc.string({ unit: fc.constantFrom('a', 'Z', '=', '"', '\\', '{', ']', ','), maxLength: 20 }), { nil: undefined });
+    fc.assert(
+      fc.property(token, fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (cont, at, itemsFirst) => {
+        const metadata = { resourceVersion: '9', ...(cont === undefined ? {} : { continue: cont }) };
+        const items = [{ metadata: { name: 'a' }, spec: { size: 1 } }, { metadata: { name: 'b' }, spec: { size: 2 } }];
+        const bytes = Buffer.from(JSON.stringify(itemsFirst ? { kind: 'WidgetList', items, metadata } : { kind: 'WidgetList', metadata, items }));
+        const itemsAt = bytes.indexOf('"items":[') + '"items":['.length;
+        const decoder = listBodyDecoder(WidgetCodec);
+        let from = 0;
+        for (const to of [...at.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length]) {
+          decoder.write(bytes.subarray(from, to));
+          from = to;
+          // before the array opens nothing is known; after it, the token of a metadata written first
+          const expected = to < itemsAt || itemsFirst || cont === '' ? undefined : cont;
+          expect(decoder.continueToken()).toBe(expected);
+        }
+        const page = decoder.end();
+        expect(isRight(page)).toBe(true);
+        if (!itemsFirst && cont !== undefined && cont !== '' && isRight(page)) expect(page.right.continue).toBe(cont);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('an empty chunk between a backslash and the byte it escapes changes nothing', () => {
     const decoder = listBodyDecoder(WidgetCodec);
     for (const piece of ['{"metadata":{},"items":[{"metadata":{"name":"a\\', '', '"b"},"spec":{"size":1}}]}']) decoder.write(Buffer.from(piece));

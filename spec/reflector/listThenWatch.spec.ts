@@ -715,6 +715,8 @@ describe("listThenWatch: initialList 'auto' (the default)", () => {
       // t=20 in-stream 500 → backoff 800 ms; t=820 relist: a paged LIST again, no streaming attempt
       expectObservable(listThenWatch(lw, cfg(rx)), '^ 899ms !').toBe('L 4ms (EK) 6ms (RW) 1ms (FB) 796ms M 9ms (SX)', {
         ...fallbackThenRelist({ _tag: 'StreamingListUnsupported', error: refused }),
+        // the paged LIST after the refusal says it falls back; the relist after the 500 does not
+        K: { ...ev.listing('0', 'Initial'), fallback: 'StreamingListUnsupported' },
         S: ev.replace('120', [b2]),
         X: ev.watching('120'),
       });

@@ -1,7 +1,12 @@
+import fc from 'fast-check';
+import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
+import { decodeFailure } from '../../lib/codec/decodeObject.js';
 import type { WatchEvent } from '../../lib/listwatch/ListerWatcher.js';
-import { reduceWatch, type WatchCursor } from '../../lib/reflector/reduceWatch.js';
+import { transportError } from '../../lib/listwatch/ListerWatcherError.js';
+import { reduceWatchInputs } from '../../lib/reflector/listThenWatch.js';
+import { reduceWatch, type WatchCursor, type WatchInput } from '../../lib/reflector/reduceWatch.js';
 import { initialReflectorState } from '../../lib/reflector/ReflectorState.js';
 import { added, bookmark, configMap, deleted, modified, type TestConfigMap as Cm } from '../../lib/testing/builders.js';
 import { at } from '../helpers/reflector.js';
@@ -41,5 +46,55 @@ describe('reduceWatch', () => {
     const step = reduceWatch<Cm>({ state: at('5'), events: 0 }, { _tag: 'Event', event: added(noRv) });
     expect(step.cursor.state.lastSyncRV).toBe('5');
     expect(step.out).toEqual([{ _tag: 'Added', object: noRv, resourceVersion: '' }]);
+  });
+});
+
+describe('reduceWatchInputs (the fused lane)', () => {
+  const rv = fc.constantFrom('', '1', '2', '3', '10', '11');
+  const object = fc.record({ name: fc.constantFrom('a', 'b', 'c'), rv }).map(({ name, rv: v }): Cm => (v === '' ? { metadata: { name } } : configMap(name, v)));
+  const event: fc.Arbitrary<WatchEvent<Cm>> = fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(fc.constantFrom(added, modified, deleted), object).map(([make, o]) => make(o)) },
+    { weight: 2, arbitrary: fc.tuple(rv, fc.boolean()).map(([v, end]) => bookmark<Cm>(v === '' ? '1' : v, end)) },
+    { weight: 1, arbitrary: fc.constantFrom(410, 500).map((code): WatchEvent<Cm> => ({ _tag: 'Error', status: { kind: 'Status', code } })) },
+    { weight: 1, arbitrary: rv.map((v): WatchEvent<Cm> => ({ _tag: 'Invalid', failure: { ...decodeFailure('watch', '{}', ['not a ConfigMap']), ...(v === '' ? {} : { resourceVersion: v }) } })) },
+  );
+  const end: fc.Arbitrary<WatchInput<Cm>> = fc.oneof(
+    fc.nat({ max: 5000 }).map((durationMs): WatchInput<Cm> => ({ _tag: 'Closed', durationMs })),
+    fc.constant<WatchInput<Cm>>({ _tag: 'Failed', error: transportError('watch', 'configmaps', 'reset') }),
+    fc.constant<WatchInput<Cm>>({ _tag: 'Idle', idleMs: 1000 }),
+  );
+  const start: fc.Arbitrary<WatchCursor<Cm>> = fc.oneof(
+    rv.map((v): WatchCursor<Cm> => ({ state: at(v === '' ? '1' : v), events: 0 })),
+    fc.boolean().map((auto): WatchCursor<Cm> => ({ state: at('1'), events: 0, initial: auto ? { cause: 'Initial', buffered: undefined, auto } : { cause: 'Error', buffered: undefined } })),
+  );
+
+  /** The reference: every input wrapped and reduced, each step's out in order, up to the transition. */
+  const reference = (cursor0: WatchCursor<Cm>, inputs: ReadonlyArray<WatchEvent<Cm> | WatchInput<Cm>>): unknown[] => {
+    let cursor = cursor0;
+    const out: unknown[] = [];
+    for (const input of inputs) {
+      const wrapped: WatchInput<Cm> = input._tag === 'Closed' || input._tag === 'Failed' || input._tag === 'Idle' || input._tag === 'Event' ? input : { _tag: 'Event', event: input };
+      const step = reduceWatch(cursor, wrapped);
+      cursor = step.cursor;
+      for (const o of step.out) {
+        out.push(o);
+        if (o._tag === 'Next') return out;
+      }
+    }
+    return out;
+  };
+
+  it('property: emits exactly what reduceWatch step by step emits, transitions (state, counts) included', () => {
+    fc.assert(
+      fc.property(start, fc.array(event, { maxLength: 30 }), fc.option(end, { nil: undefined }), (cursor, events, last) => {
+        const inputs = last === undefined ? events : [...events, last];
+        const fused: unknown[] = [];
+        let completed = false;
+        from(inputs).pipe(reduceWatchInputs(cursor)).subscribe({ next: (o) => fused.push(o), complete: () => (completed = true) });
+        expect(fused).toEqual(reference(cursor, inputs));
+        expect(completed).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

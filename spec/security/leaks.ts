@@ -33,11 +33,7 @@ export const renderAll = (values: ReadonlyArray<unknown>): string =>
     .flatMap((v) => [json(v), inspect(v, { depth: Infinity, showHidden: true, maxStringLength: Infinity }), ...strings(v)])
     .join('\n');
 
-/** The pieces of a PEM worth searching for: its whole text and every base64 line. */
-export const pemPieces = (pem: string | Buffer): string[] => {
-  const text = pem.toString();
-  return [text.trim(), ...text.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----'))];
-};
+export { pemPieces } from './pemPieces.js';
 
 /** Asserts that none of `secrets` occurs in any rendering of `values`. */
 export const expectNoSecrets = (values: ReadonlyArray<unknown>, secrets: ReadonlyArray<string>): void => {

@@ -1,5 +1,5 @@
 import type { CustomResource } from '../../crd/customResource.js';
-import type { ApiResource } from '../../listwatch/ApiResource.js';
+import { type ApiResource, resourceName } from '../../listwatch/ApiResource.js';
 
 /**
  * A resource the embedded API server serves: an {@link ApiResource} plus the discovery names
@@ -90,7 +90,7 @@ export const servedResource = (resource: CustomResource): ServedResource => ({
  * @category testing
  * @since 0.1.0
  */
-export const resourceId = (r: ApiResource): string => (r.group === '' ? r.plural : `${r.plural}.${r.group}`);
+export const resourceId = resourceName;
 
 /**
  * The `apiVersion` of a resource's objects: `v1`, `coordination.k8s.io/v1`.

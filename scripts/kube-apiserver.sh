@@ -454,9 +454,17 @@ cmd_start() {
   # Step 3: etcd; wait for /health. Its data lives on tmpfs (/dev/shm) when the machine has one
   # (KUBE_RX_ETCD_TMPFS=false: under DIR/etcd): the tier is thrown away after each run, and on a VM
   # disk etcd's fsync per write, not kube-apiserver, would cap the tier at a few hundred writes/s.
+  # A small /dev/shm (a container's default is 64 MiB, one WAL segment of etcd) is not used: at
+  # least 1 GiB must be free there.
   ETCD_DATA_DIR="$dir/etcd"
   if [[ ${KUBE_RX_ETCD_TMPFS:-true} == true && -d /dev/shm && -w /dev/shm ]]; then
-    ETCD_DATA_DIR=$(mktemp -d /dev/shm/kube-rx-etcd.XXXXXX) || die "mktemp in /dev/shm failed"
+    local shm_free_kb
+    shm_free_kb=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+    if [[ ${shm_free_kb:-0} =~ ^[0-9]+$ ]] && ((shm_free_kb >= 1048576)); then
+      ETCD_DATA_DIR=$(mktemp -d /dev/shm/kube-rx-etcd.XXXXXX) || die "mktemp in /dev/shm failed"
+    else
+      log "/dev/shm has ${shm_free_kb:-?} KiB free (under 1 GiB): etcd's data stays on disk"
+    fi
   fi
   log "starting etcd on $ETCD_ENDPOINT (peer port $ETCD_PEER_PORT, data in $ETCD_DATA_DIR)"
   etcd --name kube-rx --data-dir "$ETCD_DATA_DIR" \

@@ -22,14 +22,14 @@
  * - everything else (a file filter, `-t NAME`, ...) goes to each vitest run, with
  *   `--passWithNoTests` so that a cell without a matching file passes empty.
  *
- * Prints one line per cell (its Node and client-node versions, counts and time), then, as the very
- * last line, the sum: `vitest: N passed, N failed, N skipped`. Exits non-zero when any cell failed
+ * Prints one line per cell (its Node and client-node versions, counts and time; under it, every failed
+ * test by file, name and the first line of its failure), then, as the very last line, the sum: `vitest: N passed, N failed, N skipped`. Exits non-zero when any cell failed
  * or when no test ran at all.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 type Project = 'unit' | 'kube';
@@ -138,20 +138,46 @@ interface JsonReport {
   readonly numFailedTests: number;
   readonly numPendingTests: number;
   readonly numTodoTests: number;
+  readonly testResults?: ReadonlyArray<{
+    readonly name: string;
+    readonly status: string;
+    readonly message?: string;
+    readonly assertionResults?: ReadonlyArray<{ readonly fullName: string; readonly status: string; readonly failureMessages?: ReadonlyArray<string> }>;
+  }>;
 }
 
-const readCounts = (file: string): Counts | undefined => {
+interface Report {
+  readonly counts: Counts;
+  /** One line per failed test (file, full name, the first line of its first failure), and per file that failed outside any test. */
+  readonly failures: ReadonlyArray<string>;
+}
+
+/** The first non-empty line of a failure message, without colour codes, at most 300 characters. */
+const firstLine = (message: string | undefined): string => {
+  // vitest's messages carry ANSI colour codes
+  const line = (message ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line.trim();
+};
+
+const readReport = (file: string): Report | undefined => {
+  let r: JsonReport;
   try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as JsonReport;
-    return { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
+    r = JSON.parse(readFileSync(file, 'utf8')) as JsonReport;
   } catch {
     return undefined;
   }
+  const failures = (r.testResults ?? []).flatMap((f) => {
+    const path = relative(root, f.name);
+    const tests = (f.assertionResults ?? []).filter((t) => t.status === 'failed').map((t) => `${path} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+    return tests.length === 0 && f.status === 'failed' ? [`${path}: ${firstLine(f.message)}`] : tests;
+  });
+  return { counts: { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests }, failures };
 };
 
 interface CellResult {
   readonly line: string;
   readonly counts: Counts;
+  readonly failures: ReadonlyArray<string>;
   readonly ok: boolean;
 }
 
@@ -197,12 +223,15 @@ const runCell = async (cell: Cell, projects: ReadonlyArray<Project>, forwarded: 
       resolve(code === 0 ? 'ok' : signal === null ? `exit code ${code ?? '?'}` : `killed by ${signal}`);
     });
   });
-  const counts = readCounts(report) ?? { passed: 0, failed: 0, skipped: 0 };
+  const read = readReport(report);
+  const counts = read?.counts ?? { passed: 0, failed: 0, skipped: 0 };
   const took = formatDuration(Date.now() - started);
-  const problem = exit === 'ok' ? '' : ` (vitest: ${exit}${readCounts(report) === undefined ? ', no report' : ''})`;
+  const problem = exit === 'ok' ? '' : ` (vitest: ${exit}${read === undefined ? ', no report' : ''})`;
   const line = `${cell.id} ${label} in ${took}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${problem}`;
   say(line);
-  return { line, counts, ok: exit === 'ok' };
+  const failures = read?.failures ?? [];
+  for (const f of failures) say(`  failed: ${f}`);
+  return { line, counts, failures, ok: exit === 'ok' };
 };
 
 const main = async (): Promise<void> => {
@@ -240,7 +269,11 @@ const main = async (): Promise<void> => {
   const ran = total.passed + total.failed > 0;
   process.stdout.write('\n');
   say(`${results.length} cells in ${formatDuration(Date.now() - started)}${withoutKube === undefined ? '' : ' (kube tier skipped: no root)'}:`);
-  for (const r of results) say(`  ${r.line}`);
+  for (const r of results) {
+    say(`  ${r.line}`);
+    // the failed tests by name, so that a log's tail alone says what failed
+    for (const f of r.failures) say(`    failed: ${f}`);
+  }
   if (!ran) say('no test ran');
   process.stdout.write(`vitest: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
   process.exitCode = results.every((r) => r.ok) && ran ? 0 : 1;

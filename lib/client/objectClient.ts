@@ -382,6 +382,10 @@ interface Call {
  */
 export type UnstructuredObject = KubeObject & Readonly<Record<string, unknown>>;
 
+/** A request refused before anything was sent: the typed `InvalidRequest` error, as an Observable's error. */
+const invalidRequest = <A>(verb: ClientVerb, resource: string, field: string, message: string): Observable<A> =>
+  failed<A>({ _tag: 'InvalidRequest', verb, resource, field, message } satisfies InvalidRequest);
+
 /**
  * `write()`, subscribed only if `fence` (when given) lets `verb` on `resource` go ahead at the
  * moment of subscription; else a typed `InvalidRequest` on the field `fence` ({@link isLeaseFenced})
@@ -393,9 +397,7 @@ export const behindFence = <A>(fence: Pick<LeaseFence, 'check'> | undefined, ver
     ? write()
     : defer(() => {
         const refused = fence.check(`${verb} ${resource}`);
-        return refused === undefined
-          ? write()
-          : failed<A>({ _tag: 'InvalidRequest', verb, resource, field: 'fence', message: refused.message } satisfies InvalidRequest);
+        return refused === undefined ? write() : invalidRequest<A>(verb, resource, 'fence', refused.message);
       });
 
 /**
@@ -429,8 +431,7 @@ export function objectClient<T extends KubeObject>(resource: TypedResource<T> | 
   const name = resourceName(resource);
   const apiVersion = apiVersionOfResource(resource);
 
-  const refuse = <A>(verb: ClientVerb, field: string, message: string): Observable<A> =>
-    failed<A>({ _tag: 'InvalidRequest', verb, resource: name, field, message: `${verb} ${name}: ${message}` } satisfies InvalidRequest);
+  const refuse = <A>(verb: ClientVerb, field: string, message: string): Observable<A> => invalidRequest<A>(verb, name, field, `${verb} ${name}: ${message}`);
 
   const namespaceOf = (given: string | undefined): string | undefined =>
     resource.namespaced ? (given !== undefined && given !== '' ? given : config.namespace) : undefined;

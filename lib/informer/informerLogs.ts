@@ -1,7 +1,8 @@
 import { merge, type Observable, skip, type Subscription } from 'rxjs';
 
 import { decodeFailureFields } from '../logging/errorFields.js';
-import { type LogEntry, type Logger, writeLog } from '../logging/Logger.js';
+import { type LogEntry, type Logger, type LogLevel, writeLog } from '../logging/Logger.js';
+import type { ReflectorError } from '../reflector/ReflectorError.js';
 import { reflectorErrorFields } from '../reflector/reflectorErrorFields.js';
 import type { InformerProblem, InformerStatus } from './InformerStatus.js';
 
@@ -73,13 +74,23 @@ export const informerStatusLog = (informer: string, status: InformerStatus): Log
  * @category logging
  * @since 0.2.0
  */
-export const informerProblemLog = (informer: string, problem: InformerProblem): LogEntry =>
-  problem._tag !== 'ReflectorError'
-    ? { level: 'warn', message: 'informer could not decode an object', fields: { informer, ...decodeFailureFields(problem) } }
-    : problem.error._tag === 'StreamingListUnsupported'
-      ? // the expected path on every server without WatchList (all before 1.27, most after): not a warning
-        { level: 'info', message: 'informer falls back to paged lists', fields: { informer, next: problem.next, ...reflectorErrorFields(problem.error) } }
-      : { level: 'warn', message: 'informer error', fields: { informer, next: problem.next, ...reflectorErrorFields(problem.error) } };
+export const informerProblemLog = (informer: string, problem: InformerProblem): LogEntry => {
+  if (problem._tag !== 'ReflectorError') return { level: 'warn', message: 'informer could not decode an object', fields: { informer, ...decodeFailureFields(problem) } };
+  const { level, message } = REFLECTOR_ERROR_LOG[problem.error._tag];
+  return { level, message, fields: { informer, next: problem.next, ...reflectorErrorFields(problem.error) } };
+};
+
+/** The level and message of each reflector failure's log line (a total table: a new variant must be added here). */
+const REFLECTOR_ERROR_LOG: { readonly [K in ReflectorError['_tag']]: { readonly level: LogLevel; readonly message: string } } = {
+  ListFailed: { level: 'warn', message: 'informer error' },
+  WatchFailed: { level: 'warn', message: 'informer error' },
+  WatchExpired: { level: 'warn', message: 'informer error' },
+  WatchStatus: { level: 'warn', message: 'informer error' },
+  VeryShortWatch: { level: 'warn', message: 'informer error' },
+  WatchIdle: { level: 'warn', message: 'informer error' },
+  // the expected path on every server without WatchList (all before 1.27, most after): not a warning
+  StreamingListUnsupported: { level: 'info', message: 'informer falls back to paged lists' },
+};
 
 /**
  * Logs an informer's status changes ({@link informerStatusLog}) and problems

@@ -229,12 +229,11 @@ const listRequest = <T>(
           tooLarge(`an object of the response is larger than maxLineBytes (${maxItemBytes} bytes; ${decoder.oversized() ?? 0} seen), so it was not read`);
           return;
         }
-        if (!told) {
+        // asked once, when the items array begins (the token is final then; most pages have none)
+        if (!told && decoder.itemsBegun()) {
+          told = true;
           const token = decoder.continueToken();
-          if (token !== undefined) {
-            told = true;
-            onContinue?.(token);
-          }
+          if (token !== undefined) onContinue?.(token);
         }
       },
       error: (e: unknown) => {

@@ -29,6 +29,8 @@ export interface ListBodyDecoder<T> {
    * page has no token, or when the envelope before the items is not an object with one.
    */
   continueToken(): string | undefined;
+  /** The `items` array has begun: from then on {@link continueToken} is final. */
+  itemsBegun(): boolean;
 }
 
 /** Settings of {@link listBodyDecoder}. */
@@ -328,7 +330,7 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
     return right({ ...page.right, items, invalid });
   };
 
-  return { write, oversized: () => oversized, end, continueToken: () => earlyContinue };
+  return { write, oversized: () => oversized, end, continueToken: () => earlyContinue, itemsBegun: () => streamed };
 };
 
 /**

@@ -22,7 +22,7 @@ import {
 
 import type { ListerWatcher, ListOptions, ListPage, WatchEvent } from '../listwatch/ListerWatcher.js';
 import { type ListerWatcherError, toListerWatcherError, transportError } from '../listwatch/ListerWatcherError.js';
-import { type KubeObject, resourceVersionOf } from '../meta/KubeObject.js';
+import type { KubeObject } from '../meta/KubeObject.js';
 import type { ReflectorMetricsProvider } from '../metrics/ReflectorMetricsProvider.js';
 import { type BackoffConfig, nextBackoff } from './backoff.js';
 import { idleTimeout } from './idleTimeout.js';
@@ -50,7 +50,7 @@ import {
   type ReflectorTransition,
   transition,
 } from './ReflectorState.js';
-import { reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from './reduceWatch.js';
+import { isObjectEvent, objectEventOutput, reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from './reduceWatch.js';
 
 /*
  * The reflector's Observable runner: a trampoline over the steps of ReflectorState.ts, with a
@@ -268,11 +268,11 @@ export const reduceWatchInputs =
       let laneRV = '';
       return source.subscribe({
         next: (input) => {
-          if ((input._tag === 'Added' || input._tag === 'Modified' || input._tag === 'Deleted') && cursor.initial === undefined) {
-            const resourceVersion = resourceVersionOf(input.object);
+          if (cursor.initial === undefined && isObjectEvent(input)) {
+            const out = objectEventOutput(input);
             laneEvents += 1;
-            if (resourceVersion !== '') laneRV = resourceVersion;
-            subscriber.next({ _tag: input._tag, object: input.object, resourceVersion });
+            if (out.resourceVersion !== '') laneRV = out.resourceVersion;
+            subscriber.next(out);
             return;
           }
           if (laneEvents > 0) {

@@ -3,7 +3,7 @@ import { type ListerWatcherError, transportError } from '../listwatch/ListerWatc
 import { metaNamespaceKeyFunc } from '../meta/keyFunc.js';
 import { type KubeObject, resourceVersionOf } from '../meta/KubeObject.js';
 import type { ReflectorError } from './ReflectorError.js';
-import type { ListCause } from './ReflectorEvent.js';
+import type { ListCause, ReflectorEvent } from './ReflectorEvent.js';
 import { advanceRV, type PhaseOutput, type ReflectorState, transition } from './ReflectorState.js';
 import { classifyWatchFailure, isStreamingListRefusal, type WatchEnd } from './reflectorRules.js';
 
@@ -14,6 +14,24 @@ import { classifyWatchFailure, isStreamingListRefusal, type WatchEnd } from './r
 
 /** What a step that emits nothing emits (shared: the reducer never mutates an `out`). */
 const NOTHING: ReadonlyArray<never> = [];
+
+/** A watch event that carries an object: `Added`, `Modified` or `Deleted`. */
+type ObjectEvent<T> = Extract<WatchEvent<T>, { readonly object: T }>;
+
+/** An `Added`, `Modified` or `Deleted` watch event (not a bookmark, error, invalid object or a wrapped input). */
+export const isObjectEvent = <T>(input: WatchEvent<T> | WatchInput<T>): input is ObjectEvent<T> =>
+  input._tag === 'Added' || input._tag === 'Modified' || input._tag === 'Deleted';
+
+/**
+ * What the watch phase emits for an object event outside a streaming list's initial phase: the
+ * event with its object's resourceVersion (which becomes `lastSyncRV`). One rule for
+ * {@link reduceWatch} and the fused lane of `reduceWatchInputs` (listThenWatch.ts). Internal.
+ */
+export const objectEventOutput = <T extends KubeObject>(event: ObjectEvent<T>): Extract<ReflectorEvent<T>, { readonly object: T }> => ({
+  _tag: event._tag,
+  object: event.object,
+  resourceVersion: resourceVersionOf(event.object),
+});
 
 /** Objects received during a streaming list, newest first (a cons list: O(1) per event). */
 type Buffered<T> = { readonly deleted: boolean; readonly object: T; readonly older: Buffered<T> } | undefined;
@@ -153,13 +171,10 @@ const endOfWatch = <T>(cursor: WatchCursor<T>, end: WatchEnd): WatchStep<T> => {
 const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: WatchEvent<T>): WatchStep<T> => {
   const { initial, state } = previous;
   const events = previous.events + 1;
-  if (initial === undefined && (event._tag === 'Added' || event._tag === 'Modified' || event._tag === 'Deleted')) {
+  if (initial === undefined && isObjectEvent(event)) {
     // the watch's own events first, without the cursor the other cases start from (issue 23)
-    const resourceVersion = resourceVersionOf(event.object);
-    return {
-      cursor: { state: advanceRV(state, resourceVersion), events },
-      out: [{ _tag: event._tag, object: event.object, resourceVersion }],
-    };
+    const out = objectEventOutput(event);
+    return { cursor: { state: advanceRV(state, out.resourceVersion), events }, out: [out] };
   }
   // Built field by field rather than spread: this runs once per watch event (issue 5).
   const cursor: WatchCursor<T> = initial === undefined ? { state, events } : { state, events, initial };

@@ -145,6 +145,7 @@ describe('listBodyDecoder', () => {
           // before the array opens nothing is known; after it, the token of a metadata written first
           const expected = to < itemsAt || itemsFirst || cont === '' ? undefined : cont;
           expect(decoder.continueToken()).toBe(expected);
+          expect(decoder.itemsBegun()).toBe(to >= itemsAt);
         }
         const page = decoder.end();
         expect(isRight(page)).toBe(true);

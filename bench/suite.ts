@@ -85,6 +85,8 @@ interface Variant {
   readonly indexes: boolean;
   /** kube-rx only: a metadata-only informer (`PartialObjectMetadata`). */
   readonly metadataOnly?: boolean;
+  /** kube-rx only: paged LISTs one after the other (`prefetchPages: false`), beside the default. */
+  readonly noPrefetch?: boolean;
 }
 type Kind = 'sync' | 'watch' | 'relist' | 'latency';
 interface Scenario {
@@ -99,13 +101,14 @@ interface Scenario {
 
 const v = (contender: Contender, listMode: ListMode, subscribers = 1, indexes = false): Variant => ({ contender, listMode, subscribers, indexes });
 const variantId = (x: Variant): string =>
-  `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}${x.indexes ? '/idx' : ''}${x.metadataOnly === true ? '/meta' : ''}`;
-const contenderLabel = (x: Variant): string => `${x.contender}${x.indexes ? ' + 2 indexes' : ''}${x.metadataOnly === true ? ' metadata only' : ''}`;
+  `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}${x.indexes ? '/idx' : ''}${x.metadataOnly === true ? '/meta' : ''}${x.noPrefetch === true ? '/noprefetch' : ''}`;
+const contenderLabel = (x: Variant): string =>
+  `${x.contender}${x.indexes ? ' + 2 indexes' : ''}${x.metadataOnly === true ? ' metadata only' : ''}${x.noPrefetch === true ? ' without prefetch' : ''}`;
 const syncVariants = [
   v('raw', 'list'), v('kube-rx', 'list'), v('client-node', 'list'),
   v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page'),
-  // the indexed informer: full runs only
-  ...(quick ? [] : [v('kube-rx', 'page', 1, true)]),
+  // the indexed informer, and paged LISTs without prefetching (what the prefetch gains): full runs only
+  ...(quick ? [] : [v('kube-rx', 'page', 1, true), { ...v('kube-rx', 'page'), noPrefetch: true }]),
   v('raw', 'stream'), v('kube-rx', 'stream'),
 ];
 const server = (objects: number, events: number): ServerConfig => ({ objects, events, managedFields: true, seed: 5 });
@@ -323,6 +326,7 @@ for (const sc of scenarios.filter((s) => flags.only === undefined || s.id.starts
         contender: vr.contender, port: ready.port, objects: sc.server.objects, events: sc.server.events,
         listMode: vr.listMode, pageSize: 500, subscribers: vr.subscribers, ...(vr.indexes ? { indexes: true } : {}),
         ...(vr.metadataOnly === true ? { metadataOnly: true } : {}),
+        ...(vr.noPrefetch === true ? { prefetchPages: false } : {}),
         ...(sc.kind === 'relist' ? { relist: true } : {}), ...(sc.kind === 'latency' ? { latency: true } : {}),
       };
       // client-node 2.x aborts a watch idle for 30 s (1.4.0 sets that timeout and then overwrites it,

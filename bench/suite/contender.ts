@@ -49,6 +49,8 @@ export interface RunConfig {
   readonly indexes?: boolean;
   /** kube-rx only: a metadata-only informer (`httpListerWatcher`'s `metadataOnly`). */
   readonly metadataOnly?: boolean;
+  /** kube-rx only: `httpListerWatcher`'s `prefetchPages` (default: the library's, on). */
+  readonly prefetchPages?: boolean;
 }
 
 export interface RunResult {
@@ -229,6 +231,7 @@ const runKubeRx = async (
     kubeConfig: kubeConfig(cn),
     resource: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
     ...(config.metadataOnly === true ? { metadataOnly: true } : {}),
+    ...(config.prefetchPages === undefined ? {} : { prefetchPages: config.prefetchPages }),
   });
   const informer = sharedIndexInformer(lw, {
     pageSize: config.listMode === 'page' ? config.pageSize : 0,

@@ -1,12 +1,13 @@
 /**
  * Multi-replica soak against a real kube-apiserver (issue 17), opt-in and not part of `npm test`:
  *
- *   npm run soak -- --minutes 30 [--kill-every-s 180] [--writes-per-s 10] [--out bench/results]
+ *   npm run soak -- --minutes 30 [--kill-every-s 180] [--writes-per-s 10] [--spare] [--out bench/results]
  *
  * Starts its own etcd + kube-apiserver (scripts/kube-apiserver.sh, as the kube test tier), runs 3
  * sharded replicas of examples/configMapToSecret.ts (6 shards) under steady ConfigMap churn
  * (updates, creates, deletes), and SIGKILLs one replica (round robin) every `--kill-every-s`,
- * restarting it at once with the same identity. Each replica process loads scripts/soakProbe.ts,
+ * restarting it at once with the same identity; with `--spare`, `soak-a` is never killed (the kills
+ * rotate over the other two), so one process lives the whole run and its heap can be read over it. Each replica process loads scripts/soakProbe.ts,
  * which samples its heap after GC (and RSS) and, at the end, counts its open sockets and timers.
  *
  * Reports: heap per replica process over time and its least-squares slope (after a warm-up of a
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '30' },
     'kill-every-s': { type: 'string' },
     'writes-per-s': { type: 'string', default: '10' },
+    spare: { type: 'boolean', default: false },
     out: { type: 'string', default: join(root, 'bench/results') },
   },
 });
@@ -169,11 +171,12 @@ const main = async (): Promise<void> => {
       }
     })();
 
-    // kills: round robin, restarted at once with the same identity
+    // kills: round robin (without soak-a under --spare), restarted at once with the same identity
+    const victims = values.spare ? identities.slice(1) : identities;
     let kills = 0;
     while (Date.now() + killEveryMs < churnUntil) {
       await sleep(killEveryMs);
-      const identity = identities[kills % identities.length] ?? 'soak-a';
+      const identity = victims[kills % victims.length] ?? 'soak-b';
       const victim = live.get(identity);
       if (victim !== undefined) {
         victim.child.kill('SIGKILL');
@@ -250,6 +253,7 @@ const main = async (): Promise<void> => {
       stamp,
       minutes,
       killEveryS: killEveryMs / 1000,
+      spare: values.spare,
       writesPerSecond,
       writes,
       failedWrites,

@@ -63,6 +63,21 @@ const runUntil = async <A>(run$: Observable<ManagerEvent>, stop: Subject<void>, 
 
 const reconcileEvents = (e: ManagerEvent): ReconcileEvent | undefined => (e._tag === 'Reconcile' ? e.event : undefined);
 
+/** Runs the manager until each of `keys` has reconciled successfully at least once, then stops it. */
+const runUntilSucceeded = async (run: (options: { readonly shutdown$: Observable<void> }) => Observable<ManagerEvent>, keys: ReadonlyArray<string>): Promise<void> => {
+  const stop = new Subject<void>();
+  const succeeded = new Set<string>();
+  await runUntil(run({ shutdown$: stop }), stop, (events$) =>
+    events$.pipe(
+      map(reconcileEvents),
+      tap((e) => {
+        if (e?._tag === 'Succeeded') succeeded.add(e.key);
+      }),
+      filter(() => keys.every((k) => succeeded.has(k))),
+    ),
+  );
+};
+
 describe('context.client of a kubeConfig manager', () => {
   it('applies with the controller name as field manager and records the write: the next reconcile reads it, its echo (suppressEchoes) triggers nothing', async () => {
     server.faults.delayWatchEvents({ verb: 'watch', resource: 'configmaps' }, { ms: WATCH_DELAY_MS });
@@ -164,19 +179,9 @@ describe('context.client of a kubeConfig manager', () => {
         },
       },
     );
-    const stop = new Subject<void>();
     parent('a', '1');
     parent('b', '1');
-    const succeeded = new Set<string>();
-    await runUntil(mgr.run({ shutdown$: stop }), stop, (events$) =>
-      events$.pipe(
-        map(reconcileEvents),
-        tap((e) => {
-          if (e?._tag === 'Succeeded') succeeded.add(e.key);
-        }),
-        filter(() => succeeded.has('default/a') && succeeded.has('default/b')),
-      ),
-    );
+    await runUntilSucceeded((o) => mgr.run(o), ['default/a', 'default/b']);
     expect(managers('a-child')).toEqual(['spec-manager']);
     expect(managers('b-child')).toEqual(['call-manager']);
   });
@@ -205,19 +210,9 @@ describe('context.client of a listerWatcher manager', () => {
       },
       { name: 'fake-fed', reconcile: (key, _signal, { client }) => client(configMaps).apply(child(key.slice('default/'.length), '1')).pipe(map(() => done)) },
     );
-    const stop = new Subject<void>();
     parent('p', '1');
     parent('q', '1');
-    const succeeded = new Set<string>();
-    await runUntil(mgr.run({ shutdown$: stop }), stop, (events$) =>
-      events$.pipe(
-        map(reconcileEvents),
-        tap((e) => {
-          if (e?._tag === 'Succeeded') succeeded.add(e.key);
-        }),
-        filter(() => succeeded.size === 2),
-      ),
-    );
+    await runUntilSucceeded((o) => mgr.run(o), ['default/p', 'default/q']);
     expect(managers('p-child')).toEqual(['fake-fed']);
     expect(managers('q-child')).toEqual(['fake-fed']);
     expect(made).toEqual(['configmaps']); // two reconciles, one client

@@ -106,7 +106,12 @@ describe('controllerManager', () => {
     expect(seen).toEqual(['1 Added', '4 Updated']);
   });
 
-  it('runs controllers only while leading; informers stay warm, so a new leader reconciles from the cache', () => {
+  /**
+   * One list of `a`, then its update at 8 on the watch; the controller runs while `leader$` leads.
+   * Whatever leads or follows, and with or without an observer, the informer lists once and its
+   * watch stays open from 1 to the end (it is kept warm).
+   */
+  const warmUnderLeader$ = (leader: string, expected: string, withObserver: boolean): void => {
     const rx = newTestScheduler();
     rx.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       const list = cold('-(p|)', { p: listPage('10', [a1]) });
@@ -114,33 +119,25 @@ describe('controllerManager', () => {
       const lw = fakeListerWatcher<KubeObject>({ lists: [list], watches: [watch] });
       const mgr = controllerManager({ listerWatcher: () => lw as never, scheduler: rx });
       const cms = mgr.select('cms', { resource: 'configmaps' });
-      mgr.observe(cms, (events$) => events$);
+      if (withObserver) mgr.observe(cms, (events$) => events$);
       mgr.controller({ name: 'cm', for: cms, reconcile: () => of(done) });
-      const leader$ = hot<LeaderState>('---l---f----l', { l: { _tag: 'Leading' }, f: { _tag: 'Following' } });
-      // leads at 3 (reconciles a from the warm cache), follows at 7 (misses the update at 8),
-      // leads again at 12 (a again, updated)
-      expectObservable(startedKeys(mgr.run({ leader$ })), '^ 20ms !').toBe('---a--------a');
+      const leader$ = hot<LeaderState>(leader, { l: { _tag: 'Leading' }, f: { _tag: 'Following' } });
+      expectObservable(startedKeys(mgr.run({ leader$ })), '^ 20ms !').toBe(expected);
       expectSubscriptions(list.subscriptions).toBe('^!');
       expectSubscriptions(watch.subscriptions).toBe('-^ 19ms !');
     });
+  };
+
+  it('runs controllers only while leading; informers stay warm, so a new leader reconciles from the cache', () => {
+    // leads at 3 (reconciles a from the warm cache), follows at 7 (misses the update at 8),
+    // leads again at 12 (a again, updated)
+    warmUnderLeader$('---l---f----l', '---a--------a', true);
   });
 
   it('with leader$ and no observer, a follower keeps its informers warm: one list, the watch open throughout', () => {
-    const rx = newTestScheduler();
-    rx.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
-      const list = cold('-(p|)', { p: listPage('10', [a1]) });
-      const watch = cold<WatchEvent<KubeObject>>('-------m', { m: modified(a2) });
-      const lw = fakeListerWatcher<KubeObject>({ lists: [list], watches: [watch] });
-      const mgr = controllerManager({ listerWatcher: () => lw as never, scheduler: rx });
-      const cms = mgr.select('cms', { resource: 'configmaps' });
-      mgr.controller({ name: 'cm', for: cms, reconcile: () => of(done) });
-      const leader$ = hot<LeaderState>('f----l---f----l', { l: { _tag: 'Leading' }, f: { _tag: 'Following' } });
-      // follows from 0 (the informer lists at once), leads at 5 (a from the warm cache), sees the
-      // update at 8, follows at 9, leads again at 14 (a, from the cache kept while following)
-      expectObservable(startedKeys(mgr.run({ leader$ })), '^ 20ms !').toBe('-----a--a-----a');
-      expectSubscriptions(list.subscriptions).toBe('^!');
-      expectSubscriptions(watch.subscriptions).toBe('-^ 19ms !');
-    });
+    // follows from 0 (the informer lists at once), leads at 5 (a from the warm cache), sees the
+    // update at 8, follows at 9, leads again at 14 (a, from the cache kept while following)
+    warmUnderLeader$('f----l---f----l', '-----a--a-----a', false);
   });
 
   it('with leader$, a stop while leading lets the running reconcile finish (drain) before completing', () => {

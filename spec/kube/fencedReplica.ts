@@ -19,7 +19,7 @@
  * --namespace NS --identity ID --lease NAME --log PATH --work-ms N --fence on|off --abortable
  * --lease-duration-ms --renew-deadline-ms --retry-period-ms --watch-idle-ms
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
@@ -89,11 +89,13 @@ const abortable = values.abortable;
 
 const registry = new Registry();
 const mgr = controllerManager({ kubeConfig, metrics: prometheusMetrics({ registry }) });
-// the Prometheus exposition, rewritten every second into LOG.metrics (the test scans its labels for credentials)
+// the Prometheus exposition, rewritten every second into LOG.metrics (the test scans its labels for
+// credentials); written aside and renamed, so that a SIGKILL never leaves a truncated file
 if (logPath !== undefined) {
   const dumpMetrics = (): void => {
     void registry.metrics().then((text) => {
-      writeFileSync(`${logPath}.metrics`, text);
+      writeFileSync(`${logPath}.metrics.tmp`, text);
+      renameSync(`${logPath}.metrics.tmp`, `${logPath}.metrics`);
     });
   };
   setInterval(dumpMetrics, 1000).unref();

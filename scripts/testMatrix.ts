@@ -169,7 +169,9 @@ const readReport = (file: string): Report | undefined => {
   const failures = (r.testResults ?? []).flatMap((f) => {
     const path = relative(root, f.name);
     const tests = (f.assertionResults ?? []).filter((t) => t.status === 'failed').map((t) => `${path} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
-    return tests.length === 0 && f.status === 'failed' ? [`${path}: ${firstLine(f.message)}`] : tests;
+    if (tests.length > 0 || f.status !== 'failed') return tests;
+    // a hook (beforeAll, afterAll) or the file itself failed: vitest's report gives no message for a hook
+    return [`${path}: ${firstLine(f.message) || 'failed outside its tests (a hook, or the file itself; see the log above)'}`];
   });
   return { counts: { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests }, failures };
 };

@@ -49,8 +49,16 @@ describe('scripts/testMatrix.ts', () => {
     expect(failed?.code).toBe(1);
     const lines = (failed?.stdout ?? '').trimEnd().split('\n');
     const summary = lines.slice(lines.findIndex((l) => /^\[test matrix\] \d+ cells? in /.test(l)));
-    expect(summary[1]).toMatch(/^\[test matrix\] {3}this\/1 .*: 0 passed, 1 failed, 0 skipped \(vitest: exit code 1\)$/);
+    expect(summary[1]).toMatch(/^\[test matrix\] {3}this\/1 .*: 0 passed, 1 failed, 1 skipped \(vitest: exit code 1\)$/);
     expect(summary[2]).toMatch(/^\[test matrix\] {5}failed: spec\/platform\/matrixProbe\.spec\.ts > matrix probe fails on purpose: .*expected/);
-    expect(summary.at(-1)).toBe('vitest: 0 passed, 1 failed, 0 skipped');
+    expect(summary.at(-1)).toBe('vitest: 0 passed, 1 failed, 1 skipped');
+  });
+
+  it('lists a file whose hook failed, though vitest counts no failed test for it', { timeout: 120_000 }, async () => {
+    const failed = await failure(['--cells', 'this/1', '--project', 'unit', 'spec/platform/matrixProbe.spec.ts'], { KUBE_RX_MATRIX_PROBE: 'hook' });
+    expect(failed?.code).toBe(1);
+    const lines = (failed?.stdout ?? '').trimEnd().split('\n');
+    expect(lines).toContain('[test matrix]     failed: spec/platform/matrixProbe.spec.ts: failed outside its tests (a hook, or the file itself; see the log above)');
+    expect(lines.at(-1)).toBe('vitest: 1 passed, 0 failed, 1 skipped');
   });
 });

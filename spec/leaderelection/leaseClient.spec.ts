@@ -85,11 +85,18 @@ describe('leaderElection over HTTP (real time, short durations)', () => {
       namespace: 'default',
       name: 'ctl',
       identity,
-      leaseDurationMs: 600,
-      renewDeadlineMs: 400,
-      retryPeriodMs: 100,
+      leaseDurationMs: LEASE_MS,
+      renewDeadlineMs: RENEW_MS,
+      retryPeriodMs: RETRY_MS,
     });
   };
+  // Wall-clock bounds below leave SLACK_MS for a loaded machine (timers fire late there); the exact
+  // timings are pinned in virtual time by leaderElection.spec.ts. The Lease lasts long enough
+  // (3 s on the server) that a bound still tells a release or a step-down from an expiry.
+  const LEASE_MS = 3000;
+  const RENEW_MS = 2000;
+  const RETRY_MS = 100;
+  const SLACK_MS = 800;
 
   it('two candidates: one leads; when the leader unsubscribes (releasing), the other leads', async () => {
     const a = new ReplaySubject<LeaderState>(Infinity);
@@ -100,12 +107,13 @@ describe('leaderElection over HTTP (real time, short durations)', () => {
     subs.add(candidate('b').subscribe(b));
     // b follows a while a leads and renews
     expect(await waitFor(b, (s) => s._tag === 'Following')).toEqual({ _tag: 'Following', leader: 'a' });
-    expect(server.get('leases', 'default', 'ctl')).toMatchObject({ spec: { holderIdentity: 'a', leaseDurationSeconds: 1 } });
+    expect(server.get('leases', 'default', 'ctl')).toMatchObject({ spec: { holderIdentity: 'a', leaseDurationSeconds: 3 } });
     const released = Date.now();
     aSub.unsubscribe();
     await waitFor(b, (s) => s._tag === 'Leading');
-    // the release let b in at its next attempt, before a's Lease (1 s) could have expired
-    expect(Date.now() - released).toBeLessThan(900);
+    // the release let b in at its next attempt (RETRY_MS), long before a's Lease (3 s from its last
+    // renew, at most RETRY_MS before the release) could have expired
+    expect(Date.now() - released).toBeLessThan(RETRY_MS + SLACK_MS);
     expect(server.get('leases', 'default', 'ctl')).toMatchObject({ spec: { holderIdentity: 'b', leaseTransitions: 1 } });
   });
 
@@ -114,13 +122,15 @@ describe('leaderElection over HTTP (real time, short durations)', () => {
     subs.add(candidate('a').subscribe(a));
     await waitFor(a, (s) => s._tag === 'Leading');
     const failedFrom = Date.now();
-    server.faults.respond({ verb: 'update', resource: 'leases' }, 500, { times: 10 });
+    // more failures than fit in renewDeadline (one renew per retry period), then success again
+    server.faults.respond({ verb: 'update', resource: 'leases' }, 500, { times: (2 * RENEW_MS) / RETRY_MS });
     const states: string[] = [];
     subs.add(a.subscribe((s) => states.push(s._tag)));
     await waitFor(a, (s) => s._tag === 'Following');
-    // the last successful renew was at most one retry period before the fault
-    expect(Date.now() - failedFrom).toBeLessThan(400 + 100 + 150);
-    await until(() => states.at(-1) === 'Leading', 5_000);
+    // the last successful renew was at most one retry period before the fault; stepping down at
+    // the Lease's expiry instead would take LEASE_MS
+    expect(Date.now() - failedFrom).toBeLessThan(RENEW_MS + RETRY_MS + SLACK_MS);
+    await until(() => states.at(-1) === 'Leading', 15_000);
     expect(states).toEqual(['Leading', 'Following', 'Leading']);
     expect(server.get('leases', 'default', 'ctl')).toMatchObject({ spec: { holderIdentity: 'a' } });
   });

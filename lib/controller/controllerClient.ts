@@ -1,7 +1,7 @@
-import { type MonoTypeOperatorFunction, type Observable, tap } from 'rxjs';
+import { type Observable, tap } from 'rxjs';
 
 import type { ClientVerb } from '../client/ClientError.js';
-import { behindFence, type ObjectClient, promiseClient, type UnstructuredObject } from '../client/objectClient.js';
+import { behindFence, type DeleteResult, type ObjectClient, promiseClient, type UnstructuredObject } from '../client/objectClient.js';
 import type { LeaseFence } from '../leaderelection/leaseFence.js';
 import { type ApiResource, resourceName } from '../listwatch/ApiResource.js';
 import type { TypedResource } from '../listwatch/TypedResource.js';
@@ -97,9 +97,21 @@ export const controllerClient = <T extends KubeObject>(client: ObjectClient<T>, 
   const name = resourceName(client.resource);
   const owned = <O extends { readonly fieldManager?: string }>(o: O | undefined): O | undefined =>
     fieldManager === undefined || o?.fieldManager !== undefined ? o : ({ ...o, fieldManager } as O);
-  const recorded: MonoTypeOperatorFunction<T> = record === undefined ? (source) => source : tap<T>(record);
-  /** A write: fenced, then its returned object recorded. */
-  const write = (verb: ClientVerb, send: () => Observable<T>): Observable<T> => behindFence(fence, verb, name, send).pipe(recorded);
+  /** A write: fenced, then the object its result carries (if any) recorded. */
+  const writeOf =
+    <A>(recordedOf: (result: A) => T | undefined) =>
+    (verb: ClientVerb, send: () => Observable<A>): Observable<A> => {
+      const sent = behindFence(fence, verb, name, send);
+      return record === undefined
+        ? sent
+        : sent.pipe(
+            tap((result) => {
+              const object = recordedOf(result);
+              if (object !== undefined) record(object);
+            }),
+          );
+    };
+  const write = writeOf<T>((object) => object);
   const calls: Omit<ObjectClient<T>, 'promise'> = {
     resource: client.resource,
     get: (ref) => client.get(ref),
@@ -107,12 +119,7 @@ export const controllerClient = <T extends KubeObject>(client: ObjectClient<T>, 
     replace: (obj, o) => write('update', () => client.replace(obj, owned(o))),
     patch: (ref, patch, o) => write('patch', () => client.patch(ref, patch, owned(o))),
     jsonPatch: (ref, operations, o) => write('patch', () => client.jsonPatch(ref, operations, owned(o))),
-    delete: (ref, o) =>
-      behindFence(fence, 'delete', name, () => client.delete(ref, o)).pipe(
-        tap((result) => {
-          if (result.object !== undefined) record?.(result.object);
-        }),
-      ),
+    delete: (ref, o) => writeOf<DeleteResult<T>>((result) => result.object)('delete', () => client.delete(ref, o)),
     apply: (obj, o) => write('apply', () => client.apply(obj, owned(o))),
     applyStatus: (obj, o) => write('applyStatus', () => client.applyStatus(obj, owned(o))),
     patchStatus: (ref, patch, o) => write('patchStatus', () => client.patchStatus(ref, patch, owned(o))),

@@ -218,7 +218,8 @@ const listRequest = <T>(
 ): Observable<ListPage<T>> =>
   new Observable<ListPage<T>>((subscriber) => {
     const decoder = listBodyDecoder(codec, { maxItemBytes });
-    let told = onContinue === undefined;
+    /** Whom to tell the continue token, until told. */
+    let tell = onContinue;
     const tooLarge = (what: string): void => {
       subscriber.error(transportError('list', request.resource, `list ${request.resource}: ${what}`, BODY_TOO_LARGE));
     };
@@ -230,10 +231,11 @@ const listRequest = <T>(
           return;
         }
         // asked once, when the items array begins (the token is final then; most pages have none)
-        if (!told && decoder.itemsBegun()) {
-          told = true;
+        if (tell !== undefined && decoder.itemsBegun()) {
+          const told = tell;
+          tell = undefined;
           const token = decoder.continueToken();
-          if (token !== undefined) onContinue?.(token);
+          if (token !== undefined) told(token);
         }
       },
       error: (e: unknown) => {

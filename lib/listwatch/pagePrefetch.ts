@@ -68,12 +68,17 @@ export const pagePrefetch = <T>(fetch: PageFetch<T>, settings: PagePrefetchOptio
   const { unclaimedMs = 30_000, setTimer = unrefTimer } = settings;
   let ahead: Ahead<T> | undefined;
 
-  const drop = (): void => {
+  /** Detaches the page fetched ahead (its unclaimed timer cancelled) and returns it. */
+  const take = (): Ahead<T> | undefined => {
     const entry = ahead;
-    if (entry === undefined) return;
     ahead = undefined;
-    entry.cancelTimer?.();
-    entry.connection.unsubscribe();
+    entry?.cancelTimer?.();
+    return entry;
+  };
+
+  /** Aborts and forgets the page fetched ahead, if any. */
+  const drop = (): void => {
+    take()?.connection.unsubscribe();
   };
 
   const fetchAhead = (after: ListOptions, token: string): void => {
@@ -125,10 +130,9 @@ export const pagePrefetch = <T>(fetch: PageFetch<T>, settings: PagePrefetchOptio
 
   return (options) =>
     defer(() => {
-      const entry = ahead;
-      if (entry !== undefined && sameContinuePage(options, entry.options)) {
-        ahead = undefined;
-        entry.cancelTimer?.();
+      if (ahead !== undefined && sameContinuePage(options, ahead.options)) {
+        const entry = ahead;
+        take();
         entry.claimed = true;
         if (entry.next !== undefined) fetchAhead(entry.options, entry.next);
         return consumed(entry.result, () => {

@@ -51,6 +51,9 @@ const CLOSE_BRACKET = 0x5d;
 /** The top-level key whose array is streamed. */
 const ITEMS = 'items';
 
+/** How an item of a compact body begins: a brace and a plain first key (`{"metadata":`). */
+const ITEM_OPENING = /^\{"[A-Za-z]{1,32}":/;
+
 const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 const textOf = (pieces: ReadonlyArray<Uint8Array>): string => asBuffer(pieces.length === 1 && pieces[0] !== undefined ? pieces[0] : Buffer.concat(pieces)).toString('utf8');
@@ -72,7 +75,11 @@ const notJson = (raw: string, e: unknown): DecodeFailure => decodeFailure('list'
  *
  * The scanner tracks only strings, nesting and the top-level `items` key; every byte it does not
  * cut out as an item goes to the envelope, so whatever it does not recognise (an escaped key, a
- * body that is no object) is still decoded whole, with the same outcome.
+ * body that is no object) is still decoded whole, with the same outcome. It does not read most
+ * items byte by byte: in a compact body (the API server's) each item is cut at the next `},` plus
+ * the first item's opening (`{"metadata":`) found natively in the same chunk, and kept when the
+ * cut parses (only the exact item does); otherwise, and for an item split across chunks, the
+ * scanner reads it.
  *
  * Maps to client-go's LIST decoding (`runtime.Decode` of a `*List`, `meta.ExtractList`), streamed
  * as client-go's own JSON decoder cannot.
@@ -97,8 +104,10 @@ const notJson = (raw: string, e: unknown): DecodeFailure => decodeFailure('list'
  */
 export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBodyDecoderOptions = {}): ListBodyDecoder<T> => {
   const maxItemBytes = options.maxItemBytes ?? Number.POSITIVE_INFINITY;
-  let depth = 0;
-  let inString = false;
+  /** Nesting depth where the next chunk begins. */
+  let depthAtChunk = 0;
+  /** The next chunk begins inside a string. */
+  let inStringAtChunk = false;
   /** Bytes to skip at the start of the next chunk (the escaped byte after a `\` that ended a chunk). */
   let skip = 0;
   /** Depth 1 is an object whose next string is a key. */
@@ -129,19 +138,40 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
     failure ??= notJson(raw, e);
   };
 
+  /**
+   * `},` then how the first item began (`{"metadata":`): where, in a compact body, one item ends
+   * and the next begins. Learnt from the first item; `undefined` before, or when it began otherwise.
+   */
+  let between: Buffer | undefined;
+
+  /** Decodes one parsed item into `items` or `invalid`; learns {@link between} from the first. */
+  const takeItem = (text: string, raw: unknown): void => {
+    if (between === undefined && items.length + invalid.length === 0) {
+      const opening = ITEM_OPENING.exec(text);
+      if (opening !== null) between = Buffer.from(`},${opening[0]}`, 'latin1');
+    }
+    const decoded = decodeListItem(codec, raw);
+    if (isLeft(decoded)) invalid.push(decoded.left);
+    else items.push(decoded.right);
+  };
+
   /** Parses and decodes the item that ends at `end`; false when it is not JSON (the body fails). */
-  const finishItem = (chunk: Uint8Array, end: number): boolean => {
+  const finishItem = (buf: Buffer, end: number): boolean => {
     itemOpen = false;
-    itemPieces.push(chunk.subarray(itemStart, end));
-    const pieces = itemPieces;
-    itemPieces = [];
-    itemBytes = 0;
     let text: string;
     try {
-      text = textOf(pieces);
+      if (itemPieces.length === 0) {
+        text = buf.toString('utf8', itemStart, end);
+      } else {
+        itemPieces.push(buf.subarray(itemStart, end));
+        text = textOf(itemPieces);
+      }
     } catch (e: unknown) {
       fail('', e);
       return false;
+    } finally {
+      itemPieces = [];
+      itemBytes = 0;
     }
     let raw: unknown;
     try {
@@ -150,10 +180,31 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
       fail(text, e);
       return false;
     }
-    const decoded = decodeListItem(codec, raw);
-    if (isLeft(decoded)) invalid.push(decoded.left);
-    else items.push(decoded.right);
+    takeItem(text, raw);
     return true;
+  };
+
+  /**
+   * The fast path past one item that begins at `start` (a `{` of the items array): when `between`
+   * follows it in the same chunk, the bytes up to that `}` are parsed as the item without scanning
+   * them. They parse only when they are exactly the item: a JSON object that stops short of its
+   * closing brace is no JSON, nor is one followed by more bytes, and `between` (a quote right after
+   * a brace) never lies inside a string of valid JSON. Returns where the next item begins (after
+   * the comma), or -1 when there is no such `}` or the bytes do not parse: the scanner goes on.
+   */
+  const skipItem = (buf: Buffer, start: number): number => {
+    if (between === undefined) return -1;
+    const close = buf.indexOf(between, start);
+    if (close === -1) return -1;
+    const text = buf.toString('utf8', start, close + 1);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return -1;
+    }
+    takeItem(text, raw);
+    return close + 2;
   };
 
   const write = (chunk: Uint8Array): boolean => {
@@ -166,6 +217,11 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
     skip = 0;
     let segStart = 0;
     if (keyStart >= 0) keyStart = 0;
+    // the scanner's hottest state in locals (V8 keeps them in registers, not in the closure's
+    // context), written back when the loop ends; a failure ends the decoding, so its early returns
+    // need not write them back
+    let depth = depthAtChunk;
+    let inString = inStringAtChunk;
     while (i < n) {
       if (inString) {
         // most bytes of a Kubernetes object are inside strings: find the closing quote natively
@@ -218,14 +274,14 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
             fail('', 'an empty element in the items array');
             return true;
           }
-          if (!finishItem(chunk, i)) return true;
+          if (!finishItem(buf, i)) return true;
           afterComma = true;
           i += 1;
           continue;
         }
         if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
           if (itemOpen) {
-            if (!finishItem(chunk, i)) return true;
+            if (!finishItem(buf, i)) return true;
           } else if (afterComma) {
             fail('', 'a trailing comma in the items array');
             return true;
@@ -238,6 +294,14 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
           continue;
         }
         if (!itemOpen && !isJsonSpace(c)) {
+          if (c === OPEN_BRACE) {
+            const next = skipItem(buf, i);
+            if (next !== -1) {
+              afterComma = true;
+              i = next;
+              continue;
+            }
+          }
           itemOpen = true;
           itemStart = i;
           afterComma = false;
@@ -287,6 +351,8 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
       }
       i += 1;
     }
+    depthAtChunk = depth;
+    inStringAtChunk = inString;
     if (keyStart >= 0) {
       keyPrefix += asBuffer(chunk).toString('latin1', keyStart, n);
       // longer than `items` already: not the key

@@ -155,6 +155,34 @@ describe('listBodyDecoder', () => {
     );
   });
 
+  it('property: where a compact item holds what looks like the start of the next one (nested objects with the same first key, items of other shapes), the page is still exactly the oracle\'s', () => {
+    // the fast path cuts an item at the first `},{"metadata":` after it and keeps the cut only when
+    // it parses: a nested array of such objects, or a next item of another shape, must fall back
+    const tricky = fc.string({ unit: fc.constantFrom('\\', '"', '}', ']', ',', '{', ':', 'a', 'é'), maxLength: 8 });
+    const nested = fc.record({ name: tricky, size: fc.nat({ max: 9 }) }).map(({ name, size }) => ({ metadata: { name, resourceVersion: '1' }, spec: { size } }));
+    const withTemplates = fc
+      .record({ name: tricky, templates: fc.array(nested, { maxLength: 3 }), note: tricky })
+      .map(({ name, templates, note }) => ({ metadata: { name, annotations: { [note]: '},{"metadata":' } }, spec: { size: templates.length, templates } }));
+    const otherShape = fc.record({ kind: tricky, name: tricky }).map(({ kind, name }) => ({ kind, metadata: { name }, spec: { size: 1 } }));
+    const items = fc.array(fc.oneof(nested, withTemplates, withTemplates, otherShape, fc.jsonValue({ maxDepth: 2 })), { maxLength: 6 });
+    fc.assert(
+      fc.property(items, fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), (list, at, trailing) => {
+        const bytes = Buffer.from(JSON.stringify({ metadata: { resourceVersion: '3' }, items: list, ...(trailing ? { after: [{}, { metadata: {} }] } : {}) }));
+        expectSame(bytes, at);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('an item cut at a nested look-alike is not taken: the whole item is decoded, once', () => {
+    const first = { metadata: { name: 'a', resourceVersion: '1' }, spec: { size: 2, templates: [{ metadata: { name: 't1' } }, { metadata: { name: 't2' } }] } };
+    const second = { metadata: { name: 'b', resourceVersion: '2' }, spec: { size: 0 } };
+    const bytes = Buffer.from(JSON.stringify({ metadata: { resourceVersion: '5' }, items: [second, first, second] }));
+    const page = streamed(bytes, []);
+    expect(isRight(page) && page.right.items.map((w) => w.metadata.name)).toEqual(['b', 'a', 'b']);
+    expect(isRight(page) && page.right.items[1]).toEqual(first);
+  });
+
   it('an empty chunk between a backslash and the byte it escapes changes nothing', () => {
     const decoder = listBodyDecoder(WidgetCodec);
     for (const piece of ['{"metadata":{},"items":[{"metadata":{"name":"a\\', '', '"b"},"spec":{"size":1}}]}']) decoder.write(Buffer.from(piece));

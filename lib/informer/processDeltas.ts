@@ -14,8 +14,8 @@ import type { ResourceEvent } from './ResourceEvent.js';
  * Algorithm, for each delta in order:
  * 1. `Deleted`: unwrap a `DeletedFinalStateUnknown` tombstone; remove the key; emit `Deleted`
  *    with the last known object and `finalStateUnknown` set for tombstones.
- * 2. `Added`, `Updated`, `Replaced`, `Sync`: read the old object under the key, write the new one
- *    under the same key (`upsertAt`: the key is not computed again).
+ * 2. `Added`, `Updated`, `Replaced`, `Sync`: write the new object under the key (`upsertAt`: the
+ *    key is not computed again, and the object it replaced comes back: one lookup, not two).
  *    - No old object: emit `Added`.
  *    - `Sync`, or `Replaced` with an unchanged resourceVersion (a relist that found nothing new):
  *      emit `Sync`; subscribers get these only when they are due for a resync.
@@ -51,8 +51,7 @@ export const processDeltas = <T extends KubeObject>(
       continue;
     }
     const object = d.object;
-    const old = store.get(key);
-    store.upsertAt(key, object);
+    const old = store.upsertAt(key, object);
     if (old === undefined) {
       emit({ _tag: 'Added', key, object, initial });
     } else if (

@@ -89,9 +89,10 @@ export interface IndexerWriter<T> extends Indexer<T> {
   /**
    * {@link IndexerWriter.upsert} with the key already computed by the store's key function (the
    * informer's FIFO has it): the same write, without computing the key again. `key` must be the
-   * key function's result for `obj`. @since 0.3.0
+   * key function's result for `obj`. Returns the object it replaced (`undefined`: none), so the
+   * informer tells Added from Updated without reading the store first. @since 0.3.0
    */
-  upsertAt(key: string, obj: T): void;
+  upsertAt(key: string, obj: T): T | undefined;
   /** Removes `key` (no-op when absent). */
   delete(key: string): void;
   /** Replaces the whole content. */

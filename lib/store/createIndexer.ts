@@ -241,8 +241,10 @@ export const createIndexer = <T extends KubeObject>(config: IndexerConfig<T> = {
     getIndexers: () => indexersSnapshot,
   });
 
-  const upsertAt = (key: string, obj: T): void => {
-    write(key, items.get(key), obj);
+  const upsertAt = (key: string, obj: T): T | undefined => {
+    const before = items.get(key);
+    write(key, before, obj);
+    return before;
   };
 
   const upsert = (obj: T): void => {

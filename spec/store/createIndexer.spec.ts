@@ -89,6 +89,20 @@ describe('createIndexer', () => {
     expect(byName.byIndex(NamespaceIndex, 'ns').map((o) => o.metadata.name)).toEqual(['a']);
   });
 
+  it('upsertAt writes under the given key and returns the object it replaced', () => {
+    for (const indexers of [{}, { byFoo: testIndexFunc }]) {
+      const store = createIndexer<KubeObject>({ indexers });
+      const first = pod('a', { foo: 'x' });
+      const second = pod('a', { foo: 'y' });
+      expect(store.upsertAt('a', first)).toBeUndefined();
+      expect(store.upsertAt('a', second)).toBe(first);
+      expect(store.get('a')).toBe(second);
+      store.delete('a');
+      expect(store.upsertAt('a', first)).toBeUndefined();
+      if ('byFoo' in indexers) expect(store.indexKeys('byFoo', 'x')).toEqual(['a']);
+    }
+  });
+
   it('TestIndex (doTestIndex): byIndex with a label index', () => {
     const store = createIndexer<KubeObject>({ indexers: { byFoo: testIndexFunc } });
     store.upsert(pod('a', { foo: 'bar' }));

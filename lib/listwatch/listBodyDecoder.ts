@@ -54,6 +54,28 @@ const ITEMS = 'items';
 /** How an item of a compact body begins: a brace and a plain first key (`{"metadata":`). */
 const ITEM_OPENING = /^\{"[A-Za-z]{1,32}":/;
 
+/** {@link listBodyDecoder}'s fast path: the item's bytes wait for the next chunk. */
+const DEFER = -2;
+/** {@link listBodyDecoder}'s fast path: the scanner reads the item. */
+const SCAN = -1;
+/** Cuts that did not parse before the fast path may be given up. */
+const MAX_MISSES = 16;
+/** Most bytes that wait for an item's end before the scanner reads them. */
+const MAX_DEFERRED_BYTES = 4 * 1024 * 1024;
+
+/** The last `count` bytes of `pieces` (fewer when they hold fewer). */
+const textTail = (pieces: ReadonlyArray<Uint8Array>, count: number): Buffer => {
+  const out: Uint8Array[] = [];
+  let need = count;
+  for (let k = pieces.length - 1; k >= 0 && need > 0; k--) {
+    const piece = pieces[k] as Uint8Array;
+    const take = Math.min(need, piece.length);
+    out.unshift(piece.subarray(piece.length - take));
+    need -= take;
+  }
+  return Buffer.concat(out);
+};
+
 const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 const textOf = (pieces: ReadonlyArray<Uint8Array>): string => asBuffer(pieces.length === 1 && pieces[0] !== undefined ? pieces[0] : Buffer.concat(pieces)).toString('utf8');
@@ -77,9 +99,9 @@ const notJson = (raw: string, e: unknown): DecodeFailure => decodeFailure('list'
  * cut out as an item goes to the envelope, so whatever it does not recognise (an escaped key, a
  * body that is no object) is still decoded whole, with the same outcome. It does not read most
  * items byte by byte: in a compact body (the API server's) each item is cut at the next `},` plus
- * the first item's opening (`{"metadata":`) found natively in the same chunk, and kept when the
- * cut parses (only the exact item does); otherwise, and for an item split across chunks, the
- * scanner reads it.
+ * the first item's opening (`{"metadata":`), found natively (in a later chunk too: the item's
+ * bytes wait, up to `maxItemBytes` or 4 MiB), and kept when the cut parses (only the exact item
+ * does); otherwise the scanner reads it.
  *
  * Maps to client-go's LIST decoding (`runtime.Decode` of a `*List`, `meta.ExtractList`), streamed
  * as client-go's own JSON decoder cannot.
@@ -185,35 +207,122 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
   };
 
   /**
+   * The bytes, from its opening brace on, of an item whose `between` was not in its chunk: they
+   * wait for the next chunks instead of being scanned (an item split across chunks: every few items
+   * with 16 KiB TLS records). `undefined` when none waits.
+   */
+  let deferred: Uint8Array[] | undefined;
+  let deferredBytes = 0;
+  /** Deferred bytes are being scanned: no item defers again. */
+  let replaying = false;
+  /** Cuts of the fast path that did not parse; too many, and it is given up. */
+  let misses = 0;
+
+  /** Parses `text` as the item the fast path cut; false (a miss) when it does not parse. */
+  const takeCut = (text: string): boolean => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      misses += 1;
+      // a body whose items begin otherwise than the first: stop trying, the scanner reads it all
+      if (misses > MAX_MISSES && misses * 4 > items.length + invalid.length) between = undefined;
+      return false;
+    }
+    takeItem(text, raw);
+    return true;
+  };
+
+  /**
    * The fast path past one item that begins at `start` (a `{` of the items array): when `between`
    * follows it in the same chunk, the bytes up to that `}` are parsed as the item without scanning
    * them. They parse only when they are exactly the item: a JSON object that stops short of its
    * closing brace is no JSON, nor is one followed by more bytes, and `between` (a quote right after
    * a brace) never lies inside a string of valid JSON. Returns where the next item begins (after
-   * the comma), or -1 when there is no such `}` or the bytes do not parse: the scanner goes on.
+   * the comma); {@link DEFER} when `between` is not in the rest of the chunk (the item's bytes wait
+   * for the next chunk); {@link SCAN} when the cut does not parse, or while replaying: the scanner
+   * reads the item.
    */
   const skipItem = (buf: Buffer, start: number): number => {
-    if (between === undefined) return -1;
+    if (between === undefined) return SCAN;
     const close = buf.indexOf(between, start);
-    if (close === -1) return -1;
-    const text = buf.toString('utf8', start, close + 1);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return -1;
-    }
-    takeItem(text, raw);
-    return close + 2;
+    if (close === -1) return replaying ? SCAN : DEFER;
+    return takeCut(buf.toString('utf8', start, close + 1)) ? close + 2 : SCAN;
   };
 
+  /** Scans the deferred bytes (the item's cut failed, or it grew too large to wait). */
+  const replay = (): void => {
+    const pieces = deferred ?? [];
+    deferred = undefined;
+    deferredBytes = 0;
+    replaying = true;
+    try {
+      // a piece that ends the decoding (oversized, not JSON) makes the rest no-ops
+      for (const piece of pieces) write(piece);
+    } finally {
+      replaying = false;
+    }
+  };
+
+  /**
+   * The next chunk after deferred bytes: where its scan goes on (after the deferred item and its
+   * comma, or 0 after a replay), or -1 when the whole chunk joined the deferred bytes.
+   */
+  const resume = (buf: Buffer, sep: Buffer, pieces: Uint8Array[]): number => {
+    // `between` across the chunk boundary: rare, left to the scanner
+    const overlap = sep.length - 1;
+    const before = textTail(pieces, overlap);
+    if (Buffer.concat([before, buf.subarray(0, overlap)]).indexOf(sep) !== -1) {
+      replay();
+      return 0;
+    }
+    const close = buf.indexOf(sep);
+    if (close === -1) {
+      // too many bytes to wait any longer: scanned, this chunk too (which checks maxItemBytes)
+      if (deferredBytes + buf.length > Math.min(maxItemBytes, MAX_DEFERRED_BYTES)) {
+        replay();
+        return 0;
+      }
+      pieces.push(buf);
+      deferredBytes += buf.length;
+      return -1;
+    }
+    pieces.push(buf.subarray(0, close + 1));
+    let text: string;
+    try {
+      text = textOf(pieces);
+    } catch {
+      text = '';
+    }
+    if (text !== '' && takeCut(text)) {
+      deferred = undefined;
+      deferredBytes = 0;
+      return close + 2;
+    }
+    pieces.pop();
+    replay();
+    return 0;
+  };
+
+  /** What `write` answers once the decoding has ended (oversized: false; not JSON: true), else `undefined`. */
+  const stoppedWith = (): boolean | undefined => (oversized !== undefined ? false : failure !== undefined ? true : undefined);
+
   const write = (chunk: Uint8Array): boolean => {
-    if (oversized !== undefined) return false;
-    if (failure !== undefined) return true;
+    const stopped = stoppedWith();
+    if (stopped !== undefined) return stopped;
     const n = chunk.length;
     if (n === 0) return true;
     const buf = asBuffer(chunk);
-    let i = skip;
+    let resumeAt = 0;
+    if (deferred !== undefined && between !== undefined) {
+      resumeAt = resume(buf, between, deferred);
+      const stopped = stoppedWith();
+      if (stopped !== undefined) return stopped;
+      if (resumeAt === -1) return true;
+      // after the deferred item and its comma (a replay's scan ended where this chunk begins)
+      if (resumeAt > 0) afterComma = true;
+    }
+    let i = resumeAt > 0 ? resumeAt : skip;
     skip = 0;
     let segStart = 0;
     if (keyStart >= 0) keyStart = 0;
@@ -296,10 +405,15 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
         if (!itemOpen && !isJsonSpace(c)) {
           if (c === OPEN_BRACE) {
             const next = skipItem(buf, i);
-            if (next !== -1) {
+            if (next >= 0) {
               afterComma = true;
               i = next;
               continue;
+            }
+            if (next === DEFER) {
+              deferred = [buf.subarray(i)];
+              deferredBytes = n - i;
+              break;
             }
           }
           itemOpen = true;
@@ -380,6 +494,7 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
   };
 
   const end = (): Either<DecodeFailure, ListPage<T>> => {
+    if (deferred !== undefined) replay();
     if (failure !== undefined) return left(failure);
     let text = '';
     let json: unknown;

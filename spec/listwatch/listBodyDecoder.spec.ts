@@ -63,6 +63,8 @@ const body = fc.tuple(fc.array(fc.tuple(field, spaces, spaces), { maxLength: 5 }
   return Buffer.from(`${outer}{${members.join(',')}}${outer}`);
 });
 const cuts = fc.array(fc.nat(), { maxLength: 12 });
+/** Chunk size of the oversized property: smaller than how far its longest item exceeds the limit. */
+const STEP = 7;
 
 describe('listBodyDecoder', () => {
   it('decodes items as they complete, across chunk boundaries inside strings, escapes and keys', () => {
@@ -211,6 +213,35 @@ describe('listBodyDecoder', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 120 }), cuts, (bytes, at) => {
         expectSame(bytes, at);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('property: maxItemBytes, whatever the cuts: items within the limit decode as the oracle; one still open at a chunk end past the limit stops the decoder', () => {
+    const sized = fc.array(fc.nat({ max: 300 }), { minLength: 1, maxLength: 6 }).map((sizes) =>
+      sizes.map((size, k) => ({ metadata: { name: `w${k}`, annotations: { a: 'x'.repeat(size) } }, spec: { size } })),
+    );
+    fc.assert(
+      fc.property(sized, fc.array(fc.nat(), { maxLength: 10 }), fc.integer({ min: 60, max: 400 }), (list, at, limit) => {
+        const bytes = Buffer.from(JSON.stringify({ metadata: { resourceVersion: '1' }, items: list }));
+        const longest = Math.max(...list.map((w) => Buffer.byteLength(JSON.stringify(w))));
+        const decoder = listBodyDecoder(WidgetCodec, { maxItemBytes: limit });
+        if (longest <= limit) {
+          let from = 0;
+          for (const to of [...at.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length]) {
+            expect(decoder.write(bytes.subarray(from, to))).toBe(true);
+            from = to;
+          }
+          expect(decoder.end()).toEqual(oracle(bytes));
+        } else if (longest > limit + STEP) {
+          // a chunk ends inside that item once more than `limit` of its bytes have come
+          const step = STEP;
+          let accepted = true;
+          for (let from = 0; from < bytes.length && accepted; from += step) accepted = decoder.write(bytes.subarray(from, from + step));
+          expect(accepted).toBe(false);
+          expect(decoder.oversized()).toBeGreaterThan(limit);
+        }
       }),
       { numRuns: 1000 },
     );

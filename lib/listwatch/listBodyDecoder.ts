@@ -126,6 +126,8 @@ const notJson = (raw: string, e: unknown): DecodeFailure => decodeFailure('list'
  */
 export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBodyDecoderOptions = {}): ListBodyDecoder<T> => {
   const maxItemBytes = options.maxItemBytes ?? Number.POSITIVE_INFINITY;
+  /** Most bytes that wait for an item's end: more, and the scanner reads them. */
+  const deferLimit = Math.min(maxItemBytes, MAX_DEFERRED_BYTES);
   /** Nesting depth where the next chunk begins. */
   let depthAtChunk = 0;
   /** The next chunk begins inside a string. */
@@ -279,7 +281,7 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
     const close = buf.indexOf(sep);
     if (close === -1) {
       // too many bytes to wait any longer: scanned, this chunk too (which checks maxItemBytes)
-      if (deferredBytes + buf.length > Math.min(maxItemBytes, MAX_DEFERRED_BYTES)) {
+      if (deferredBytes + buf.length > deferLimit) {
         replay();
         return 0;
       }
@@ -410,7 +412,8 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
               i = next;
               continue;
             }
-            if (next === DEFER) {
+            // more bytes than may wait: the scanner reads them (and reports an oversized item)
+            if (next === DEFER && n - i <= deferLimit) {
               deferred = [buf.subarray(i)];
               deferredBytes = n - i;
               break;

@@ -241,6 +241,16 @@ describe('listBodyDecoder', () => {
           for (let from = 0; from < bytes.length && accepted; from += step) accepted = decoder.write(bytes.subarray(from, from + step));
           expect(accepted).toBe(false);
           expect(decoder.oversized()).toBeGreaterThan(limit);
+          // and in one chunk that ends inside that item, just before its closing brace
+          const texts = list.map((w) => JSON.stringify(w));
+          const k = texts.findIndex((x) => Buffer.byteLength(x) === longest);
+          const end = Buffer.byteLength(`{"metadata":{"resourceVersion":"1"},"items":[${texts.slice(0, k + 1).join(',')}`) - 1;
+          const atOnce = listBodyDecoder(WidgetCodec, { maxItemBytes: limit });
+          const before = texts.slice(0, k).every((x) => Buffer.byteLength(x) <= limit);
+          if (before) {
+            expect(atOnce.write(bytes.subarray(0, end))).toBe(false);
+            expect(atOnce.oversized()).toBe(longest - 1);
+          }
         }
       }),
       { numRuns: 1000 },
@@ -257,6 +267,11 @@ describe('listBodyDecoder', () => {
     expect(decoder.write(Buffer.from(big.slice(60)))).toBe(false);
     expect(decoder.oversized()).toBe(big.length);
     expect(decoder.write(Buffer.from(']}'))).toBe(false);
+    // the item over the limit in one chunk (its end not yet come) stops the decoder at once
+    const atOnce = listBodyDecoder(WidgetCodec, { maxItemBytes: 100 });
+    expect(atOnce.write(Buffer.from(`{"metadata":{},"items":[${small},`))).toBe(true);
+    expect(atOnce.write(Buffer.from(big.slice(0, -1)))).toBe(false);
+    expect(atOnce.oversized()).toBe(big.length - 1);
     // the same items within the limit are read
     const within = listBodyDecoder(WidgetCodec, { maxItemBytes: big.length });
     within.write(Buffer.from(`{"metadata":{},"items":[${small},${big}]}`));

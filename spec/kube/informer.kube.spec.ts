@@ -133,7 +133,19 @@ describe('informers against a real kube-apiserver (watch cache on)', () => {
     await create('good', { size: 3 });
     await create('bad', { size: 'large' });
     const resource = await firstValueFrom(resolveResource(kc, 'gadgets.kube-rx.example.com'));
-    const informer = sharedIndexInformer(httpListerWatcher({ kubeConfig: kc, resource, codec: GadgetCodec, namespace: 'default' }));
+    const lw = httpListerWatcher({ kubeConfig: kc, resource, codec: GadgetCodec, namespace: 'default' });
+    // the informer's first LIST (resourceVersion 0) is served from the watch cache, which for a CRD
+    // created a moment ago may not hold both objects yet: wait until it does, so that the bad one
+    // is met by the LIST (not by the watch)
+    for (let attempt = 0; ; attempt++) {
+      const pages = await firstValueFrom(lw.list({ resourceVersion: '0' }).pipe(toArray()));
+      if (pages.reduce((n, page) => n + page.items.length + page.invalid.length, 0) === 2) break;
+      if (attempt > 100) throw new Error('the watch cache never held both Gadgets');
+      await new Promise<void>((r) => {
+        setTimeout(r, 100);
+      });
+    }
+    const informer = sharedIndexInformer(lw);
     const problems: InformerProblem[] = [];
     const p = informer.problems$.subscribe((x) => problems.push(x));
     const sub = informer.events$.subscribe();

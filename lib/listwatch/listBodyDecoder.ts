@@ -270,8 +270,13 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
    * The next chunk after deferred bytes: where its scan goes on (after the deferred item and its
    * comma, or 0 after a replay), or -1 when the whole chunk joined the deferred bytes.
    */
-  const resume = (buf: Buffer, sep: Buffer, pieces: Uint8Array[]): number => {
-    // `between` across the chunk boundary: rare, left to the scanner
+  const resume = (buf: Buffer, pieces: Uint8Array[]): number => {
+    const sep = between;
+    // no separator to look for (given up), or one across the chunk boundary (rare): the scanner reads them
+    if (sep === undefined) {
+      replay();
+      return 0;
+    }
     const overlap = sep.length - 1;
     const before = textTail(pieces, overlap);
     if (Buffer.concat([before, buf.subarray(0, overlap)]).indexOf(sep) !== -1) {
@@ -290,13 +295,8 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
       return -1;
     }
     pieces.push(buf.subarray(0, close + 1));
-    let text: string;
-    try {
-      text = textOf(pieces);
-    } catch {
-      text = '';
-    }
-    if (text !== '' && takeCut(text)) {
+    // at most 4 MiB wait: far under V8's longest string, so the text cannot fail to build
+    if (takeCut(textOf(pieces))) {
       deferred = undefined;
       deferredBytes = 0;
       return close + 2;
@@ -316,8 +316,8 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
     if (n === 0) return true;
     const buf = asBuffer(chunk);
     let resumeAt = 0;
-    if (deferred !== undefined && between !== undefined) {
-      resumeAt = resume(buf, between, deferred);
+    if (deferred !== undefined) {
+      resumeAt = resume(buf, deferred);
       const stopped = stoppedWith();
       if (stopped !== undefined) return stopped;
       if (resumeAt === -1) return true;

@@ -130,9 +130,8 @@ export const pagePrefetch = <T>(fetch: PageFetch<T>, settings: PagePrefetchOptio
 
   return (options) =>
     defer(() => {
-      if (ahead !== undefined && sameContinuePage(options, ahead.options)) {
-        const entry = ahead;
-        take();
+      const entry = ahead !== undefined && sameContinuePage(options, ahead.options) ? take() : undefined;
+      if (entry !== undefined) {
         entry.claimed = true;
         if (entry.next !== undefined) fetchAhead(entry.options, entry.next);
         return consumed(entry.result, () => {

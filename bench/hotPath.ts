@@ -1,6 +1,6 @@
 /**
  * Microbenchmark of the watch hot path without HTTP: a pre-serialised watch stream of ~5.6 KB Pods
- * (bench/suite/podGenerator.ts, managedFields on), cut in 64 KiB chunks as the suite's server
+ * (bench/suite/podGenerator.ts, managedFields on), cut in 64 KiB chunks (or `--chunk`) as the suite's server
  * writes them, goes through each contender, side by side in one run, interleaved over the
  * repetitions, medians reported:
  *
@@ -9,7 +9,8 @@
  *   informer  splitLines -> decodeWatchLines -> sharedIndexInformer -> 1 subscriber (kube-rx's
  *             whole watch path but the socket)
  *
- * `npx tsx --expose-gc bench/hotPath.ts [--events N] [--cache N] [--reps N] [--only NAME]`; heap bytes
+ * `npx tsx --expose-gc bench/hotPath.ts [--events N] [--cache N] [--reps N] [--only NAME] [--chunk BYTES|line]`
+ * (`--chunk line`: one event per chunk, as the suite's latency scenarios send them); heap bytes
  * allocated per event need a young generation that holds the whole run:
  * `node --import tsx --expose-gc --min-semi-space-size=1024 --max-semi-space-size=1024 bench/hotPath.ts`.
  * For a CPU profile of one stage: `node --import tsx --expose-gc --cpu-prof bench/hotPath.ts --only informer`.
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     cache: { type: 'string', default: '1000' },
     reps: { type: 'string', default: '5' },
     only: { type: 'string' },
+    chunk: { type: 'string', default: '65536' },
   },
 });
 const events = Number(values.events);
@@ -49,9 +51,18 @@ const stream = Buffer.from(
     return `{"type":"MODIFIED","object":${JSON.stringify(podAt(gen, k, cacheSize + j + 1))}}\n`;
   }).join(''),
 );
-const CHUNK = 64 * 1024;
+// --chunk line: one event per chunk, as a watch at a modest rate arrives (the suite's latency scenarios)
 const chunks: Buffer[] = [];
-for (let off = 0; off < stream.length; off += CHUNK) chunks.push(Buffer.from(stream.subarray(off, off + CHUNK)));
+if (values.chunk === 'line') {
+  for (let off = 0; off < stream.length; ) {
+    const end = stream.indexOf(10, off) + 1;
+    chunks.push(Buffer.from(stream.subarray(off, end)));
+    off = end;
+  }
+} else {
+  const size = Number(values.chunk);
+  for (let off = 0; off < stream.length; off += size) chunks.push(Buffer.from(stream.subarray(off, off + size)));
+}
 
 /** The raw contender's framing (bench/suite/contender.ts): concat the rest, indexOf(10), toString. */
 const rawSplit = (onLine: (line: string) => void): void => {

@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import type { Contender, ListMode, RunConfig, RunResult } from './suite/contender.js';
+import { BUSY_FOREIGN_CORES, MAX_SPREAD, type RunLoad, runContender } from './suite/runContender.js';
 import type { ServerConfig, ServerReady } from './suite/server.js';
 import { barChart } from './suite/svg.js';
 
@@ -190,49 +191,6 @@ const startServer = (config: ServerConfig): Promise<{ child: ChildProcess; ready
     });
   });
 
-const failed = (error: string): RunResult => ({
-  ok: false, error, syncMs: NaN, watchMs: NaN, eventsPerSec: NaN, syncCpuMsPer1k: NaN, watchCpuMsPer1k: NaN, syncGcMs: NaN,
-  watchGcMs: NaN, heapBytesPerObject: NaN, cached: 0, peakRssMb: NaN, eldP99Ms: NaN, eldMaxMs: NaN, deliveries: 0,
-  relistPeakRatio: NaN, relistMs: NaN, latencyP50Ms: NaN, latencyP99Ms: NaN,
-});
-
-const runOnce = (config: RunConfig, timeoutMs: number, serverPid: number | undefined): Promise<RunResult & RunLoad> =>
-  new Promise((resolve) => {
-    const loadBefore = loadavg()[0] ?? Number.NaN;
-    const wall0 = performance.now();
-    const machine0 = machineBusyMs();
-    const server0 = processCpuMs(serverPid);
-    const self0 = process.cpuUsage();
-    const child = fork(new URL('./suite/contender.ts', import.meta.url), [], {
-      execPath: nodeBin,
-      execArgv,
-      env: { ...process.env, BENCH_RUN: JSON.stringify(config) },
-    });
-    let settled = false;
-    const settle = (r: RunResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      // the contender's CPU is read before it is killed (it waits for that after reporting)
-      const ownMs = processCpuMs(child.pid) + (processCpuMs(serverPid) - server0);
-      const self = process.cpuUsage(self0);
-      const ours = ownMs + (self.user + self.system) / 1000;
-      const foreignCores = (machineBusyMs() - machine0 - ours) / (performance.now() - wall0);
-      child.kill();
-      resolve({ ...r, loadBefore, loadAfter: loadavg()[0] ?? Number.NaN, foreignCores: Math.max(0, foreignCores) });
-    };
-    const timer = setTimeout(() => {
-      settle(failed(`timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.once('message', (m) => {
-      const r = m as Partial<RunResult>;
-      settle(r.syncMs === undefined ? failed(r.error ?? 'failed') : (r as RunResult));
-    });
-    child.once('exit', (code) => {
-      settle(failed(`exited with ${code ?? 'signal'} before reporting`));
-    });
-  });
-
 const median = (xs: readonly number[]): number => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return NaN;
@@ -240,35 +198,6 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** Busy CPU time of the whole machine so far, in ms (Linux `/proc/stat`; NaN elsewhere). */
-const machineBusyMs = (): number => {
-  try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
-    // user nice system idle iowait irq softirq steal: everything but idle and iowait
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
-    return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-};
-/** CPU time of one process so far, in ms (`/proc/<pid>/stat` utime + stime; NaN when gone or elsewhere). */
-const processCpuMs = (pid: number | undefined): number => {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-};
-const CLOCK_TICKS = 100;
-/** Foreign load of one run: CPU the machine spent on anything but this suite, in cores (issue 23). */
-interface RunLoad {
-  readonly loadBefore: number;
-  readonly loadAfter: number;
-  readonly foreignCores: number;
-}
 /**
  * A suite started with a 1-minute load average above this ran on a busy machine. Within the suite
  * the load average mostly shows the suite's own previous runs (a server and a contender: about 2),
@@ -276,9 +205,6 @@ interface RunLoad {
  * its load average before and after is recorded as well.
  */
 const BUSY_LOAD = 1;
-const BUSY_FOREIGN_CORES = 0.5;
-/** The largest max/min of a contender's repetitions that still counts as a steady measurement. */
-const MAX_SPREAD = 1.3;
 
 const METRICS = [
   'syncMs', 'eventsPerSec', 'syncCpuMsPer1k', 'watchCpuMsPer1k', 'syncGcMs', 'watchGcMs',
@@ -332,7 +258,7 @@ for (const sc of scenarios.filter((s) => flags.only === undefined || s.id.starts
       // client-node 2.x aborts a watch idle for 30 s (1.4.0 sets that timeout and then overwrites it,
       // docs/performance.md): the watch phases here stay under about 10 s with events flowing, and a
       // run whose watch ends with an error event fails
-      const res = await runOnce(config, 120_000, child.pid);
+      const res = await runContender(config, { nodeBin, execArgv, timeoutMs: 120_000, serverPids: child.pid === undefined ? [] : [child.pid] });
       if (!res.ok) vr.errors.push(res.error ?? 'failed');
       vr.samples.push(res);
       const detail =

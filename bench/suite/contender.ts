@@ -12,7 +12,9 @@
  *   kube-rx      sharedIndexInformer over httpListerWatcher, default KubeObjectCodec (io-ts)
  *   client-node  @kubernetes/client-node 1.4 makeInformer (CoreV1Api list + Watch)
  */
-import { get as httpGet, type IncomingMessage } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { get as plainGet, type IncomingMessage } from 'node:http';
+import { get as tlsGet } from 'node:https';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 
@@ -51,6 +53,17 @@ export interface RunConfig {
   readonly metadataOnly?: boolean;
   /** kube-rx only: `httpListerWatcher`'s `prefetchPages` (default: the library's, on). */
   readonly prefetchPages?: boolean;
+  /** A real kube-apiserver (bench/kubeSync.ts) instead of the loopback bench server on `port`. */
+  readonly server?: RealServer;
+}
+
+/** Where a real kube-apiserver listens and how to reach it: every contender uses the same token and CA. */
+export interface RealServer {
+  /** `https://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly token: string;
+  /** PEM file of the CA that signed the serving certificate. */
+  readonly caFile: string;
 }
 
 export interface RunResult {
@@ -82,7 +95,14 @@ export interface RunResult {
 const config = JSON.parse(process.env['BENCH_RUN'] ?? '{}') as RunConfig;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');
-const base = `http://127.0.0.1:${config.port}`;
+const base = config.server?.url ?? `http://127.0.0.1:${config.port}`;
+/** A GET of the raw contender: plain HTTP to the bench server, or TLS and the bearer token to a real one. */
+const httpGet = (() => {
+  const server = config.server;
+  if (server === undefined) return plainGet;
+  const options = { ca: readFileSync(server.caFile), headers: { Authorization: `Bearer ${server.token}` } };
+  return (url: string, cb: (res: IncomingMessage) => void) => tlsGet(url, options, cb);
+})();
 const path = '/api/v1/pods';
 
 /** Callbacks a contender calls: once when its cache is synced, once per watch event received. */
@@ -214,9 +234,10 @@ const runRaw = async (probe: Probe): Promise<() => number> => {
 
 const kubeConfig = (cn: ClientNode): KubeConfig => {
   const kc = new cn.KubeConfig();
+  const server = config.server;
   kc.loadFromOptions({
-    clusters: [{ name: 'bench', server: base, skipTLSVerify: true }],
-    users: [{ name: 'bench' }],
+    clusters: [server === undefined ? { name: 'bench', server: base, skipTLSVerify: true } : { name: 'bench', server: base, caFile: server.caFile }],
+    users: [server === undefined ? { name: 'bench' } : { name: 'bench', token: server.token }],
     contexts: [{ name: 'bench', cluster: 'bench', user: 'bench' }],
     currentContext: 'bench',
   });

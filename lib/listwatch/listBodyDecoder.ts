@@ -167,10 +167,13 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
    * and the next begins. Learnt from the first item; `undefined` before, or when it began otherwise.
    */
   let between: Buffer | undefined;
+  /** {@link between} was looked for: once per body (given up, it stays given up). */
+  let learnt = false;
 
   /** Decodes one parsed item into `items` or `invalid`; learns {@link between} from the first. */
   const takeItem = (text: string, raw: unknown): void => {
-    if (between === undefined && items.length + invalid.length === 0) {
+    if (!learnt) {
+      learnt = true;
       const opening = ITEM_OPENING.exec(text);
       if (opening !== null) between = Buffer.from(`},${opening[0]}`, 'latin1');
     }

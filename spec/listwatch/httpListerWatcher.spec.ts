@@ -342,6 +342,29 @@ describe('httpListerWatcher: watch', () => {
     await closed;
   });
 
+  it('the byte-level watchdog counts from the last chunk: a slow but steady stream lives past it, a stall after it fails', async () => {
+    const server = await track(httpServer());
+    const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, watchIdleTimeoutMs: 150 });
+    const rec = events(lw);
+    const { res, closed } = await server.next();
+    startWatch(res);
+    // six chunks 60 ms apart: 300 ms in all, twice the idle timeout, never 150 ms without a byte
+    let lastWrite = 0;
+    for (let i = 0; i < 6; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 60));
+      res.write(line('ADDED', cm(`cm-${i}`, String(10 + i))));
+      lastWrite = performance.now();
+      await rec.count(i + 1);
+    }
+    const { error } = await rec.ended;
+    const quiet = performance.now() - lastWrite;
+    expect(error).toMatchObject({ _tag: 'TransportError', verb: 'watch', code: 'ETIMEDOUT' });
+    expect(rec.values).toHaveLength(6);
+    // timers may fire a millisecond early against performance.now()
+    expect(quiet).toBeGreaterThanOrEqual(148);
+    await closed;
+  });
+
   it('a line longer than maxLineBytes errors with TransportError ELINETOOLONG', async () => {
     const server = await track(httpServer());
     const rec = events(httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, maxLineBytes: 64 }));

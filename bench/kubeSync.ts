@@ -22,11 +22,15 @@
  * Writes bench/results/kubeSync.json and kubeSync.md (kubeSync-partial.* with --only or --node-flags).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { KubeConfig } from '@kubernetes/client-node';
+import { firstValueFrom } from 'rxjs';
+
+import { namespaces, objectClient, pods, serviceAccounts } from '../lib/index.js';
+import { kubeGet } from '../lib/listwatch/kubeRequest.js';
 import type { Contender, ListMode, RealServer, RunConfig, RunResult } from './suite/contender.js';
 import { podAt } from './suite/podGenerator.js';
 import { BUSY_FOREIGN_CORES, MAX_SPREAD, processCpuMs, type RunLoad, runContender } from './suite/runContender.js';
@@ -66,74 +70,34 @@ const label = (v: Variant): string => `${v.contender}/${v.listMode}${v.prefetchP
 const chosen = variants.filter((v) => values.only === undefined || label(v).startsWith(values.only));
 const nodeFlags = values['node-flags']?.split(' ').filter((f) => f !== '') ?? [];
 
-/** The admin's connections to the tier (set-up requests, not measured). */
-interface Admin {
-  readonly server: RealServer;
-  readonly agent: Agent;
-  readonly ca: Buffer;
-}
-
-/** One request with the admin token; resolves with the status and the body (rejects on a transport error). */
-const call = ({ server, agent, ca }: Admin, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> =>
-  new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(
-      `${server.url}${path}`,
-      {
-        method,
-        agent,
-        ca,
-        headers: {
-          Authorization: `Bearer ${server.token}`,
-          Accept: 'application/json',
-          ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': payload.length }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-
-/** Creates `path`'s object unless it exists; throws on any other answer. */
-const create = async (admin: Admin, path: string, body: unknown): Promise<void> => {
-  const { status, text } = await call(admin, 'POST', path, body);
-  if (status !== 201 && status !== 409) throw new Error(`POST ${path}: ${status} ${text.slice(0, 300)}`);
-};
-
 /** The suite's Pod `i` as a create request: what the server sets itself (uid, resourceVersion, managedFields, status) left out. */
-const podBody = (i: number): { namespace: string; body: Record<string, unknown> } => {
-  const pod = podAt({ seed: 1, managedFields: false, namespaces: NAMESPACES }, i, i + 1) as { metadata: Record<string, unknown>; spec: unknown };
+const podBody = (i: number): Record<string, unknown> => {
+  const pod = podAt({ seed: 1, managedFields: false, namespaces: NAMESPACES }, i, i + 1) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
   const serverSet = new Set(['uid', 'resourceVersion', 'creationTimestamp', 'managedFields']);
   const metadata = Object.fromEntries(Object.entries(pod.metadata).filter(([field]) => !serverSet.has(field)));
-  return { namespace: String(metadata['namespace']), body: { apiVersion: 'v1', kind: 'Pod', metadata, spec: { ...(pod.spec as object), automountServiceAccountToken: false } } };
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: { ...pod.spec, automountServiceAccountToken: false } };
 };
 
-const populate = async (admin: Admin): Promise<void> => {
+/** One GET of the tier's API as the admin (set-up, not measured): the response body as JSON. */
+const getJson = async (kubeConfig: KubeConfig, path: string, query: Readonly<Record<string, string>> = {}): Promise<unknown> =>
+  JSON.parse((await firstValueFrom(kubeGet({ kubeConfig, verb: 'discovery', resource: path, path, query }))).body.toString('utf8'));
+
+/** Creates the namespaces, their service accounts and the Pods through kube-rx's own client. */
+const populate = async (kubeConfig: KubeConfig): Promise<void> => {
   const t0 = performance.now();
   for (let n = 0; n < NAMESPACES; n++) {
-    await create(admin, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${n}` } });
+    await objectClient(namespaces, { kubeConfig }).promise.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${n}` } });
     // the ServiceAccount admission plugin wants the Pods' service account to exist (no controller-manager
     // makes it here), and a token Secret unless the Pod mounts none (automountServiceAccountToken: false)
-    await create(admin, `/api/v1/namespaces/ns-${n}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    await objectClient(serviceAccounts, { kubeConfig, namespace: `ns-${n}` }).promise.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
   }
+  const podClient = objectClient(pods, { kubeConfig });
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < objects; i = next++) {
-      const { namespace, body } = podBody(i);
-      await create(admin, `/api/v1/namespaces/${namespace}/pods`, body);
-    }
+    for (let i = next++; i < objects; i = next++) await podClient.promise.create(podBody(i) as unknown as Parameters<typeof podClient.promise.create>[0]);
   };
   await Promise.all(Array.from({ length: CREATE_CONCURRENCY }, worker));
-  const { text } = await call(admin, 'GET', '/api/v1/pods?limit=1');
-  const list = JSON.parse(text) as { metadata?: { remainingItemCount?: number } };
+  const list = (await getJson(kubeConfig, '/api/v1/pods', { limit: '1' })) as { metadata?: { remainingItemCount?: number } };
   const count = (list.metadata?.remainingItemCount ?? 0) + 1;
   if (count !== objects) throw new Error(`the server lists ${count} Pods, not ${objects}`);
   console.log(`created ${objects} Pods in ${NAMESPACES} namespaces in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -147,10 +111,10 @@ const main = async (): Promise<void> => {
     const env = JSON.parse(readFileSync(join(kube.dir, 'env.json'), 'utf8')) as Readonly<Record<string, string>>;
     const server: RealServer = { url: kube.url, token: env['ADMIN_TOKEN'] ?? '', caFile: kube.caFile };
     const serverPids = [Number(env['APISERVER_PID']), Number(env['ETCD_PID'])].filter((p) => p > 0);
-    const admin: Admin = { server, agent: new Agent({ keepAlive: true, maxSockets: CREATE_CONCURRENCY }), ca: readFileSync(server.caFile) };
-    const version = JSON.parse((await call(admin, 'GET', '/version')).text) as { gitVersion?: string };
-    await populate(admin);
-    admin.agent.destroy();
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kube.kubeconfigAdmin);
+    const version = (await getJson(kubeConfig, '/version')) as { gitVersion?: string };
+    await populate(kubeConfig);
     const samples = new Map<string, Sample[]>(chosen.map((v) => [label(v), []]));
     // round 0 warms the tier up (etcd's and the API server's caches, the Go heap) and is not counted
     for (let r = 0; r <= reps; r++) {

@@ -1,12 +1,13 @@
 /**
  * Microbenchmark of decoding one LIST body of ~5.6 KB Pods (bench/suite/podGenerator.ts,
- * managedFields on), cut in 64 KiB chunks as the suite's server writes them, without HTTP:
+ * managedFields on), cut in 64 KiB chunks as the suite's server writes them (`--chunk-kib 16`: as
+ * TLS records arrive), without HTTP:
  *
  *   raw       `JSON.parse(whole body).items` (one string of the body, one parse: the floor)
  *   rawCodec  the same, then decodeListBody(KubeObjectCodec) (what a non-streaming kube-rx would do)
  *   decoder   listBodyDecoder(KubeObjectCodec) fed chunk by chunk (kube-rx's LIST path but the socket)
  *
- * `npx tsx --expose-gc bench/listDecode.ts [--items N] [--reps N] [--only NAME]`. Heap bytes
+ * `npx tsx --expose-gc bench/listDecode.ts [--items N] [--reps N] [--only NAME] [--chunk-kib N]`. Heap bytes
  * allocated per item need a young generation that holds one run:
  * `node --import tsx --expose-gc --min-semi-space-size=1024 --max-semi-space-size=1024 bench/listDecode.ts --items 2000`
  * (samples with a GC inside report n/a). Wall time on a shared machine is noise: read CPU and bytes.
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     items: { type: 'string', default: '10000' },
     reps: { type: 'string', default: '5' },
     only: { type: 'string' },
+    'chunk-kib': { type: 'string', default: '64' },
   },
 });
 const count = Number(values.items);
@@ -40,7 +42,7 @@ const body = Buffer.from(
     items: Array.from({ length: count }, (_, i) => podAt(gen, i, i + 1)),
   }),
 );
-const CHUNK = 64 * 1024;
+const CHUNK = Number(values['chunk-kib']) * 1024;
 const chunks: Buffer[] = [];
 for (let off = 0; off < body.length; off += CHUNK) chunks.push(Buffer.from(body.subarray(off, off + CHUNK)));
 

@@ -60,6 +60,7 @@ export {
   type KubeApiError,
   type ListerWatcherError,
   type ListerWatcherVerb,
+  type ListItemReuse,
   type ListOptions,
   type ListPage,
   type ResolveResourceConfig,

@@ -367,7 +367,7 @@ const lazyListerWatcher = <T>(make$: Observable<ListerWatcher<T>>): ListerWatche
       : of(made),
   );
   return {
-    list: (options) => get$.pipe(switchMap((lw) => lw.list(options))),
+    list: (options, reuse) => get$.pipe(switchMap((lw) => lw.list(options, reuse))),
     watch: (options) => get$.pipe(switchMap((lw) => lw.watch(options))),
   };
 };

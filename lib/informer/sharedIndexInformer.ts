@@ -197,8 +197,9 @@ const reusingStoredObjects = <T extends KubeObject>(
   return {
     ...(lw.nextWatchIdleTimeoutMs === undefined ? {} : { nextWatchIdleTimeoutMs: lw.nextWatchIdleTimeoutMs }),
     ...(lw.supportsStreamingList === undefined ? {} : { supportsStreamingList: lw.supportsStreamingList }),
+    // each item as it is decoded (an HTTP ListerWatcher does), then the page (any other one)
     list: (options) =>
-      lw.list(options).pipe(map((page) => (store.size === 0 ? page : { ...page, items: page.items.map(stored) }))),
+      store.size === 0 ? lw.list(options) : lw.list(options, stored).pipe(map((page) => ({ ...page, items: page.items.map(stored) }))),
     watch: (options) => {
       if (options.sendInitialEvents !== true) return lw.watch(options);
       let initial = true;

@@ -98,6 +98,27 @@ export type WatchEvent<T> =
   | { readonly _tag: 'Invalid'; readonly failure: DecodeFailure };
 
 /**
+ * What {@link ListerWatcher.list} may apply to each item as it is decoded: returns the item, or an
+ * equal object to keep in its place (the informer's stored copy of the same key and
+ * resourceVersion).
+ *
+ * Maps to nothing in client-go (its relist holds two copies of every object until `Replace`).
+ *
+ * @example
+ * ```ts
+ * import type { KubeObject, ListItemReuse } from 'kube-rx';
+ * const cached = new Map<string, KubeObject>();
+ * const reuse: ListItemReuse<KubeObject> = (o) => {
+ *   const old = cached.get(o.metadata.name ?? '');
+ *   return old?.metadata.resourceVersion === o.metadata.resourceVersion ? old : o;
+ * };
+ * ```
+ * @category listwatch
+ * @since 0.3.0
+ */
+export type ListItemReuse<T> = (item: T) => T;
+
+/**
  * The port through which the reflector talks to an API server: list one page, open one watch.
  * Both are cold Observables; unsubscribing aborts the request.
  *
@@ -121,7 +142,14 @@ export type WatchEvent<T> =
  * @since 0.1.0
  */
 export interface ListerWatcher<T> {
-  list(options: ListOptions): Observable<ListPage<T>>;
+  /**
+   * One LIST page. `reuse`, when given, may be applied to each item as soon as it is decoded, and
+   * the page then carries what it returned: the informer passes one that answers the object its
+   * store already holds at the same key and resourceVersion, so that on a relist the fresh copy
+   * is garbage at once instead of living (and being promoted by the garbage collector) until its
+   * page ends. A ListerWatcher may ignore it: the informer applies it to the page as well.
+   */
+  list(options: ListOptions, reuse?: ListItemReuse<T>): Observable<ListPage<T>>;
   watch(options: WatchOptions): Observable<WatchEvent<T>>;
   /**
    * Optional: the idle limit of the next watch, asked just before it is opened; it overrides the

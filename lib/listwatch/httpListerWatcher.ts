@@ -8,7 +8,7 @@ import { failed } from '../internal/failed.js';
 import { type ApiResource, collectionPath, resourceName } from './ApiResource.js';
 import type { TypedResource } from './TypedResource.js';
 import { decodeWatchLines } from './decodeWatchLine.js';
-import type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
+import type { ListerWatcher, ListItemReuse, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
 import { httpError, STREAMING_LIST_SILENT, transportError } from './ListerWatcherError.js';
 import { BODY_TOO_LARGE, type KubeConfigLike, type KubeRequest, kubeStream } from './kubeRequest.js';
 import { listBodyDecoder } from './listBodyDecoder.js';
@@ -215,9 +215,10 @@ const listRequest = <T>(
   maxListBytes: number,
   maxItemBytes: number,
   onContinue?: (token: string) => void,
+  reuse?: ListItemReuse<T>,
 ): Observable<ListPage<T>> =>
   new Observable<ListPage<T>>((subscriber) => {
-    const decoder = listBodyDecoder(codec, { maxItemBytes });
+    const decoder = listBodyDecoder(codec, reuse === undefined ? { maxItemBytes } : { maxItemBytes, reuse });
     /** Whom to tell the continue token, until told. */
     let tell = onContinue;
     const tooLarge = (what: string): void => {
@@ -226,7 +227,15 @@ const listRequest = <T>(
     const bounded = Number.isFinite(maxListBytes) ? { ...request, maxBodyBytes: maxListBytes } : request;
     return kubeStream(bounded).subscribe({
       next: (chunk) => {
-        if (!decoder.write(chunk)) {
+        let accepted: boolean;
+        try {
+          accepted = decoder.write(chunk);
+        } catch (e: unknown) {
+          // only `reuse` throws: the error is the caller's own
+          subscriber.error(e);
+          return;
+        }
+        if (!accepted) {
           tooLarge(`an object of the response is larger than maxLineBytes (${maxItemBytes} bytes; ${decoder.oversized() ?? 0} seen), so it was not read`);
           return;
         }
@@ -249,7 +258,13 @@ const listRequest = <T>(
         }
       },
       complete: () => {
-        const page = decoder.end();
+        let page: ReturnType<typeof decoder.end>;
+        try {
+          page = decoder.end();
+        } catch (e: unknown) {
+          subscriber.error(e);
+          return;
+        }
         if (isLeft(page)) {
           subscriber.error(
             httpError(request.verb, request.resource, 200, {
@@ -421,9 +436,9 @@ export const httpListerWatcher: HttpListerWatcherFactory = <T extends KubeObject
     ...(userAgent === undefined ? {} : { userAgent }),
   });
 
-  const fetchPage = (options: ListOptions, onContinue?: (token: string) => void): Observable<ListPage<T>> =>
-    listRequest(requestFor('list', listQuery(options, labelSelector, fieldSelector), watchIdleTimeoutMs ?? DEFAULT_IDLE_MS), codec, maxListBytes, maxLineBytes, onContinue);
-  const list = config.prefetchPages === false ? fetchPage : pagePrefetch<T>(fetchPage);
+  const fetchPage = (options: ListOptions, onContinue?: (token: string) => void, reuse?: ListItemReuse<T>): Observable<ListPage<T>> =>
+    listRequest(requestFor('list', listQuery(options, labelSelector, fieldSelector), watchIdleTimeoutMs ?? DEFAULT_IDLE_MS), codec, maxListBytes, maxLineBytes, onContinue, reuse);
+  const list = config.prefetchPages === false ? (options: ListOptions, reuse?: ListItemReuse<T>) => fetchPage(options, undefined, reuse) : pagePrefetch<T>(fetchPage);
 
   return {
     list,

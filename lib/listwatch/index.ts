@@ -23,7 +23,7 @@ export {
   parseRetryAfter,
 } from './kubeRequest.js';
 export { decodeWatchLine, decodeWatchLines } from './decodeWatchLine.js';
-export type { ListerWatcher, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
+export type { ListerWatcher, ListItemReuse, ListOptions, ListPage, WatchEvent, WatchOptions } from './ListerWatcher.js';
 export {
   type ApiErrorLike,
   httpError,

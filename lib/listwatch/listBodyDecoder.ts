@@ -34,9 +34,15 @@ export interface ListBodyDecoder<T> {
 }
 
 /** Settings of {@link listBodyDecoder}. */
-export interface ListBodyDecoderOptions {
+export interface ListBodyDecoderOptions<T = unknown> {
   /** Largest accepted item (one object of `items`) in bytes. Default: no limit. */
   readonly maxItemBytes?: number;
+  /**
+   * Applied to each item that passed the codec, as soon as it is decoded: the page holds what it
+   * returns (the informer's stored copy of an unchanged object, so the fresh one dies young). An
+   * error it throws is thrown by `write` (or `end`).
+   */
+  readonly reuse?: (item: T) => T;
 }
 
 const QUOTE = 0x22;
@@ -124,8 +130,9 @@ const notJson = (raw: string, e: unknown): DecodeFailure => decodeFailure('list'
  * @category listwatch
  * @since 0.2.0
  */
-export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBodyDecoderOptions = {}): ListBodyDecoder<T> => {
+export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBodyDecoderOptions<T> = {}): ListBodyDecoder<T> => {
   const maxItemBytes = options.maxItemBytes ?? Number.POSITIVE_INFINITY;
+  const { reuse } = options;
   /** Most bytes that wait for an item's end: more, and the scanner reads them. */
   const deferLimit = Math.min(maxItemBytes, MAX_DEFERRED_BYTES);
   /** Nesting depth where the next chunk begins. */
@@ -179,7 +186,7 @@ export const listBodyDecoder = <T>(codec: t.Decoder<unknown, T>, options: ListBo
     }
     const decoded = decodeListItem(codec, raw);
     if (isLeft(decoded)) invalid.push(decoded.left);
-    else items.push(decoded.right);
+    else items.push(reuse === undefined ? decoded.right : reuse(decoded.right));
   };
 
   /** Parses and decodes the item that ends at `end`; false when it is not JSON (the body fails). */

@@ -1,12 +1,12 @@
 import { defer, Observable, ReplaySubject, Subscription } from 'rxjs';
 
-import { continuePageOptions, type ListOptions, type ListPage } from './ListerWatcher.js';
+import { continuePageOptions, type ListItemReuse, type ListOptions, type ListPage } from './ListerWatcher.js';
 
 /**
  * One LIST page request: decodes as the body streams in and calls `onContinue` with the page's
  * continue token as soon as it is known (before the items are decoded), at most once.
  */
-export type PageFetch<T> = (options: ListOptions, onContinue: (token: string) => void) => Observable<ListPage<T>>;
+export type PageFetch<T> = (options: ListOptions, onContinue: (token: string) => void, reuse?: ListItemReuse<T>) => Observable<ListPage<T>>;
 
 /** Settings of {@link pagePrefetch}. */
 export interface PagePrefetchOptions {
@@ -33,6 +33,8 @@ interface Ahead<T> {
   /** Its own continue token, once its body has told it. */
   next: string | undefined;
   claimed: boolean;
+  /** The `reuse` of the consumer's latest page, which the pages fetched after it get too. */
+  reuse: ListItemReuse<T> | undefined;
 }
 
 /** Whether `options` ask for exactly the continue page fetched ahead (continue pages carry only a limit and the token). */
@@ -64,7 +66,10 @@ const sameContinuePage = (options: ListOptions, ahead: ListOptions): boolean =>
  * requests:        p1--(t1)p2--(t2)---p3---       t = the token, read from a page's first bytes
  * ```
  */
-export const pagePrefetch = <T>(fetch: PageFetch<T>, settings: PagePrefetchOptions = {}): ((options: ListOptions) => Observable<ListPage<T>>) => {
+export const pagePrefetch = <T>(
+  fetch: PageFetch<T>,
+  settings: PagePrefetchOptions = {},
+): ((options: ListOptions, reuse?: ListItemReuse<T>) => Observable<ListPage<T>>) => {
   const { unclaimedMs = 30_000, setTimer = unrefTimer } = settings;
   let ahead: Ahead<T> | undefined;
 
@@ -81,20 +86,24 @@ export const pagePrefetch = <T>(fetch: PageFetch<T>, settings: PagePrefetchOptio
     take()?.connection.unsubscribe();
   };
 
-  const fetchAhead = (after: ListOptions, token: string): void => {
+  const fetchAhead = (after: ListOptions, token: string, reuse: ListItemReuse<T> | undefined): void => {
     drop();
     const options = continuePageOptions(after, token);
-    const entry: Ahead<T> = { options, result: new ReplaySubject<ListPage<T>>(1), connection: new Subscription(), cancelTimer: undefined, next: undefined, claimed: false };
+    const entry: Ahead<T> = { options, result: new ReplaySubject<ListPage<T>>(1), connection: new Subscription(), cancelTimer: undefined, next: undefined, claimed: false, reuse };
     entry.cancelTimer = setTimer(() => {
       if (ahead === entry) drop();
     }, unclaimedMs);
     ahead = entry;
     entry.connection.add(
-      fetch(options, (next) => {
-        entry.next = next;
-        // claimed already: the page after it goes ahead now; unclaimed: when it is claimed
-        if (entry.claimed) fetchAhead(options, next);
-      }).subscribe(entry.result),
+      fetch(
+        options,
+        (next) => {
+          entry.next = next;
+          // claimed already: the page after it goes ahead now; unclaimed: when it is claimed
+          if (entry.claimed) fetchAhead(options, next, entry.reuse);
+        },
+        reuse,
+      ).subscribe(entry.result),
     );
   };
 
@@ -128,21 +137,26 @@ export const pagePrefetch = <T>(fetch: PageFetch<T>, settings: PagePrefetchOptio
       };
     });
 
-  return (options) =>
+  return (options, reuse) =>
     defer(() => {
       const entry = ahead !== undefined && sameContinuePage(options, ahead.options) ? take() : undefined;
       if (entry !== undefined) {
         entry.claimed = true;
-        if (entry.next !== undefined) fetchAhead(entry.options, entry.next);
+        entry.reuse = reuse;
+        if (entry.next !== undefined) fetchAhead(entry.options, entry.next, reuse);
         return consumed(entry.result, () => {
           entry.connection.unsubscribe();
         });
       }
       drop();
       return consumed(
-        fetch(options, (token) => {
-          fetchAhead(options, token);
-        }),
+        fetch(
+          options,
+          (token) => {
+            fetchAhead(options, token, reuse);
+          },
+          reuse,
+        ),
         () => undefined,
       );
     });

@@ -180,11 +180,11 @@ export const recordingListerWatcher = <T>(lw: ListerWatcher<T>, sink: RecordingS
     });
   return {
     ...(lw.supportsStreamingList === undefined ? {} : { supportsStreamingList: lw.supportsStreamingList }),
-    list: (options) =>
+    list: (options, reuse) =>
       recorded(
         'list',
         (t, call) => ({ t, call, op: 'list', options }),
-        () => lw.list(options),
+        () => lw.list(options, reuse),
         (t, call, page) => ({ t, call, op: 'page', page: redactPage(page) }),
       ),
     watch: (options) =>

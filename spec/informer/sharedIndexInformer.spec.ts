@@ -16,6 +16,7 @@ import {
   type TestConfigMap,
 } from '../../lib/testing/builders.js';
 import { fakeListerWatcher } from '../../lib/testing/fakeListerWatcher.js';
+import type { ListerWatcher, ListItemReuse } from '../../lib/listwatch/ListerWatcher.js';
 import { decodeFailure } from '../../lib/codec/decodeObject.js';
 import { mergeMapWithLag } from '../../lib/operators/mergeMapWithLag.js';
 
@@ -270,6 +271,39 @@ describe('sharedIndexInformer', () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]?.a).toBe(a1);
     expect(stored[0]?.b).toBe(b2);
+  });
+
+  it('a relist hands the ListerWatcher a reuse (the first list none) that answers the stored object of the same key and resourceVersion, so an HTTP list drops the fresh copy as each item is decoded', () => {
+    const rx = newScheduler();
+    const given: Array<ListItemReuse<TestConfigMap> | undefined> = [];
+    const answers: unknown[] = [];
+    const b2 = configMap('b', '2');
+    rx.run(({ cold }) => {
+      const fake = fakeListerWatcher<TestConfigMap>({
+        lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) }), cold('-(p|)', { p: listPage('20', [configMap('a', '1'), b2]) })],
+        watches: [cold('--e', { e: errorEvent(410) }), cold<never>('-')],
+      });
+      const lw: ListerWatcher<TestConfigMap> = {
+        ...fake,
+        list: (options, reuse) => {
+          given.push(reuse);
+          return fake.list(options);
+        },
+      };
+      const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0 });
+      const sub = informer.events$.subscribe();
+      // once the relist has begun (its page arrives now)
+      rx.schedule(() => {
+        const reuse = given[1];
+        answers.push(reuse?.(configMap('a', '1')), reuse?.(b2), reuse?.(configMap('c', '1')));
+        sub.unsubscribe();
+      }, 1 + 2 + 800 + 1);
+    });
+    expect(given).toHaveLength(2);
+    expect(given[0]).toBeUndefined();
+    expect(answers[0]).toBe(a1);
+    expect(answers[1]).toBe(b2);
+    expect(answers[2]).toEqual(configMap('c', '1'));
   });
 
   it('a streaming relist keeps the stored object too (initial events at the same resourceVersion)', () => {

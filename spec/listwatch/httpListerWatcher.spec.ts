@@ -508,6 +508,42 @@ describe('httpListerWatcher: list completes after one page', () => {
   });
 });
 
+describe('httpListerWatcher: list with reuse', () => {
+  it('applies reuse to each decoded item, with and without prefetching (the page holds its answers); an error it throws fails the list with that error', async () => {
+    const pages = [
+      { metadata: { resourceVersion: '3', continue: 'c2' }, items: [cm('a', '1'), cm('b', '2')] },
+      { metadata: { resourceVersion: '3' }, items: [cm('c', '3')] },
+    ];
+    const server = await track(httpServer((x: Exchange) => {
+      json(x.res, 200, x.url.searchParams.get('continue') === 'c2' ? pages[1] : pages[0]);
+    }));
+    for (const prefetchPages of [true, false]) {
+      const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, prefetchPages });
+      const kept = new Map<string, KubeObject>();
+      const reuse = (o: KubeObject): KubeObject => {
+        const copy = { ...o };
+        kept.set(o.metadata.name, copy);
+        return copy;
+      };
+      const first = await firstValueFrom(lw.list({ limit: 2 }, reuse));
+      const second = await firstValueFrom(lw.list({ limit: 2, continue: first.continue ?? '' }, reuse));
+      const items = [...first.items, ...second.items];
+      expect(items.map((o) => o.metadata.name)).toEqual(['a', 'b', 'c']);
+      items.forEach((o) => {
+        expect(o).toBe(kept.get(o.metadata.name));
+      });
+      const boom = new Error('reuse failed');
+      expect(
+        await errorOf(
+          lw.list({}, () => {
+            throw boom;
+          }),
+        ),
+      ).toBe(boom);
+    }
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads delay seconds and HTTP dates, and refuses anything else', () => {
     const now = Date.parse('2025-01-01T00:00:00Z');

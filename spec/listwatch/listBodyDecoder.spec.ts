@@ -218,6 +218,52 @@ describe('listBodyDecoder', () => {
     );
   });
 
+  it('reuse: applied to each item that passed the codec as soon as its bytes are complete, and the page holds what it returned', () => {
+    const seen: string[] = [];
+    const kept = new Map<string, Widget>();
+    const decoder = listBodyDecoder(WidgetCodec, {
+      reuse: (w) => {
+        seen.push(w.metadata.name);
+        const marked = { ...w, metadata: { ...w.metadata, annotations: { reused: 'yes' } } };
+        kept.set(w.metadata.name, marked);
+        return marked;
+      },
+    });
+    const a = JSON.stringify({ metadata: { name: 'a' }, spec: { size: 1 } });
+    const bad = JSON.stringify({ metadata: { name: 'bad' }, spec: { size: 'x' } });
+    const b = JSON.stringify({ metadata: { name: 'b' }, spec: { size: 2 } });
+    const c = JSON.stringify({ metadata: { name: 'c' }, spec: { size: 3 } });
+    const bytes = Buffer.from(`{"metadata":{"resourceVersion":"3"},"items":[${a},${bad},${b},${c}]}`);
+    const toB = bytes.indexOf('"b"');
+    const toC = bytes.indexOf('"c"');
+    expect(decoder.write(bytes.subarray(0, toB))).toBe(true);
+    // a is done (and the invalid item never reaches reuse); b is not complete yet
+    expect(seen).toEqual(['a']);
+    expect(decoder.write(bytes.subarray(toB, toC))).toBe(true);
+    expect(seen).toEqual(['a', 'b']);
+    expect(decoder.write(bytes.subarray(toC))).toBe(true);
+    const page = decoder.end();
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(isRight(page)).toBe(true);
+    if (isRight(page)) {
+      expect(page.right.items).toHaveLength(3);
+      page.right.items.forEach((w) => {
+        expect(w).toBe(kept.get(w.metadata.name));
+      });
+      expect(page.right.invalid).toHaveLength(1);
+    }
+  });
+
+  it('reuse: an error it throws is thrown by write', () => {
+    const boom = new Error('boom');
+    const decoder = listBodyDecoder(WidgetCodec, {
+      reuse: () => {
+        throw boom;
+      },
+    });
+    expect(() => decoder.write(Buffer.from('{"items":[{"metadata":{"name":"a"},"spec":{"size":1}}]}'))).toThrow(boom);
+  });
+
   it('property: maxItemBytes, whatever the cuts: items within the limit decode as the oracle; one still open at a chunk end past the limit stops the decoder', () => {
     const sized = fc.array(fc.nat({ max: 300 }), { minLength: 1, maxLength: 6 }).map((sizes) =>
       sizes.map((size, k) => ({ metadata: { name: `w${k}`, annotations: { a: 'x'.repeat(size) } }, spec: { size } })),

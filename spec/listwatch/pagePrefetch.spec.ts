@@ -2,7 +2,7 @@ import { concatMap, defer, EMPTY, expand, type Observable, take, tap, timer } fr
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 
-import type { ListOptions, ListPage } from '../../lib/listwatch/ListerWatcher.js';
+import type { ListItemReuse, ListOptions, ListPage } from '../../lib/listwatch/ListerWatcher.js';
 import { pagePrefetch } from '../../lib/listwatch/pagePrefetch.js';
 import { newTestScheduler } from '../helpers/marbles.js';
 
@@ -100,6 +100,30 @@ describe('pagePrefetch', () => {
     expect(plain.log).toEqual(['first@0', 't2@15', 't3@30']);
     expect(ahead.log).toEqual(['first@0', 't2@1', 't3@15']);
     expect(ahead.maxInFlight()).toBe(2);
+  });
+
+  it('reuse: every request gets the reuse of the consumer’s latest page, the pages fetched ahead too', () => {
+    const rx = newTestScheduler();
+    const pages = fakePages(rx, 4);
+    const given: string[] = [];
+    const fetch = (options: ListOptions, onContinue: (token: string) => void, reuse?: ListItemReuse<string>): Observable<Page> => {
+      given.push(`${options.continue ?? 'first'}:${reuse === undefined ? 'none' : reuse('x')}`);
+      return pages.fetch(options, onContinue);
+    };
+    const list = pagePrefetch(fetch, { setTimer: setTimer(rx) });
+    const mark =
+      (m: string): ListItemReuse<string> =>
+      (item) =>
+        `${item}${m}`;
+    rx.run(({ expectObservable }) => {
+      // pages 1 and 2 asked for with reuse A, pages 3 and 4 with B: page 2 is fetched ahead with the
+      // reuse of page 1, page 3 when page 2 is claimed (A), page 4 when page 3 is claimed (B)
+      const next = (m: string) => (page: Page) => list({ limit: 1, continue: page.continue ?? '' }, mark(m)).pipe(take(1));
+      const paged = list({ limit: 1 }, mark('A')).pipe(take(1), concatMap(next('A')), concatMap(next('B')), concatMap(next('B')), concatMap((p4) => p4.items));
+      expectObservable(paged).toBe('21ms (d|)', { d: 'p4' });
+    });
+    expect(given).toEqual(['first:xA', 't2:xA', 't3:xA', 't4:xB']);
+    expect(pages.log).toEqual(['first@0', 't2@1', 't3@10', 't4@11']);
   });
 
   it('never more than one page ahead of the page being consumed', () => {

@@ -110,7 +110,7 @@ export type WatchEvent<T> =
  * const cached = new Map<string, KubeObject>();
  * const reuse: ListItemReuse<KubeObject> = (o) => {
  *   const old = cached.get(o.metadata.name ?? '');
- *   return old?.metadata.resourceVersion === o.metadata.resourceVersion ? old : o;
+ *   return old !== undefined && old.metadata.resourceVersion === o.metadata.resourceVersion ? old : o;
  * };
  * ```
  * @category listwatch

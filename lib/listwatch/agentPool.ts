@@ -28,7 +28,10 @@ const identityOf = (target: URL, options: RequestOptions): string => {
  * lists, each watch) opened a new TCP and TLS connection. `reuse` swaps such a per-request agent
  * (exactly an `http.Agent` or `https.Agent`, never a proxy agent or a subclass) for the pool's
  * keep-alive agent of the same server and TLS material. Idle sockets close after
- * {@link FREE_SOCKET_TIMEOUT_MS} and are unref'd (they keep no process alive).
+ * {@link FREE_SOCKET_TIMEOUT_MS} and are unref'd (they keep no process alive). That timeout is
+ * meant for free sockets only: Node's `Agent` gives it to sockets in use too, and refreshes the
+ * timer on every chunk read; `pooled` tells the caller to clear it while the socket is in use (the
+ * agent sets it again when the socket is freed).
  *
  * Maps to client-go's shared `http.Transport` per `rest.Config` TLS identity (`tlsCache`).
  *
@@ -47,6 +50,7 @@ const identityOf = (target: URL, options: RequestOptions): string => {
  */
 export const agentPool = (freeSocketTimeoutMs = FREE_SOCKET_TIMEOUT_MS, maxAgents = MAX_AGENTS) => {
   const agents = new Map<string, HttpAgent>();
+  const made = new WeakSet<object>();
   return {
     /** Replaces `options.agent` by the pool's keep-alive agent when it is a plain per-request one. */
     reuse: (target: URL, options: RequestOptions): void => {
@@ -60,6 +64,7 @@ export const agentPool = (freeSocketTimeoutMs = FREE_SOCKET_TIMEOUT_MS, maxAgent
         const base = { ...(given as HttpAgent & { readonly options?: object }).options, keepAlive: true, timeout: freeSocketTimeoutMs, scheduling: 'lifo' as const };
         agent = plainHttps ? new HttpsAgent(base) : new HttpAgent(base);
         agents.set(key, agent);
+        made.add(agent);
         if (agents.size > maxAgents) {
           const [oldestKey, oldest] = agents.entries().next().value ?? [];
           if (oldestKey !== undefined) agents.delete(oldestKey);
@@ -71,5 +76,7 @@ export const agentPool = (freeSocketTimeoutMs = FREE_SOCKET_TIMEOUT_MS, maxAgent
     },
     /** Agents kept. */
     size: (): number => agents.size,
+    /** Whether `agent` is one of this pool's (its free-socket timeout is to be cleared while a socket is in use). */
+    pooled: (agent: unknown): boolean => typeof agent === 'object' && agent !== null && made.has(agent),
   };
 };

@@ -2,6 +2,7 @@ import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:h
 import { request as httpRequest } from 'node:http';
 import type { RequestOptions } from 'node:https';
 import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isRight } from 'fp-ts/lib/Either.js';
@@ -323,6 +324,15 @@ const CREDENTIALS = credentialCache();
 const AGENTS = agentPool();
 
 /**
+ * A pooled socket handed to a request: no idle timer while in use (the request has its own
+ * watchdog, and Node would refresh the agent's free-socket timer on every chunk); the agent sets
+ * it again when the socket is freed.
+ */
+const inUse = (socket: Socket): void => {
+  socket.setTimeout(0);
+};
+
+/**
  * The one place that talks HTTP: resolves the kubeConfig (once, asynchronously), sends the request,
  * runs the byte-level watchdog and maps every transport failure to a `TransportError`. Returns the
  * teardown: clear the watchdog and destroy the request (and so its socket) unless the response
@@ -416,6 +426,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     req.on('error', (e: unknown) => {
       failWith(fail(request, systemMessage(e), errorCodeOf(e)));
     });
+    if (AGENTS.pooled(options.agent)) req.once('socket', inUse);
     req.on('response', (res: IncomingMessage) => {
       alive();
       if (res.statusCode === 401) CREDENTIALS.invalidate(request.kubeConfig);

@@ -1,11 +1,12 @@
 import { Agent as HttpsAgent, createServer, type RequestOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Socket } from 'node:net';
 
 import { lastValueFrom } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { agentPool } from '../../lib/listwatch/agentPool.js';
+import { agentPool, FREE_SOCKET_TIMEOUT_MS } from '../../lib/listwatch/agentPool.js';
 import { kubeGet } from '../../lib/listwatch/kubeRequest.js';
+import { until } from '../helpers/until.js';
 import { kubeConfigFor, tls } from './testServer.js';
 
 /** A node:https server answering `{}` to everything, counting the TLS connections it accepted. */
@@ -65,6 +66,40 @@ describe('agentPool: keep-alive connection reuse per (server, TLS identity)', ()
       await lastValueFrom(kubeGet({ kubeConfig, verb: 'list', resource: 'configmaps', path: '/api/v1/configmaps' }));
     }
     expect(server.accepted()).toBe(2);
+  });
+
+  it('a pooled socket has no idle timer while a request uses it (Node would refresh it on every chunk); the free-socket timeout comes back once it is free', async () => {
+    // the client's sockets, found by the calls Node and kubeRequest make to their setTimeout
+    const calls = vi.spyOn(Socket.prototype, 'setTimeout');
+    const clientSocket = (port: number | undefined): Socket | undefined => calls.mock.contexts.find((s): s is Socket => s instanceof Socket && s.localPort === port && port !== undefined);
+    const inUse: Array<number | undefined> = [];
+    let port: number | undefined;
+    const server = createServer({ cert: tls.serverCert, key: tls.serverKey, ca: tls.ca }, (req, res) => {
+      port = req.socket.remotePort;
+      inUse.push(clientSocket(port)?.timeout);
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          calls.mockRestore();
+          server.closeAllConnections();
+          server.close(() => {
+            resolve();
+          });
+        }),
+    );
+    const kubeConfig = kubeConfigFor(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, { caData: tls.ca });
+    for (let i = 0; i < 2; i++) {
+      const response = await lastValueFrom(kubeGet({ kubeConfig, verb: 'list', resource: 'configmaps', path: '/api/v1/configmaps' }));
+      expect(response.statusCode).toBe(200);
+      // free again, the socket waits with the pool's idle timeout
+      await until(() => clientSocket(port)?.timeout === FREE_SOCKET_TIMEOUT_MS);
+    }
+    // one connection, used twice, each time without a timer
+    expect(inUse).toEqual([0, 0]);
   });
 
   it('reuse swaps only plain agents, one per identity, and leaves proxy or custom agents alone', () => {

@@ -30,8 +30,8 @@ const identityOf = (target: URL, options: RequestOptions): string => {
  * keep-alive agent of the same server and TLS material. Idle sockets close after
  * {@link FREE_SOCKET_TIMEOUT_MS} and are unref'd (they keep no process alive). That timeout is
  * meant for free sockets only: Node's `Agent` gives it to sockets in use too, and refreshes the
- * timer on every chunk read; `pooled` tells the caller to clear it while the socket is in use (the
- * agent sets it again when the socket is freed).
+ * timer on every chunk read; `reuse` answers whether it pooled the request, and the caller then
+ * clears it while the socket is in use (the agent sets it again when the socket is freed).
  *
  * Maps to client-go's shared `http.Transport` per `rest.Config` TLS identity (`tlsCache`).
  *
@@ -50,21 +50,22 @@ const identityOf = (target: URL, options: RequestOptions): string => {
  */
 export const agentPool = (freeSocketTimeoutMs = FREE_SOCKET_TIMEOUT_MS, maxAgents = MAX_AGENTS) => {
   const agents = new Map<string, HttpAgent>();
-  const made = new WeakSet<object>();
   return {
-    /** Replaces `options.agent` by the pool's keep-alive agent when it is a plain per-request one. */
-    reuse: (target: URL, options: RequestOptions): void => {
+    /**
+     * Replaces `options.agent` by the pool's keep-alive agent when it is a plain per-request one;
+     * true when it did (the request's socket is then a pooled one).
+     */
+    reuse: (target: URL, options: RequestOptions): boolean => {
       const given = options.agent;
       const plainHttps = given instanceof HttpsAgent && given.constructor === HttpsAgent;
       const plainHttp = given instanceof HttpAgent && given.constructor === HttpAgent;
-      if (!plainHttps && !plainHttp) return;
+      if (!plainHttps && !plainHttp) return false;
       const key = identityOf(target, options);
       let agent = agents.get(key);
       if (agent === undefined) {
         const base = { ...(given as HttpAgent & { readonly options?: object }).options, keepAlive: true, timeout: freeSocketTimeoutMs, scheduling: 'lifo' as const };
         agent = plainHttps ? new HttpsAgent(base) : new HttpAgent(base);
         agents.set(key, agent);
-        made.add(agent);
         if (agents.size > maxAgents) {
           const [oldestKey, oldest] = agents.entries().next().value ?? [];
           if (oldestKey !== undefined) agents.delete(oldestKey);
@@ -73,10 +74,9 @@ export const agentPool = (freeSocketTimeoutMs = FREE_SOCKET_TIMEOUT_MS, maxAgent
       }
       given.destroy();
       options.agent = agent;
+      return true;
     },
     /** Agents kept. */
     size: (): number => agents.size,
-    /** Whether `agent` is one of this pool's (its free-socket timeout is to be cleared while a socket is in use). */
-    pooled: (agent: unknown): boolean => typeof agent === 'object' && agent !== null && made.has(agent),
   };
 };

@@ -414,7 +414,8 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     },
   };
 
-  const send = (): void => {
+  /** `pooled`: the request goes over a socket of the pool, whose idle timer is off while in use. */
+  const send = (pooled: boolean): void => {
     if (closed || finished) return;
     const requestFn = target.protocol === 'http:' ? httpRequest : httpsRequest;
     try {
@@ -426,7 +427,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     req.on('error', (e: unknown) => {
       failWith(fail(request, systemMessage(e), errorCodeOf(e)));
     });
-    if (AGENTS.pooled(options.agent)) req.once('socket', inUse);
+    if (pooled) req.once('socket', inUse);
     req.on('response', (res: IncomingMessage) => {
       alive();
       if (res.statusCode === 401) CREDENTIALS.invalidate(request.kubeConfig);
@@ -459,8 +460,7 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     () => {
       secrets = secretsOf(options);
       warnIfInsecure(target, options.rejectUnauthorized === false || cluster?.skipTLSVerify === true);
-      AGENTS.reuse(target, options);
-      send();
+      send(AGENTS.reuse(target, options));
     },
     (e: unknown) => {
       // the options may hold a token already (client-node sets it before it refuses plain http:)

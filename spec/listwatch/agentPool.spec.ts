@@ -111,7 +111,7 @@ describe('agentPool: keep-alive connection reuse per (server, TLS identity)', ()
     class ProxyAgent extends HttpsAgent {}
     const proxied = new ProxyAgent();
     const d: RequestOptions = { agent: proxied };
-    for (const o of [a, b, c, d]) pool.reuse(url, o);
+    expect([a, b, c, d].map((o) => pool.reuse(url, o))).toEqual([true, true, true, false]);
     expect(a.agent).toBe(b.agent);
     expect((a.agent as HttpsAgent & { readonly keepAlive: boolean }).keepAlive).toBe(true);
     expect(c.agent).not.toBe(a.agent);

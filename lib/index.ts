@@ -153,6 +153,7 @@ export {
   coalesceByKey,
   type CoalesceByKeyOptions,
   holdUntil,
+  immediateScheduler,
   mergeMapWithLag,
   whileTrue,
   type WhileTrueOptions,

@@ -1,8 +1,9 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 
 import type { KubeObject } from '../meta/KubeObject.js';
 import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
 import type { ReflectorDataEvent, ReflectorEvent } from '../reflector/ReflectorEvent.js';
+import { immediateScheduler } from '../operators/immediateScheduler.js';
 import type { Store } from '../store/Store.js';
 import type { Deltas } from './Delta.js';
 import {
@@ -137,7 +138,11 @@ export interface DeltaFifoConfig<T> {
    * @since 0.3.0
    */
   readonly replaceSliceSize?: number;
-  /** Where the runs after a full batch are scheduled. Default `asyncScheduler`. @since 0.2.0 */
+  /**
+   * Where the runs after a full batch are scheduled. Default {@link immediateScheduler} (since
+   * 0.3.0; was `asyncScheduler`, whose zero-delay runs Node delays by at least 1 ms each).
+   * @since 0.2.0
+   */
   readonly scheduler?: SchedulerLike;
   /**
    * The fast lane (default `true`): while nothing is queued, nothing waits, no drain is running
@@ -227,7 +232,7 @@ export const deltaFifo =
         order = 'key',
         batchSize = Number.POSITIVE_INFINITY,
         replaceSliceSize = REPLACE_SLICES_PER_BATCH * batchSize,
-        scheduler = asyncScheduler,
+        scheduler = immediateScheduler,
         fastLane = true,
       } = config;
       const state = createFifoState<T>(order);

@@ -1,5 +1,4 @@
 import {
-  asyncScheduler,
   BehaviorSubject,
   concat,
   defer,
@@ -28,6 +27,7 @@ import type { Logger } from '../logging/Logger.js';
 import { messageOf } from '../internal/messageOf.js';
 import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
 import type { KubeObject } from '../meta/KubeObject.js';
+import { immediateScheduler } from '../operators/immediateScheduler.js';
 import { whileTrue } from '../operators/whileTrue.js';
 import { listThenWatch, type ReflectorConfig } from '../reflector/listThenWatch.js';
 import type { ReflectorError } from '../reflector/ReflectorError.js';
@@ -41,7 +41,9 @@ import { terminalFailure } from './terminalFailure.js';
 
 /**
  * Configuration of a {@link sharedIndexInformer}. Everything of {@link ReflectorConfig} (page size,
- * backoff, streaming list, scheduler, ...) applies to its reflector.
+ * backoff, streaming list, scheduler, ...) applies to its reflector. The informer's default
+ * `scheduler` is {@link immediateScheduler} (since 0.3.0): `asyncScheduler`'s clock and timers, its
+ * batches after a list run on `setImmediate` rather than a 1 ms `setTimeout`.
  *
  * Maps to client-go's `NewSharedIndexInformerWithOptions` / `SharedIndexInformerOptions`.
  *
@@ -67,8 +69,8 @@ export interface SharedIndexInformerConfig<T> extends ReflectorConfig {
   readonly logger?: Logger;
   /**
    * At most this many objects are stored and emitted in one synchronous run after a (re)list;
-   * the rest follow in later runs on `scheduler`, so that syncing 50k objects does not block the
-   * event loop for the whole fan-out. `synced$` still turns true only after the last one, and
+   * the rest follow in later runs on `scheduler` (each a `setImmediate` by default), so that syncing
+   * 50k objects does not block the event loop for the whole fan-out. `synced$` still turns true only after the last one, and
    * status changes keep their order. Default 1000; `Infinity` = all at once.
    * @since 0.2.0
    */
@@ -310,7 +312,7 @@ export const sharedIndexInformer = <T extends KubeObject>(
     minResyncPeriodMs = 1000,
     lingerMs = 0,
     order = 'key',
-    scheduler = asyncScheduler,
+    scheduler = immediateScheduler,
     logger,
     batchSize = DEFAULT_BATCH_SIZE,
     failFast = false,

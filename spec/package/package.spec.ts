@@ -69,7 +69,10 @@ beforeAll(async () => {
 
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  await npm(['install', tarball, '--offline', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', '--no-save'], consumer);
+  // --prefer-offline, not --offline: the cache of an `npm ci` holds the lockfile's tarballs but not
+  // always the registry documents that resolve kube-rx's own dependency ranges (ENOTCACHED on a
+  // fresh machine); what is cached is used, the rest comes from the registry
+  await npm(['install', tarball, '--prefer-offline', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', '--no-save'], consumer);
   for (const name of borrowed) {
     mkdirSync(join(consumer, 'node_modules', name, '..'), { recursive: true });
     const target = name === '@kubernetes/client-node' ? clientNodeDir : join(root, 'node_modules', name);

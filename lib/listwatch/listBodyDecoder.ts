@@ -16,7 +16,8 @@ import type { ListPage } from './ListerWatcher.js';
 export interface ListBodyDecoder<T> {
   /**
    * Feeds the next chunk of the body (any boundaries). Returns `false`, and ignores the rest,
-   * once one item is larger than `maxItemBytes`; see {@link ListBodyDecoder.oversized}.
+   * once an item still incomplete at a chunk's end has more than `maxItemBytes`; see
+   * {@link ListBodyDecoder.oversized}.
    */
   write(chunk: Uint8Array): boolean;
   /** The size the oversized item had reached when `write` gave up; `undefined` while none is. */
@@ -35,7 +36,13 @@ export interface ListBodyDecoder<T> {
 
 /** Settings of {@link listBodyDecoder}. */
 export interface ListBodyDecoderOptions<T = unknown> {
-  /** Largest accepted item (one object of `items`) in bytes. Default: no limit. */
+  /**
+   * Bound, in bytes, on what is buffered for one item (one object of `items`) while it is
+   * incomplete: an item still open at the end of a chunk with more bytes than this so far makes
+   * `write` give up. It bounds memory, not the item's size exactly: an item that begins and ends
+   * within one chunk is not measured, so one up to the limit plus a chunk (a socket read, 64 KiB)
+   * may pass. Default: no limit.
+   */
   readonly maxItemBytes?: number;
   /**
    * Applied to each item that passed the codec, as soon as it is decoded: the page holds what it

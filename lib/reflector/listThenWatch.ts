@@ -50,7 +50,7 @@ import {
   type ReflectorTransition,
   transition,
 } from './ReflectorState.js';
-import { isObjectEvent, objectEventOutput, reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from './reduceWatch.js';
+import { applyInitialEvent, isObjectEvent, objectEventOutput, reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from './reduceWatch.js';
 
 /*
  * The reflector's Observable runner: a trampoline over the steps of ReflectorState.ts, with a
@@ -257,6 +257,10 @@ const watchPhase = <T extends KubeObject>(
  * cursor, output array and reflector state; the count and the newest non-empty resourceVersion it
  * would have put into the cursor are folded in before the next input that goes through
  * `reduceWatch` (`advanceRV` keeps only the newest non-empty one, so folding later is the same).
+ * During a streaming list's initial phase, such an event goes into a map of the latest object per
+ * key as it arrives (what `reduceWatch` would buffer and then build in one go at the end bookmark:
+ * 150k objects held the event loop for over half a second there), and the end bookmark's `Replace`
+ * carries that map's objects. The cursor given must have nothing buffered yet (a watch starts so).
  */
 export const reduceWatchInputs =
   <T extends KubeObject>(start: WatchCursor<T>): OperatorFunction<WatchEvent<T> | WatchInput<T>, PhaseOutput<T>> =>
@@ -266,11 +270,21 @@ export const reduceWatchInputs =
       /** Events taken by the fused lane since `cursor` was last brought up to date, and the newest resourceVersion among them. */
       let laneEvents = 0;
       let laneRV = '';
+      /** The streaming list's objects so far, latest per key (its initial phase only). */
+      let initialObjects = new Map<string, T>();
       return source.subscribe({
         next: (input) => {
-          if (cursor.initial === undefined && isObjectEvent(input)) {
-            const out = objectEventOutput(input);
+          if (isObjectEvent(input)) {
             laneEvents += 1;
+            if (cursor.initial !== undefined) {
+              try {
+                applyInitialEvent(initialObjects, input._tag === 'Deleted', input.object);
+              } catch (e: unknown) {
+                subscriber.error(e); // as reduceWatch's would (it keys them at the end bookmark)
+              }
+              return;
+            }
+            const out = objectEventOutput(input);
             if (out.resourceVersion !== '') laneRV = out.resourceVersion;
             subscriber.next(out);
             return;
@@ -287,10 +301,13 @@ export const reduceWatchInputs =
             subscriber.error(e);
             return;
           }
+          const listed = cursor.initial !== undefined && step.cursor.initial === undefined ? initialObjects : undefined;
           cursor = step.cursor;
+          if (listed !== undefined) initialObjects = new Map();
           for (const out of step.out) {
             if (subscriber.closed) return;
-            subscriber.next(out);
+            // the end bookmark's Replace: reduceWatch had nothing buffered, the objects are here
+            subscriber.next(listed !== undefined && out._tag === 'Replace' ? { ...out, items: [...listed.values()] } : out);
             if (out._tag === 'Next') {
               subscriber.complete();
               return;

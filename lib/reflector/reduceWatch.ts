@@ -114,16 +114,25 @@ export interface WatchStep<T> {
   readonly out: ReadonlyArray<PhaseOutput<T>>;
 }
 
+/**
+ * What a streaming list's initial events leave: the latest object per key (`metaNamespaceKeyFunc`),
+ * deleted keys left out, in the order the keys were first added (a key deleted and added again
+ * goes to the end). {@link reduceWatch} builds it from its buffer at the end bookmark; the fused
+ * lane of `reduceWatchInputs` (listThenWatch.ts) keeps the same map as the events arrive. Internal.
+ */
+export const applyInitialEvent = <T extends KubeObject>(objects: Map<string, T>, deleted: boolean, object: T): void => {
+  const key = metaNamespaceKeyFunc(object);
+  if (deleted) objects.delete(key);
+  else objects.set(key, object);
+};
+
 const materialize = <T extends KubeObject>(buffered: Buffered<T>): ReadonlyArray<T> => {
   const newestFirst: Array<{ readonly deleted: boolean; readonly object: T }> = [];
   for (let b = buffered; b !== undefined; b = b.older) newestFirst.push(b);
   const byKey = new Map<string, T>();
   for (let i = newestFirst.length - 1; i >= 0; i--) {
     const entry = newestFirst[i];
-    if (entry === undefined) continue;
-    const key = metaNamespaceKeyFunc(entry.object);
-    if (entry.deleted) byKey.delete(key);
-    else byKey.set(key, entry.object);
+    if (entry !== undefined) applyInitialEvent(byKey, entry.deleted, entry.object);
   }
   return [...byKey.values()];
 };

@@ -84,6 +84,19 @@ describe('reduceWatchInputs (the fused lane)', () => {
     return out;
   };
 
+  it("a streaming list's object that cannot be keyed errors the stream at once, as reduceWatch's keying would at the end", () => {
+    const cursor: WatchCursor<Cm> = { state: at('1'), events: 0, initial: { cause: 'Initial', buffered: undefined } };
+    const noMetadata = { kind: 'ConfigMap' } as unknown as Cm;
+    const seen: unknown[] = [];
+    let error: unknown;
+    from<WatchEvent<Cm>[]>([added(a1), added(noMetadata), added(b2), bookmark('2', true)])
+      .pipe(reduceWatchInputs(cursor))
+      .subscribe({ next: (o) => seen.push(o), error: (e: unknown) => (error = e) });
+    expect(seen).toEqual([]);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(() => reference(cursor, [added(a1), added(noMetadata), added(b2), bookmark('2', true)])).toThrow(TypeError);
+  });
+
   it('property: emits exactly what reduceWatch step by step emits, transitions (state, counts) included', () => {
     fc.assert(
       fc.property(start, fc.array(event, { maxLength: 30 }), fc.option(end, { nil: undefined }), (cursor, events, last) => {

@@ -69,9 +69,10 @@ export interface SharedIndexInformerConfig<T> extends ReflectorConfig {
   readonly logger?: Logger;
   /**
    * At most this many objects are stored and emitted in one synchronous run after a (re)list;
-   * the rest follow in later runs on `scheduler` (each a `setImmediate` by default), so that syncing
-   * 50k objects does not block the event loop for the whole fan-out. `synced$` still turns true only after the last one, and
-   * status changes keep their order. Default 1000; `Infinity` = all at once.
+   * the rest follow in later runs on `scheduler` (each a `setImmediate` by default), so that
+   * syncing 50k objects does not block the event loop for the whole fan-out. `synced$` still turns
+   * true only after the last one, and status changes keep their order. Default 1000; `Infinity` =
+   * all at once.
    * @since 0.2.0
    */
   readonly batchSize?: number;

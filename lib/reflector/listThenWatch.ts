@@ -50,7 +50,7 @@ import {
   type ReflectorTransition,
   transition,
 } from './ReflectorState.js';
-import { applyInitialEvent, isObjectEvent, objectEventOutput, reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from './reduceWatch.js';
+import { applyInitialEvent, isObjectEvent, latestPerKey, objectEventOutput, reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from './reduceWatch.js';
 
 /*
  * The reflector's Observable runner: a trampoline over the steps of ReflectorState.ts, with a
@@ -260,7 +260,7 @@ const watchPhase = <T extends KubeObject>(
  * During a streaming list's initial phase, such an event goes into a map of the latest object per
  * key as it arrives (what `reduceWatch` would buffer and then build in one go at the end bookmark:
  * 150k objects held the event loop for over half a second there), and the end bookmark's `Replace`
- * carries that map's objects. The cursor given must have nothing buffered yet (a watch starts so).
+ * carries that map's objects.
  */
 export const reduceWatchInputs =
   <T extends KubeObject>(start: WatchCursor<T>): OperatorFunction<WatchEvent<T> | WatchInput<T>, PhaseOutput<T>> =>
@@ -270,8 +270,8 @@ export const reduceWatchInputs =
       /** Events taken by the fused lane since `cursor` was last brought up to date, and the newest resourceVersion among them. */
       let laneEvents = 0;
       let laneRV = '';
-      /** The streaming list's objects so far, latest per key (its initial phase only). */
-      let initialObjects = new Map<string, T>();
+      /** The streaming list's objects so far, latest per key (its initial phase only; what `start` had buffered first). */
+      let initialObjects = latestPerKey(start.initial?.buffered);
       return source.subscribe({
         next: (input) => {
           if (isObjectEvent(input)) {
@@ -306,7 +306,7 @@ export const reduceWatchInputs =
           if (listed !== undefined) initialObjects = new Map();
           for (const out of step.out) {
             if (subscriber.closed) return;
-            // the end bookmark's Replace: reduceWatch had nothing buffered, the objects are here
+            // the end bookmark's Replace: the objects are here (the cursor buffered none after `start`)
             subscriber.next(listed !== undefined && out._tag === 'Replace' ? { ...out, items: [...listed.values()] } : out);
             if (out._tag === 'Next') {
               subscriber.complete();

@@ -115,10 +115,11 @@ export interface WatchStep<T> {
 }
 
 /**
- * What a streaming list's initial events leave: the latest object per key (`metaNamespaceKeyFunc`),
- * deleted keys left out, in the order the keys were first added (a key deleted and added again
- * goes to the end). {@link reduceWatch} builds it from its buffer at the end bookmark; the fused
- * lane of `reduceWatchInputs` (listThenWatch.ts) keeps the same map as the events arrive. Internal.
+ * Applies one object event of a streaming list's initial phase to the latest object per key
+ * (`metaNamespaceKeyFunc`): deleted keys leave, a key keeps the place it was first added at (one
+ * deleted and added again goes to the end). One rule for {@link reduceWatch}'s buffer, turned into
+ * the `Replace` at the end bookmark, and the fused lane of `reduceWatchInputs` (listThenWatch.ts),
+ * which keeps the map as the events arrive. Internal.
  */
 export const applyInitialEvent = <T extends KubeObject>(objects: Map<string, T>, deleted: boolean, object: T): void => {
   const key = metaNamespaceKeyFunc(object);
@@ -126,7 +127,8 @@ export const applyInitialEvent = <T extends KubeObject>(objects: Map<string, T>,
   else objects.set(key, object);
 };
 
-const materialize = <T extends KubeObject>(buffered: Buffered<T>): ReadonlyArray<T> => {
+/** The latest object per key of what a streaming list buffered, oldest first (see {@link applyInitialEvent}). Internal. */
+export const latestPerKey = <T extends KubeObject>(buffered: NonNullable<WatchCursor<T>['initial']>['buffered']): Map<string, T> => {
   const newestFirst: Array<{ readonly deleted: boolean; readonly object: T }> = [];
   for (let b = buffered; b !== undefined; b = b.older) newestFirst.push(b);
   const byKey = new Map<string, T>();
@@ -134,7 +136,7 @@ const materialize = <T extends KubeObject>(buffered: Buffered<T>): ReadonlyArray
     const entry = newestFirst[i];
     if (entry !== undefined) applyInitialEvent(byKey, entry.deleted, entry.object);
   }
-  return [...byKey.values()];
+  return byKey;
 };
 
 const endOfWatch = <T>(cursor: WatchCursor<T>, end: WatchEnd): WatchStep<T> => {
@@ -203,7 +205,7 @@ const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: Wat
       return {
         cursor: { state: { ...advanceRV(state, event.resourceVersion), expired: false }, events: cursor.events },
         out: [
-          { _tag: 'Replace', items: materialize(initial.buffered), resourceVersion: event.resourceVersion },
+          { _tag: 'Replace', items: [...latestPerKey(initial.buffered).values()], resourceVersion: event.resourceVersion },
           { _tag: 'Watching', resourceVersion: event.resourceVersion },
         ],
       };

@@ -177,7 +177,8 @@ const DEFAULT_BATCH_SIZE = 1000;
  * stored object (same key and resourceVersion: the API server's same object). The fresh copy is
  * dropped as soon as its page is decoded, so a relist keeps one copy of every unchanged object
  * instead of two until its Replace is applied (issue 5: relist peak memory), and subscribers
- * keep the references they already have. Nothing changes on the first list (the store is
+ * keep the references they already have. A ListerWatcher that applies the `reuse` it is given
+ * (an HTTP one) is not followed by a second pass over its pages; one that ignores it is. Nothing changes on the first list (the store is
  * empty) nor for objects without a resourceVersion. Not used with a `transform` (the store holds
  * transformed objects, which the FIFO would transform again).
  */
@@ -197,12 +198,20 @@ const reusingStoredObjects = <T extends KubeObject>(
     }
     return old !== undefined && old.metadata.resourceVersion === rv ? old : obj;
   };
+  /** Whether the ListerWatcher has applied `reuse` itself (an HTTP one does, to each item as it is decoded). */
+  let perItem = false;
+  const reuse = (obj: T): T => {
+    perItem = true;
+    return stored(obj);
+  };
   return {
     ...(lw.nextWatchIdleTimeoutMs === undefined ? {} : { nextWatchIdleTimeoutMs: lw.nextWatchIdleTimeoutMs }),
     ...(lw.supportsStreamingList === undefined ? {} : { supportsStreamingList: lw.supportsStreamingList }),
-    // each item as it is decoded (an HTTP ListerWatcher does), then the page (any other one)
+    // each item as it is decoded by a ListerWatcher that applies `reuse`, else each item of the page
     list: (options) =>
-      store.size === 0 ? lw.list(options) : lw.list(options, stored).pipe(map((page) => ({ ...page, items: page.items.map(stored) }))),
+      store.size === 0
+        ? lw.list(options)
+        : lw.list(options, reuse).pipe(map((page) => (perItem || page.items.length === 0 ? page : { ...page, items: page.items.map(stored) }))),
     watch: (options) => {
       if (options.sendInitialEvents !== true) return lw.watch(options);
       let initial = true;

@@ -147,7 +147,8 @@ export interface ListerWatcher<T> {
    * the page then carries what it returned: the informer passes one that answers the object its
    * store already holds at the same key and resourceVersion, so that on a relist the fresh copy
    * is garbage at once instead of living (and being promoted by the garbage collector) until its
-   * page ends. A ListerWatcher may ignore it: the informer applies it to the page as well.
+   * page ends. A ListerWatcher either applies it to every item or ignores it: the informer
+   * applies it to the pages of one that ignores it (it sees that `reuse` was never called).
    */
   list(options: ListOptions, reuse?: ListItemReuse<T>): Observable<ListPage<T>>;
   watch(options: WatchOptions): Observable<WatchEvent<T>>;

@@ -50,7 +50,7 @@ import {
   type ReflectorTransition,
   transition,
 } from './ReflectorState.js';
-import { applyInitialEvent, isObjectEvent, latestPerKey, objectEventOutput, reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from './reduceWatch.js';
+import { applyInitialEvent, initialEventsEnd, isObjectEvent, latestPerKey, objectEventOutput, reduceWatch, type WatchCursor, type WatchInput, type WatchStep } from './reduceWatch.js';
 
 /*
  * The reflector's Observable runner: a trampoline over the steps of ReflectorState.ts, with a
@@ -252,28 +252,40 @@ const watchPhase = <T extends KubeObject>(
  * watch event. A reducer that throws errors the stream, as in `scan`. Internal (exported for its
  * property test).
  *
- * The fused lane (issue 23): outside a streaming list's initial phase, an `Added`, `Modified` or
- * `Deleted` event is emitted at once as the one output `reduceWatch` gives it, without its step,
- * cursor, output array and reflector state; the count and the newest non-empty resourceVersion it
- * would have put into the cursor are folded in before the next input that goes through
- * `reduceWatch` (`advanceRV` keeps only the newest non-empty one, so folding later is the same).
- * During a streaming list's initial phase, such an event goes into a map of the latest object per
- * key as it arrives (what `reduceWatch` would buffer and then build in one go at the end bookmark:
- * 150k objects held the event loop for over half a second there), and the end bookmark's `Replace`
- * carries that map's objects.
+ * The fused lane (issue 23): an `Added`, `Modified` or `Deleted` event (bare or wrapped) does not
+ * go through `reduceWatch`.
+ * - Outside a streaming list's initial phase it is emitted at once as the one output
+ *   `reduceWatch` gives it, without its step, cursor, output array and reflector state; the count
+ *   and the newest non-empty resourceVersion it would have put into the cursor are folded in
+ *   before the next input that goes through `reduceWatch` (`advanceRV` keeps only the newest
+ *   non-empty one, so folding later is the same).
+ * - During a streaming list's initial phase it goes into a map of the latest object per key as it
+ *   arrives (`applyInitialEvent`), and the end bookmark's step is `initialEventsEnd` with that
+ *   map's objects: what `reduceWatch` builds from its buffer in one run at the end bookmark, which
+ *   held the event loop for over half a second with 150k objects.
  */
 export const reduceWatchInputs =
   <T extends KubeObject>(start: WatchCursor<T>): OperatorFunction<WatchEvent<T> | WatchInput<T>, PhaseOutput<T>> =>
   (source) =>
     new Observable<PhaseOutput<T>>((subscriber) => {
-      let cursor = start;
+      /** The cursor as of the last input that went through `reduceWatch` (what `start` buffered is in `initialObjects`). */
+      let cursor: WatchCursor<T> = start.initial?.buffered === undefined ? start : { ...start, initial: { ...start.initial, buffered: undefined } };
       /** Events taken by the fused lane since `cursor` was last brought up to date, and the newest resourceVersion among them. */
       let laneEvents = 0;
       let laneRV = '';
-      /** The streaming list's objects so far, latest per key (its initial phase only; what `start` had buffered first). */
+      /** The streaming list's objects so far, latest per key (its initial phase only). */
       let initialObjects = latestPerKey(start.initial?.buffered);
+      const step = (input: WatchEvent<T> | Exclude<WatchInput<T>, { readonly _tag: 'Event' }>): WatchStep<T> => {
+        if (cursor.initial !== undefined && input._tag === 'Bookmark' && input.initialEventsEnd) {
+          const listed = [...initialObjects.values()];
+          initialObjects = new Map();
+          return initialEventsEnd(cursor, input.resourceVersion, listed);
+        }
+        return reduceWatch(cursor, isWatchEnd(input) ? input : { _tag: 'Event', event: input });
+      };
       return source.subscribe({
-        next: (input) => {
+        next: (wrapped) => {
+          const input = wrapped._tag === 'Event' ? wrapped.event : wrapped;
           if (isObjectEvent(input)) {
             laneEvents += 1;
             if (cursor.initial !== undefined) {
@@ -294,20 +306,17 @@ export const reduceWatchInputs =
             laneEvents = 0;
             laneRV = '';
           }
-          let step: WatchStep<T>;
+          let next: WatchStep<T>;
           try {
-            step = reduceWatch(cursor, isWatchInput(input) ? input : { _tag: 'Event', event: input });
+            next = step(input);
           } catch (e: unknown) {
             subscriber.error(e);
             return;
           }
-          const listed = cursor.initial !== undefined && step.cursor.initial === undefined ? initialObjects : undefined;
-          cursor = step.cursor;
-          if (listed !== undefined) initialObjects = new Map();
-          for (const out of step.out) {
+          cursor = next.cursor;
+          for (const out of next.out) {
             if (subscriber.closed) return;
-            // the end bookmark's Replace: the objects are here (the cursor buffered none after `start`)
-            subscriber.next(listed !== undefined && out._tag === 'Replace' ? { ...out, items: [...listed.values()] } : out);
+            subscriber.next(out);
             if (out._tag === 'Next') {
               subscriber.complete();
               return;
@@ -323,9 +332,9 @@ export const reduceWatchInputs =
       });
     });
 
-/** A watch's end or an already wrapped event, as opposed to a bare {@link WatchEvent} (the tags differ). */
-const isWatchInput = <T>(input: WatchEvent<T> | WatchInput<T>): input is WatchInput<T> =>
-  input._tag === 'Event' || input._tag === 'Failed' || input._tag === 'Closed' || input._tag === 'Idle';
+/** How a watch ended, as opposed to a bare {@link WatchEvent} (the tags differ). */
+const isWatchEnd = <T>(input: WatchEvent<T> | WatchInput<T>): input is Exclude<WatchInput<T>, { readonly _tag: 'Event' }> =>
+  input._tag === 'Failed' || input._tag === 'Closed' || input._tag === 'Idle';
 
 /** `Backoff`, then a timer, then a transition to `next`. */
 const backoffPhase = <T>(

@@ -119,7 +119,7 @@ export interface WatchStep<T> {
  * (`metaNamespaceKeyFunc`): deleted keys leave, a key keeps the place it was first added at (one
  * deleted and added again goes to the end). One rule for {@link reduceWatch}'s buffer, turned into
  * the `Replace` at the end bookmark, and the fused lane of `reduceWatchInputs` (listThenWatch.ts),
- * which keeps the map as the events arrive. Internal.
+ * which keeps the map as the events arrive and hands its objects to {@link initialEventsEnd}. Internal.
  */
 export const applyInitialEvent = <T extends KubeObject>(objects: Map<string, T>, deleted: boolean, object: T): void => {
   const key = metaNamespaceKeyFunc(object);
@@ -138,6 +138,21 @@ export const latestPerKey = <T extends KubeObject>(buffered: NonNullable<WatchCu
   }
   return byKey;
 };
+
+/**
+ * The step for a streaming list's end bookmark (`initialEventsEnd` at `resourceVersion`), given
+ * the listed objects (the latest per key): counts the bookmark, emits `Replace` with them and
+ * `Watching`, sets `lastSyncRV`, clears `expired` and ends the initial phase. One rule for
+ * {@link reduceWatch} (objects from its buffer) and the fused lane of `reduceWatchInputs`
+ * (listThenWatch.ts, objects from the map it keeps as they arrive). Internal.
+ */
+export const initialEventsEnd = <T>(previous: WatchCursor<T>, resourceVersion: string, items: ReadonlyArray<T>): WatchStep<T> => ({
+  cursor: { state: { ...advanceRV(previous.state, resourceVersion), expired: false }, events: previous.events + 1 },
+  out: [
+    { _tag: 'Replace', items, resourceVersion },
+    { _tag: 'Watching', resourceVersion },
+  ],
+});
 
 const endOfWatch = <T>(cursor: WatchCursor<T>, end: WatchEnd): WatchStep<T> => {
   const verdict = classifyWatchFailure(end, cursor.state.lastSyncRV);
@@ -202,13 +217,7 @@ const onWatchEvent = <T extends KubeObject>(previous: WatchCursor<T>, event: Wat
         return { cursor: { ...cursor, state: advanceRV(state, event.resourceVersion) }, out: [{ _tag: 'Bookmark', resourceVersion: event.resourceVersion }] };
       }
       if (!event.initialEventsEnd) return { cursor, out: [] };
-      return {
-        cursor: { state: { ...advanceRV(state, event.resourceVersion), expired: false }, events: cursor.events },
-        out: [
-          { _tag: 'Replace', items: [...latestPerKey(initial.buffered).values()], resourceVersion: event.resourceVersion },
-          { _tag: 'Watching', resourceVersion: event.resourceVersion },
-        ],
-      };
+      return initialEventsEnd(previous, event.resourceVersion, [...latestPerKey(initial.buffered).values()]);
     case 'Added':
     case 'Modified':
     case 'Deleted': {

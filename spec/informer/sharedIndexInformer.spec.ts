@@ -306,6 +306,42 @@ describe('sharedIndexInformer', () => {
     expect(answers[2]).toEqual(configMap('c', '1'));
   });
 
+  it('a relist through a ListerWatcher that applies reuse to each item gets no second pass over its pages (one key and lookup per item, as one that ignores reuse)', () => {
+    /** keyFunc calls up to just after the relist, and the stored a, for a ListerWatcher that applies `reuse` or ignores it. */
+    const relist = (applies: boolean): { keys: number; a: unknown } => {
+      const rx = newScheduler();
+      let keys = 0;
+      let a: unknown;
+      rx.run(({ cold }) => {
+        const fake = fakeListerWatcher<TestConfigMap>({
+          lists: [cold('-(p|)', { p: listPage('10', [a1, b1]) }), cold('-(p|)', { p: listPage('20', [configMap('a', '1'), configMap('b', '2')]) })],
+          watches: [cold('--e', { e: errorEvent(410) }), cold<never>('-')],
+        });
+        const lw: ListerWatcher<TestConfigMap> = {
+          ...fake,
+          list: (options, reuse) => fake.list(options).pipe(map((page) => (applies && reuse !== undefined ? { ...page, items: page.items.map(reuse) } : page))),
+        };
+        const keyFunc = (o: TestConfigMap): string => {
+          keys += 1;
+          return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+        };
+        const informer = sharedIndexInformer(lw, { scheduler: rx, random: () => 0, keyFunc });
+        const sub = informer.events$.subscribe();
+        rx.schedule(() => {
+          a = informer.store.get('default/a');
+          sub.unsubscribe();
+        }, 1 + 2 + 800 + 1 + 1);
+      });
+      return { keys, a };
+    };
+    const applied = relist(true);
+    const ignored = relist(false);
+    expect(applied.a).toBe(a1);
+    expect(ignored.a).toBe(a1);
+    expect(applied.keys).toBeGreaterThan(0);
+    expect(applied.keys).toBe(ignored.keys);
+  });
+
   it('a streaming relist keeps the stored object too (initial events at the same resourceVersion)', () => {
     const rx = newScheduler();
     const stored: unknown[] = [];

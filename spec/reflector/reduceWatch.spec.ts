@@ -66,7 +66,17 @@ describe('reduceWatchInputs (the fused lane)', () => {
   const start: fc.Arbitrary<WatchCursor<Cm>> = fc.oneof(
     rv.map((v): WatchCursor<Cm> => ({ state: at(v === '' ? '1' : v), events: 0 })),
     fc.boolean().map((auto): WatchCursor<Cm> => ({ state: at('1'), events: 0, initial: auto ? { cause: 'Initial', buffered: undefined, auto } : { cause: 'Error', buffered: undefined } })),
+    // a cursor that already buffered objects of a streaming list (reduceWatch's own state, mid-list)
+    fc.array(fc.tuple(fc.boolean(), object), { minLength: 1, maxLength: 5 }).map(
+      (entries): WatchCursor<Cm> => ({
+        state: at('1'),
+        events: entries.length,
+        initial: { cause: 'Initial', buffered: entries.reduce<NonNullable<WatchCursor<Cm>['initial']>['buffered']>((older, [d, o]) => ({ deleted: d, object: o, older }), undefined) },
+      }),
+    ),
   );
+  /** Some inputs arrive already wrapped as `Event` (the operator takes both forms). */
+  const input: fc.Arbitrary<WatchEvent<Cm> | WatchInput<Cm>> = fc.tuple(event, fc.boolean()).map(([e, wrap]) => (wrap ? { _tag: 'Event', event: e } : e));
 
   /** The reference: every input wrapped and reduced, each step's out in order, up to the transition. */
   const reference = (cursor0: WatchCursor<Cm>, inputs: ReadonlyArray<WatchEvent<Cm> | WatchInput<Cm>>): unknown[] => {
@@ -99,8 +109,8 @@ describe('reduceWatchInputs (the fused lane)', () => {
 
   it('property: emits exactly what reduceWatch step by step emits, transitions (state, counts) included', () => {
     fc.assert(
-      fc.property(start, fc.array(event, { maxLength: 30 }), fc.option(end, { nil: undefined }), (cursor, events, last) => {
-        const inputs = last === undefined ? events : [...events, last];
+      fc.property(start, fc.array(input, { maxLength: 30 }), fc.option(end, { nil: undefined }), (cursor, events, last) => {
+        const inputs: ReadonlyArray<WatchEvent<Cm> | WatchInput<Cm>> = last === undefined ? events : [...events, last];
         const fused: unknown[] = [];
         let completed = false;
         from(inputs).pipe(reduceWatchInputs(cursor)).subscribe({ next: (o) => fused.push(o), complete: () => (completed = true) });

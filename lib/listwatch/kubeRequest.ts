@@ -12,6 +12,7 @@ import { type Status, StatusCodec } from '../codec/Status.js';
 import { messageOf } from '../internal/messageOf.js';
 import { agentPool } from './agentPool.js';
 import { credentialCache } from './credentialCache.js';
+import { READ_SLICE_MS, readSlices } from './readSlices.js';
 import { httpError, type ListerWatcherError, type ListerWatcherVerb, transportError } from './ListerWatcherError.js';
 import { redactBody, redactor, secretsOf, tlsHint, warnIfInsecure } from './transportSecurity.js';
 
@@ -323,6 +324,14 @@ const CREDENTIALS = credentialCache();
 /** Keep-alive agents shared by requests to the same server with the same TLS identity. */
 const AGENTS = agentPool();
 
+/** The process's reading slices: responses read for READ_SLICE_MS without the event loop idling wait for its next turn. */
+const READS = readSlices(
+  READ_SLICE_MS,
+  () => performance.now(),
+  () => performance.nodeTiming.idleTime,
+  (f) => setImmediate(f),
+);
+
 /**
  * A pooled socket handed to a request: no idle timer while in use (the request has its own
  * watchdog, and Node would refresh the agent's free-socket timer on every chunk); the agent sets
@@ -431,8 +440,15 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     req.on('response', (res: IncomingMessage) => {
       alive();
       if (res.statusCode === 401) CREDENTIALS.invalidate(request.kubeConfig);
+      const pause = (): void => {
+        res.pause();
+      };
+      const resume = (): void => {
+        res.resume();
+      };
       res.on('data', (chunk: Buffer) => {
         alive();
+        READS.chunk(pause, resume);
         received += chunk.length;
         if (maxBodyBytes !== undefined && received > maxBodyBytes) tooLarge(`${received} received`);
         if (!finished && !closed) on.data(chunk);

@@ -178,9 +178,10 @@ const DEFAULT_BATCH_SIZE = 1000;
  * dropped as soon as its page is decoded, so a relist keeps one copy of every unchanged object
  * instead of two until its Replace is applied (issue 5: relist peak memory), and subscribers
  * keep the references they already have. A ListerWatcher that applies the `reuse` it is given
- * (an HTTP one) is not followed by a second pass over its pages; one that ignores it is. Nothing changes on the first list (the store is
- * empty) nor for objects without a resourceVersion. Not used with a `transform` (the store holds
- * transformed objects, which the FIFO would transform again).
+ * (an HTTP one) is not followed by a second pass over its pages; one that ignores it is. Nothing
+ * changes on the first list (the store is empty) nor for objects without a resourceVersion. Not
+ * used with a `transform` (the store holds transformed objects, which the FIFO would transform
+ * again).
  */
 const reusingStoredObjects = <T extends KubeObject>(
   lw: ListerWatcher<T>,

@@ -324,7 +324,7 @@ const CREDENTIALS = credentialCache();
 /** Keep-alive agents shared by requests to the same server with the same TLS identity. */
 const AGENTS = agentPool();
 
-/** The process's reading slices: responses read for READ_SLICE_MS without the event loop idling wait for its next turn. */
+/** The process's reading slices: LIST and discovery responses read for READ_SLICE_MS without the event loop idling wait for its next turn. */
 const READS = readSlices(
   READ_SLICE_MS,
   () => performance.now(),
@@ -446,9 +446,12 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
       const resume = (): void => {
         res.resume();
       };
+      // a watch is not sliced: its chunks are events as they happen, and pausing a busy watch into
+      // a 100k cache cost it a third of its rate (more collector work per event)
+      const sliced = request.verb !== 'watch';
       res.on('data', (chunk: Buffer) => {
         alive();
-        READS.chunk(pause, resume);
+        if (sliced) READS.chunk(pause, resume);
         received += chunk.length;
         if (maxBodyBytes !== undefined && received > maxBodyBytes) tooLarge(`${received} received`);
         if (!finished && !closed) on.data(chunk);

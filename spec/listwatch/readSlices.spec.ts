@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -111,9 +111,11 @@ const chunkedServer = async (kib: number, backlogKiB: number, marker: string): P
       for (let i = 0; i < ${kib / 2}; i++) res.write(piece);
       res.uncork();
       const total = res.writableLength + res.socket.writableLength;
+      let marked = false;
       const mark = () => {
         clearInterval(poll);
-        require('node:fs').writeFileSync(${JSON.stringify(marker)}, '');
+        if (!marked) require('node:fs').writeFileSync(${JSON.stringify(marker)}, '');
+        marked = true;
       };
       const poll = setInterval(() => {
         if (total - res.writableLength - res.socket.writableLength >= ${backlogKiB * 1024}) mark();
@@ -161,9 +163,13 @@ describe('a response body read faster than it is handled (real HTTP)', () => {
    * one event-loop turn, and how often a response was paused.
    */
   const readFast = async (verb: 'list' | 'watch'): Promise<{ readonly mostPerTurn: number; readonly pauses: number }> => {
-    const marker = join(await mkdtemp(join(tmpdir(), 'kube-rx-slices-')), 'backlog');
+    const dir = await mkdtemp(join(tmpdir(), 'kube-rx-slices-'));
+    const marker = join(dir, 'backlog');
     const server = await chunkedServer(BODY_KIB, BACKLOG_KIB, marker);
-    stops.push(server.stop);
+    // the server first, then its marker's directory
+    stops.push(server.stop, () => {
+      rmSync(dir, { recursive: true, force: true });
+    });
     const pause = vi.spyOn(IncomingMessage.prototype, 'pause');
     /** Holds the first chunk's handler until the server's backlog sits in the socket (at most 30 s). */
     const awaitBacklog = (): void => {

@@ -332,16 +332,6 @@ const READS = readSlices(
   (f) => setImmediate(f),
 );
 
-/** How READS pauses and resumes one response. */
-const sliceOf = (res: IncomingMessage): { readonly pause: () => void; readonly resume: () => void } => ({
-  pause: () => {
-    res.pause();
-  },
-  resume: () => {
-    res.resume();
-  },
-});
-
 /**
  * A pooled socket handed to a request: no idle timer while in use (the request has its own
  * watchdog, and Node would refresh the agent's free-socket timer on every chunk); the agent sets
@@ -450,12 +440,11 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
     req.on('response', (res: IncomingMessage) => {
       alive();
       if (res.statusCode === 401) CREDENTIALS.invalidate(request.kubeConfig);
-      // a watch is not sliced: its chunks are events as they happen, and pausing a busy watch into
-      // a 100k cache cost it a third of its rate (more collector work per event)
-      const slice = request.verb === 'watch' ? undefined : sliceOf(res);
+      // a watch is not sliced (why: readSlices.ts)
+      const sliced = request.verb !== 'watch';
       res.on('data', (chunk: Buffer) => {
         alive();
-        if (slice !== undefined) READS.chunk(slice.pause, slice.resume);
+        if (sliced) READS.chunk(res);
         received += chunk.length;
         if (maxBodyBytes !== undefined && received > maxBodyBytes) tooLarge(`${received} received`);
         if (!finished && !closed) on.data(chunk);

@@ -14,17 +14,24 @@
 /** Reading that has gone on this long (ms) without the event loop idling pauses until it comes round. */
 export const READ_SLICE_MS = 5;
 
+/** A body being read that can stop and go on reading: an `IncomingMessage` is one. */
+export interface SlicedReader {
+  readonly pause: () => unknown;
+  readonly resume: () => unknown;
+}
+
 /**
  * The reading slice of one process: when it began, and the readers paused until the event loop
  * comes round.
  */
 export interface ReadSlices {
   /**
-   * Called before a chunk is handled: a chunk after the event loop idled starts a slice; one read
-   * when the slice has lasted its time calls `pause`, and `resume` once the event loop has come
-   * round. The chunk itself is handled either way (what was read is never held back).
+   * Called before a chunk of `reader` is handled: a chunk after the event loop idled starts a
+   * slice; one read when the slice has lasted its time pauses its reader, which resumes once the
+   * event loop has come round. The chunk itself is handled either way (what was read is never held
+   * back).
    */
-  readonly chunk: (pause: () => void, resume: () => void) => void;
+  readonly chunk: (reader: SlicedReader) => void;
 }
 
 /**
@@ -37,15 +44,15 @@ export const readSlices = (sliceMs: number, now: () => number, idleTime: () => n
   let sliceStart = 0;
   /** The idle time when the slice began; NaN when no slice runs. */
   let sliceIdle = Number.NaN;
-  let paused: Array<() => void> = [];
+  let paused: SlicedReader[] = [];
   const endSlice = (): void => {
     sliceIdle = Number.NaN;
-    const resumes = paused;
+    const readers = paused;
     paused = [];
-    for (const resume of resumes) resume();
+    for (const reader of readers) reader.resume();
   };
   return {
-    chunk: (pause, resume) => {
+    chunk: (reader) => {
       const t = now();
       const idle = idleTime();
       if (idle !== sliceIdle) {
@@ -54,9 +61,9 @@ export const readSlices = (sliceMs: number, now: () => number, idleTime: () => n
         return;
       }
       if (t - sliceStart < sliceMs) return;
-      pause();
+      reader.pause();
       if (paused.length === 0) defer(endSlice);
-      paused.push(resume);
+      paused.push(reader);
     },
   };
 };

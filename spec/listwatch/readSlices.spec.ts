@@ -9,7 +9,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { kubeStream } from '../../lib/listwatch/kubeRequest.js';
-import { READ_SLICE_MS, readSlices } from '../../lib/listwatch/readSlices.js';
+import { READ_SLICE_MS, readSlices, type SlicedReader } from '../../lib/listwatch/readSlices.js';
 import { kubeConfigFor } from './testServer.js';
 
 /** A hand-driven clock, idle time and `defer` queue. */
@@ -38,29 +38,29 @@ const harness = () => {
     comeRound: () => {
       for (const f of deferred.splice(0)) f();
     },
-    reader: (name: string) => [() => log.push(`pause ${name}`), () => log.push(`resume ${name}`)] as const,
+    reader: (name: string): SlicedReader => ({ pause: () => log.push(`pause ${name}`), resume: () => log.push(`resume ${name}`) }),
   };
 };
 
 describe('readSlices', () => {
   it('chunks within the slice pause nothing and defer nothing (a chunk that arrives alone costs two clock reads)', () => {
     const h = harness();
-    const [pause, resume] = h.reader('a');
-    h.slices.chunk(pause, resume);
+    const a = h.reader('a');
+    h.slices.chunk(a);
     h.advance(4);
-    h.slices.chunk(pause, resume);
+    h.slices.chunk(a);
     expect(h.deferred).toEqual([]);
     expect(h.log).toEqual([]);
   });
 
   it('a chunk read once the slice has lasted its time pauses its reader; every paused reader resumes when the event loop comes round', () => {
     const h = harness();
-    const [pa, ra] = h.reader('a');
-    const [pb, rb] = h.reader('b');
-    h.slices.chunk(pa, ra);
+    const a = h.reader('a');
+    const b = h.reader('b');
+    h.slices.chunk(a);
     h.advance(5);
-    h.slices.chunk(pa, ra);
-    h.slices.chunk(pb, rb);
+    h.slices.chunk(a);
+    h.slices.chunk(b);
     expect(h.log).toEqual(['pause a', 'pause b']);
     expect(h.deferred).toHaveLength(1);
     h.comeRound();
@@ -69,9 +69,9 @@ describe('readSlices', () => {
 
   it('the event loop idling ends the slice: chunks far apart never pause', () => {
     const h = harness();
-    const [pause, resume] = h.reader('a');
+    const a = h.reader('a');
     for (let i = 0; i < 10; i++) {
-      h.slices.chunk(pause, resume);
+      h.slices.chunk(a);
       h.advance(1);
       h.idle(1);
     }
@@ -81,14 +81,14 @@ describe('readSlices', () => {
 
   it('after the event loop came round, the next chunk starts a new slice', () => {
     const h = harness();
-    const [pause, resume] = h.reader('a');
-    h.slices.chunk(pause, resume);
+    const a = h.reader('a');
+    h.slices.chunk(a);
     h.advance(6);
-    h.slices.chunk(pause, resume);
+    h.slices.chunk(a);
     h.comeRound();
-    h.slices.chunk(pause, resume);
+    h.slices.chunk(a);
     h.advance(4);
-    h.slices.chunk(pause, resume);
+    h.slices.chunk(a);
     expect(h.log).toEqual(['pause a', 'resume a']);
     expect(h.deferred).toEqual([]);
   });

@@ -21,9 +21,8 @@
  * on the same 2 cores as the contender: the server's CPU per run is reported beside the client's.
  * Writes bench/results/kubeSync.json and kubeSync.md (kubeSync-partial.* with --only or --node-flags).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { KubeConfig } from '@kubernetes/client-node';
@@ -108,9 +107,8 @@ type Sample = RunResult & RunLoad & { readonly serverCpuMs: number };
 const main = async (): Promise<void> => {
   const kube = await startKube({ watchCache: false });
   try {
-    const env = JSON.parse(readFileSync(join(kube.dir, 'env.json'), 'utf8')) as Readonly<Record<string, string>>;
-    const server: RealServer = { url: kube.url, token: env['ADMIN_TOKEN'] ?? '', caFile: kube.caFile };
-    const serverPids = [Number(env['APISERVER_PID']), Number(env['ETCD_PID'])].filter((p) => p > 0);
+    const server: RealServer = { url: kube.url, token: kube.adminToken, caFile: kube.caFile };
+    const serverPids = await kube.serverPids();
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kube.kubeconfigAdmin);
     const version = (await getJson(kubeConfig, '/version')) as { gitVersion?: string };

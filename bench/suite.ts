@@ -379,6 +379,19 @@ const verdict = (t: Target): string => (!t.met ? '**no**' : t.untrusted === unde
 const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+/**
+ * A target's value as the table shows it: two decimals, or as many more (up to 6) as it takes when
+ * two would land on the limit's bound with the verdict the other side of it (0.996 against >= 1
+ * reads 0.996, not 1.00 beside "no").
+ */
+const shownValue = (t: Target): string => {
+  const [op = '', boundText = ''] = t.limit.split(' ');
+  const bound = Number(boundText);
+  const onBound = t.met !== op.includes('=');
+  let digits = 2;
+  while (digits < 6 && onBound && Number(t.value.toFixed(digits)) === bound) digits++;
+  return Number.isFinite(t.value) ? t.value.toFixed(digits) : 'n/a';
+};
 const table = (head: string[], rows: string[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
@@ -433,7 +446,7 @@ for (const sc of results) {
   }
 }
 md.push('\n#### Targets (issue 23)\n');
-md.push(table(['target', 'scenario', 'value', 'limit', 'met'], targets.map((t) => [t.target, t.scenario, f2(t.value), t.limit, verdict(t)])));
+md.push(table(['target', 'scenario', 'value', 'limit', 'met'], targets.map((t) => [t.target, t.scenario, shownValue(t), t.limit, verdict(t)])));
 const report = `${md.join('\n')}\n`;
 console.log(`\n${report}`);
 

@@ -45,6 +45,10 @@ export interface Kube {
   /** `http://127.0.0.1:PORT` of etcd. */
   readonly etcdEndpoint: string;
   readonly watchCache: boolean;
+  /** The bearer token of the admin kubeconfig's user. */
+  readonly adminToken: string;
+  /** The process ids of kube-apiserver and etcd, as they are now (`restartApiserver` changes the first). */
+  serverPids(): Promise<readonly number[]>;
   /** Compacts etcd to its current revision; resolves to that revision. */
   compact(): Promise<string>;
   /** Kills kube-apiserver only and starts it again on the same port with the same flags. */
@@ -100,9 +104,16 @@ interface TierEnv {
   readonly KUBECONFIG_ADMIN: string;
   readonly KUBECONFIG_NOBODY: string;
   readonly KUBECONFIG_CERT_ADMIN: string;
+  readonly ADMIN_TOKEN: string;
+  readonly NOBODY_TOKEN: string;
+  readonly APISERVER_PID: string;
+  readonly ETCD_PID: string;
 }
 
-const ENV_KEYS = ['APISERVER_URL', 'ETCD_ENDPOINT', 'CA_FILE', 'KUBECONFIG_ADMIN', 'KUBECONFIG_NOBODY', 'KUBECONFIG_CERT_ADMIN'] as const;
+const ENV_KEYS = [
+  'APISERVER_URL', 'ETCD_ENDPOINT', 'CA_FILE', 'KUBECONFIG_ADMIN', 'KUBECONFIG_NOBODY', 'KUBECONFIG_CERT_ADMIN',
+  'ADMIN_TOKEN', 'NOBODY_TOKEN', 'APISERVER_PID', 'ETCD_PID',
+] as const;
 
 async function readTierEnv(dir: string): Promise<TierEnv> {
   const parsed: unknown = JSON.parse(await readFile(join(dir, 'env.json'), 'utf8'));
@@ -149,17 +160,22 @@ export async function startKube(opts: StartKubeOptions = {}): Promise<Kube> {
       caFile: env.CA_FILE,
       etcdEndpoint: env.ETCD_ENDPOINT,
       watchCache,
+      adminToken: env.ADMIN_TOKEN,
+      serverPids: async () => {
+        const now = await readTierEnv(dir);
+        return [Number(now.APISERVER_PID), Number(now.ETCD_PID)];
+      },
       compact: async () => (await runKubeScript(['compact', dir], STOP_TIMEOUT_MS)).stdout.trim(),
       restartApiserver: async () => {
         await runKubeScript(['restart-apiserver', dir], START_TIMEOUT_MS);
       },
       stop,
       credentials: async () => {
-        const tokens = JSON.parse(await readFile(join(dir, 'env.json'), 'utf8')) as { readonly ADMIN_TOKEN?: string; readonly NOBODY_TOKEN?: string };
+        const tokens = await readTierEnv(dir);
         const key = await readFile(join(dir, 'cert-admin.key'), 'utf8');
         const inline = Buffer.from(key).toString('base64');
         const pieces = (text: string): string[] => Array.from({ length: Math.floor(text.length / 64) }, (_, i) => text.slice(i * 64, i * 64 + 64));
-        return [tokens.ADMIN_TOKEN ?? '', tokens.NOBODY_TOKEN ?? '', ...pemPieces(key), ...pieces(inline)].filter((c) => c !== '');
+        return [tokens.ADMIN_TOKEN, tokens.NOBODY_TOKEN, ...pemPieces(key), ...pieces(inline)].filter((c) => c !== '');
       },
     };
   } catch (error) {

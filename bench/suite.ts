@@ -88,6 +88,8 @@ interface Variant {
   readonly metadataOnly?: boolean;
   /** kube-rx only: paged LISTs one after the other (`prefetchPages: false`), beside the default. */
   readonly noPrefetch?: boolean;
+  /** raw only: the process has `@kubernetes/client-node` loaded, as kube-rx's and client-node's have. */
+  readonly withClientNode?: boolean;
 }
 type Kind = 'sync' | 'watch' | 'relist' | 'latency';
 interface Scenario {
@@ -102,9 +104,15 @@ interface Scenario {
 
 const v = (contender: Contender, listMode: ListMode, subscribers = 1, indexes = false): Variant => ({ contender, listMode, subscribers, indexes });
 const variantId = (x: Variant): string =>
-  `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}${x.indexes ? '/idx' : ''}${x.metadataOnly === true ? '/meta' : ''}${x.noPrefetch === true ? '/noprefetch' : ''}`;
+  `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}${x.indexes ? '/idx' : ''}${x.metadataOnly === true ? '/meta' : ''}${x.noPrefetch === true ? '/noprefetch' : ''}${x.withClientNode === true ? '/cn' : ''}`;
 const contenderLabel = (x: Variant): string =>
-  `${x.contender}${x.indexes ? ' + 2 indexes' : ''}${x.metadataOnly === true ? ' metadata only' : ''}${x.noPrefetch === true ? ' without prefetch' : ''}`;
+  `${x.contender}${x.indexes ? ' + 2 indexes' : ''}${x.metadataOnly === true ? ' metadata only' : ''}${x.noPrefetch === true ? ' without prefetch' : ''}${x.withClientNode === true ? ' + client-node loaded' : ''}`;
+/**
+ * raw with `@kubernetes/client-node` imported (not used): the heap a kube-rx or client-node process
+ * carries, so that the per-event scenarios show what the library costs apart from what the loaded
+ * module graph costs every garbage collection. Beside the targets, which stay against raw alone.
+ */
+const rawWithClientNode = (listMode: ListMode): Variant => ({ ...v('raw', listMode), withClientNode: true });
 const syncVariants = [
   v('raw', 'list'), v('kube-rx', 'list'), v('client-node', 'list'),
   v('raw', 'page'), v('kube-rx', 'page'), v('client-node', 'page'),
@@ -126,7 +134,7 @@ const watchScenario = (cache: number, events: number, listMode: ListMode, fanout
   title: `${k(events)} MODIFIED events into a ${k(cache)} cache`,
   server: server(cache, events),
   variants: [
-    v('raw', listMode), v('kube-rx', listMode), v('client-node', listMode),
+    v('raw', listMode), rawWithClientNode(listMode), v('kube-rx', listMode), v('client-node', listMode),
     ...fanout.map((n) => v('kube-rx', listMode, n)),
     ...(quick ? [] : fanout.slice(-1).map((n) => v('kube-rx', listMode, n, true))),
   ],
@@ -155,7 +163,7 @@ const latencyScenario = (rate: number, events: number): Scenario => ({
   kind: 'latency',
   title: `${k(events)} events at ${k(rate)} events/s into a 1k cache`,
   server: { ...server(1_000, events), rate },
-  variants: [v('raw', 'list'), v('kube-rx', 'list'), v('client-node', 'list')],
+  variants: [v('raw', 'list'), rawWithClientNode('list'), v('kube-rx', 'list'), v('client-node', 'list')],
 });
 
 // the 100k cache is listed in pages (a whole LIST of 100k is covered by sync-150k). At 150k a whole
@@ -253,6 +261,7 @@ for (const sc of scenarios.filter((s) => flags.only === undefined || s.id.starts
         listMode: vr.listMode, pageSize: 500, subscribers: vr.subscribers, ...(vr.indexes ? { indexes: true } : {}),
         ...(vr.metadataOnly === true ? { metadataOnly: true } : {}),
         ...(vr.noPrefetch === true ? { prefetchPages: false } : {}),
+        ...(vr.withClientNode === true ? { loadClientNode: true } : {}),
         ...(sc.kind === 'relist' ? { relist: true } : {}), ...(sc.kind === 'latency' ? { latency: true } : {}),
       };
       // client-node 2.x aborts a watch idle for 30 s (1.4.0 sets that timeout and then overwrites it,
@@ -438,7 +447,7 @@ for (const sc of results) {
     md.push(table(
       ['contender', 'rate ev/s', 'latency p50 ms', 'latency p99 ms', 'p99 × raw', 'CPU ms / 1k ev', 'GC ms (watch)', 'failed runs', 'spread max/min', 'busy runs'],
       sc.variants.map((x) => [
-        x.contender, String(sc.server.rate ?? ''), f2(x.medians.latencyP50Ms), f2(x.medians.latencyP99Ms),
+        contenderLabel(x), String(sc.server.rate ?? ''), f2(x.medians.latencyP50Ms), f2(x.medians.latencyP99Ms),
         f2(x.medians.latencyP99Ms / med(sc, `raw/${x.listMode}`, 'latencyP99Ms')), f1(x.medians.watchCpuMsPer1k),
         f0(x.medians.watchGcMs), `${x.errors.length}/${x.samples.length}`, f2(x.spread), String(x.busyRuns),
       ]),
@@ -452,6 +461,12 @@ for (const sc of results) {
         f0(x.medians.syncMs), `${x.errors.length}/${x.samples.length}`, f2(x.spread), String(x.busyRuns),
       ]),
     ));
+  }
+  // kube-rx against raw in a process that carries client-node's modules too (not a target)
+  const mode = sc.variants[0]?.listMode ?? 'list';
+  if (find(sc, `raw/${mode}/cn`) !== undefined) {
+    const over = (m: Metric): string => f2(med(sc, `kube-rx/${mode}`, m) / med(sc, `raw/${mode}/cn`, m));
+    md.push(`\nkube-rx ÷ raw + client-node loaded: ${sc.kind === 'watch' ? `events/s ${over('eventsPerSec')}, ` : `latency p99 ${over('latencyP99Ms')}, `}CPU per event ${over('watchCpuMsPer1k')}.`);
   }
 }
 md.push('\n#### Targets (issue 23)\n');

@@ -53,6 +53,13 @@ export interface RunConfig {
   readonly metadataOnly?: boolean;
   /** kube-rx only: `httpListerWatcher`'s `prefetchPages` (default: the library's, on). */
   readonly prefetchPages?: boolean;
+  /**
+   * raw only: import `@kubernetes/client-node` before measuring, as every kube-rx and client-node
+   * process does (kube-rx takes its `KubeConfig`). Its module graph is about 28 MB of heap that
+   * every mark-compact walks; this raw run carries the same, so its figures separate what the
+   * library costs per event from what loading client-node costs the process.
+   */
+  readonly loadClientNode?: boolean;
   /** A real kube-apiserver (bench/kubeSync.ts) instead of the loopback bench server on `port`. */
   readonly server?: RealServer;
 }
@@ -352,6 +359,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const load = async (): Promise<(probe: Probe) => Promise<() => number>> => {
   switch (config.contender) {
     case 'raw':
+      // the module stays loaded (and in the heap) for the process's lifetime: nothing else to keep
+      if (config.loadClientNode === true) await import('@kubernetes/client-node');
       return runRaw;
     case 'kube-rx': {
       // kube-rx only needs KubeConfig from client-node (its kubeConfig input)

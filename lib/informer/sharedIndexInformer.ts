@@ -24,6 +24,7 @@ import type { ListerWatcher, WatchEvent } from '../listwatch/ListerWatcher.js';
 import { isListerWatcherError, type ListerWatcherError, toListerWatcherError } from '../listwatch/ListerWatcherError.js';
 import type { ServedState } from '../listwatch/ServedState.js';
 import type { Logger } from '../logging/Logger.js';
+import { fanOut } from '../internal/fanOut.js';
 import { messageOf } from '../internal/messageOf.js';
 import { type KeyFunc, metaNamespaceKeyFunc } from '../meta/keyFunc.js';
 import type { KubeObject } from '../meta/KubeObject.js';
@@ -482,7 +483,8 @@ export const sharedIndexInformer = <T extends KubeObject>(
 
   const run$ = gated$.pipe(
     share({
-      connector: () => new Subject<ResourceEvent<T>>(),
+      // a Subject that allocates nothing per value: this is every event's path (issue 23)
+      connector: () => fanOut<ResourceEvent<T>>(),
       resetOnError: true,
       resetOnComplete: true,
       resetOnRefCountZero: lingerMs > 0 ? () => timer(lingerMs, scheduler) : true,

@@ -103,10 +103,16 @@ interface Scenario {
 }
 
 const v = (contender: Contender, listMode: ListMode, subscribers = 1, indexes = false): Variant => ({ contender, listMode, subscribers, indexes });
-const variantId = (x: Variant): string =>
-  `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}${x.indexes ? '/idx' : ''}${x.metadataOnly === true ? '/meta' : ''}${x.noPrefetch === true ? '/noprefetch' : ''}${x.withClientNode === true ? '/cn' : ''}`;
-const contenderLabel = (x: Variant): string =>
-  `${x.contender}${x.indexes ? ' + 2 indexes' : ''}${x.metadataOnly === true ? ' metadata only' : ''}${x.noPrefetch === true ? ' without prefetch' : ''}${x.withClientNode === true ? ' + client-node loaded' : ''}`;
+/** A variant's optional settings, in the order they appear in its id (`/idx`) and its label (` + 2 indexes`). */
+const VARIANT_FLAGS: ReadonlyArray<{ readonly on: (x: Variant) => boolean; readonly id: string; readonly label: string }> = [
+  { on: (x) => x.indexes, id: '/idx', label: ' + 2 indexes' },
+  { on: (x) => x.metadataOnly === true, id: '/meta', label: ' metadata only' },
+  { on: (x) => x.noPrefetch === true, id: '/noprefetch', label: ' without prefetch' },
+  { on: (x) => x.withClientNode === true, id: '/cn', label: ' + client-node loaded' },
+];
+const flagsOf = (x: Variant, part: 'id' | 'label'): string => VARIANT_FLAGS.filter((f) => f.on(x)).map((f) => f[part]).join('');
+const variantId = (x: Variant): string => `${x.contender}/${x.listMode}${x.subscribers === 1 ? '' : `/x${x.subscribers}`}${flagsOf(x, 'id')}`;
+const contenderLabel = (x: Variant): string => `${x.contender}${flagsOf(x, 'label')}`;
 /**
  * raw with `@kubernetes/client-node` imported (not used): the heap a kube-rx or client-node process
  * carries, so that the per-event scenarios show what the library costs apart from what the loaded
@@ -294,6 +300,8 @@ for (const sc of scenarios.filter((s) => flags.only === undefined || s.id.starts
 // targets (issue 23's, with issue 5's memory ones), tables, plots
 // ---------------------------------------------------------------------------------------------
 
+/** The list mode of a scenario's variants (one per watch and latency scenario). */
+const listModeOf = (sc: ScenarioResult): ListMode => sc.variants[0]?.listMode ?? 'list';
 const find = (sc: ScenarioResult, id: string): VariantResult | undefined => sc.variants.find((x) => x.id === id);
 const med = (sc: ScenarioResult, id: string, m: Metric): number => find(sc, id)?.medians[m] ?? NaN;
 
@@ -358,14 +366,14 @@ if (loopSync !== undefined) {
   }
 }
 for (const sc of results.filter((s) => s.kind === 'watch')) {
-  const mode = sc.variants[0]?.listMode ?? 'list';
+  const mode = listModeOf(sc);
   const ratio = med(sc, `kube-rx/${mode}`, 'eventsPerSec') / med(sc, `raw/${mode}`, 'eventsPerSec');
   addTarget('watch throughput / raw', sc.id, ratio, '>=', 0.95);
   const overClientNode = med(sc, `kube-rx/${mode}`, 'eventsPerSec') / med(sc, `client-node/${mode}`, 'eventsPerSec');
   addTarget('watch throughput / client-node', sc.id, overClientNode, '>=', 1);
 }
 for (const sc of results.filter((s) => s.kind === 'latency')) {
-  const mode = sc.variants[0]?.listMode ?? 'list';
+  const mode = listModeOf(sc);
   const cpu = med(sc, `kube-rx/${mode}`, 'watchCpuMsPer1k') / med(sc, `raw/${mode}`, 'watchCpuMsPer1k');
   addTarget('CPU per event / raw', sc.id, cpu, '<=', 1.05);
   // the latency targets are for 10k events/s
@@ -464,7 +472,7 @@ for (const sc of results) {
     ));
   }
   // kube-rx against raw in a process that carries client-node's modules too (not a target)
-  const mode = sc.variants[0]?.listMode ?? 'list';
+  const mode = listModeOf(sc);
   if (find(sc, `raw/${mode}/cn`) !== undefined) {
     const over = (m: Metric): string => f2(med(sc, `kube-rx/${mode}`, m) / med(sc, `raw/${mode}/cn`, m));
     md.push(`\nkube-rx ÷ raw + client-node loaded: ${sc.kind === 'watch' ? `events/s ${over('eventsPerSec')}, ` : `latency p99 ${over('latencyP99Ms')}, `}CPU per event ${over('watchCpuMsPer1k')}.`);
@@ -493,7 +501,7 @@ if (watches.length > 0) writeFileSync(new URL(`watch${suffix}.svg`, resultsDir),
   unit: 'events/s',
   series: [...contenders, 'kube-rx ×4 subs', 'kube-rx ×16 subs'],
   groups: watches.map((sc) => {
-    const mode = sc.variants[0]?.listMode ?? 'list';
+    const mode = listModeOf(sc);
     return {
       label: sc.id,
       values: [...contenders.map((c) => find(sc, `${c}/${mode}`)?.medians.eventsPerSec), find(sc, `kube-rx/${mode}/x4`)?.medians.eventsPerSec, find(sc, `kube-rx/${mode}/x16`)?.medians.eventsPerSec],

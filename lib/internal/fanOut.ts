@@ -24,10 +24,13 @@ type Ended = { readonly _tag: 'Complete' } | { readonly _tag: 'Error'; readonly 
 export const fanOut = <T>(): SubjectLike<T> => {
   let subscribers: ReadonlyArray<Subscriber<T>> = [];
   let ended: Ended | undefined;
+  const endOne = (subscriber: Subscriber<T>, how: Ended): void => {
+    if (how._tag === 'Error') subscriber.error(how.error);
+    else subscriber.complete();
+  };
   const observable = new Observable<T>((subscriber) => {
     if (ended !== undefined) {
-      if (ended._tag === 'Error') subscriber.error(ended.error);
-      else subscriber.complete();
+      endOne(subscriber, ended);
       return undefined;
     }
     subscribers = [...subscribers, subscriber];
@@ -40,10 +43,7 @@ export const fanOut = <T>(): SubjectLike<T> => {
     ended = how;
     const all = subscribers;
     subscribers = [];
-    for (const s of all) {
-      if (how._tag === 'Error') s.error(how.error);
-      else s.complete();
-    }
+    for (const s of all) endOne(s, how);
   };
   return {
     subscribe: (observer) => observable.subscribe(observer),

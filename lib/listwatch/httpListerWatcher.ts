@@ -60,8 +60,9 @@ export interface HttpListerWatcherConfig<T> {
   /**
    * Byte-level watchdog: when no byte arrives for this long (counted from the start of the
    * request, then from the response head and each chunk), the request is destroyed and the
-   * Observable errors with a `TransportError` with code `'ETIMEDOUT'`. It catches half-open TCP
-   * connections that would otherwise hang forever.
+   * Observable errors with a `TransportError` with code `'ETIMEDOUT'` (never sooner, at most a
+   * quarter of the limit later). It catches half-open TCP connections that would otherwise hang
+   * forever.
    *
    * Default: for a watch, `(timeoutSeconds + 30) * 1000` of that watch (330 000 ms without a
    * `timeoutSeconds`): the server closes the watch itself after `timeoutSeconds`, and bookmarks

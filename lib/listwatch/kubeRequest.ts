@@ -79,7 +79,9 @@ export interface KubeRequest {
   /**
    * Byte-level watchdog: when nothing arrives for this long (from the start of the request, then
    * after the response head and each chunk), the request is destroyed and the Observable errors
-   * with a `TransportError` with code `'ETIMEDOUT'`. Absent: no watchdog.
+   * with a `TransportError` with code `'ETIMEDOUT'`. Never before this long, at most a quarter
+   * of it later (the watchdog looks four times per limit instead of reading the clock per
+   * chunk). Absent: no watchdog.
    */
   readonly idleTimeoutMs?: number;
   /** The HTTP method. Default `GET`. */
@@ -332,6 +334,9 @@ const READS = readSlices(
   (f) => setImmediate(f),
 );
 
+/** How many times per `idleTimeoutMs` the byte-level watchdog looks (it fires at most 1 / WATCHDOG_LOOKS of it late). */
+const WATCHDOG_LOOKS = 4;
+
 /**
  * A pooled socket handed to a request: no idle timer while in use (the request has its own
  * watchdog, and Node would refresh the agent's free-socket timer on every chunk); the agent sets
@@ -371,23 +376,33 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
   };
 
   const { idleTimeoutMs } = request;
-  // Every chunk only notes the time; the timer, armed for the quiet time left, looks when it fires.
-  // (Re-arming a timer per chunk costs more than the rest of a small chunk's way to the decoder.)
-  let lastAlive = performance.now();
+  // Every chunk only counts itself: no clock read per chunk (issue 23: a clock read costs about
+  // a microsecond on a watch event that arrives alone). The timer looks a quarter of the limit
+  // at a time; a count that moved since its last look means bytes came since then, and the quiet
+  // time is counted from that look. So it never fires early, and at most a quarter late.
+  let activity = 0;
   if (idleTimeoutMs !== undefined) {
+    const period = idleTimeoutMs / WATCHDOG_LOOKS;
+    let lastAlive = performance.now();
+    let seen = 0;
     const check = (): void => {
-      const quiet = performance.now() - lastAlive;
+      const now = performance.now();
+      if (activity !== seen) {
+        seen = activity;
+        lastAlive = now;
+      }
+      const quiet = now - lastAlive;
       if (quiet < idleTimeoutMs) {
-        watchdog = setTimeout(check, idleTimeoutMs - quiet);
+        watchdog = setTimeout(check, Math.min(period, idleTimeoutMs - quiet));
         return;
       }
       failWith(fail(request, `no bytes received for ${idleTimeoutMs} ms`, 'ETIMEDOUT'));
       req?.destroy();
     };
-    watchdog = setTimeout(check, idleTimeoutMs);
+    watchdog = setTimeout(check, period);
   }
   const alive = (): void => {
-    lastAlive = performance.now();
+    activity += 1;
   };
   const { maxBodyBytes } = request;
   let received = 0;

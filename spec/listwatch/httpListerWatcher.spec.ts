@@ -362,6 +362,8 @@ describe('httpListerWatcher: watch', () => {
     expect(rec.values).toHaveLength(6);
     // timers may fire a millisecond early against performance.now()
     expect(quiet).toBeGreaterThanOrEqual(148);
+    // it looks four times per limit: at most a quarter late (plus the timers' own lateness)
+    expect(quiet).toBeLessThan(150 * 1.25 + 80);
     await closed;
   });
 

@@ -126,7 +126,14 @@ const operators = (): Lane => {
     if (e._tag !== 'Modified') throw new Error(`unexpected ${e._tag}`);
     m.set(metaNamespaceKeyFunc(e.object), e.object);
   });
-  return { feed: (chunk) => { feed.next(chunk); }, check: () => { feed.complete(); } };
+  return {
+    feed: (chunk) => {
+      feed.next(chunk);
+    },
+    check: () => {
+      feed.complete();
+    },
+  };
 };
 
 /**
@@ -135,7 +142,7 @@ const operators = (): Lane => {
  */
 const reflectorLane =
   (store: boolean) =>
-  (): Lane => {
+  async (): Promise<Lane> => {
     const feed = new Subject<Buffer>();
     const page: ListPage<KubeObject> = { resourceVersion: String(cacheSize), items: initial, invalid: [] };
     const lw = fakeListerWatcher<KubeObject>({
@@ -147,17 +154,27 @@ const reflectorLane =
     const counted = (): void => {
       count++;
     };
+    // a list of more than batchSize objects is queued and delivered in runs on the scheduler
+    let ready = (): void => undefined;
+    const watching = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
     const sub = store
       ? listThenWatch(lw)
           .pipe(deltaFifo<KubeObject>({ knownObjects: indexer.view, batchSize: 1000 }))
           .subscribe((out) => {
             if (out._tag === 'Deltas') processDeltas(indexer, out.key, out.deltas, out.isInInitialList, counted);
+            else if (out._tag === 'Synced') ready();
           })
       : listThenWatch(lw).subscribe((e) => {
           if (e._tag === 'Modified') counted();
+          else if (e._tag === 'Watching') ready();
         });
+    await watching;
     return {
-      feed: (chunk) => { feed.next(chunk); },
+      feed: (chunk) => {
+        feed.next(chunk);
+      },
       check: () => {
         sub.unsubscribe();
         const expected = store ? cacheSize + events : events;

@@ -62,7 +62,7 @@ export interface HttpListerWatcherConfig<T> {
    * request, then from the response head and each chunk), the request is destroyed and the
    * Observable errors with a `TransportError` with code `'ETIMEDOUT'` (never sooner, at most a
    * quarter of the limit later). It catches half-open TCP connections that would otherwise hang
-   * forever.
+   * forever. `Infinity`: no byte-level watchdog.
    *
    * Default: for a watch, `(timeoutSeconds + 30) * 1000` of that watch (330 000 ms without a
    * `timeoutSeconds`): the server closes the watch itself after `timeoutSeconds`, and bookmarks

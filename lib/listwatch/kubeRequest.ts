@@ -81,7 +81,7 @@ export interface KubeRequest {
    * after the response head and each chunk), the request is destroyed and the Observable errors
    * with a `TransportError` with code `'ETIMEDOUT'`. Never before this long, at most a quarter
    * of it later (the watchdog looks four times per limit instead of reading the clock per
-   * chunk). Absent: no watchdog.
+   * chunk). Absent or `Infinity`: no watchdog.
    */
   readonly idleTimeoutMs?: number;
   /** The HTTP method. Default `GET`. */
@@ -336,6 +336,8 @@ const READS = readSlices(
 
 /** How many times per `idleTimeoutMs` the byte-level watchdog looks (it fires at most 1 / WATCHDOG_LOOKS of it late). */
 const WATCHDOG_LOOKS = 4;
+/** The longest delay Node's timers take as it is (a longer one fires after 1 ms, with a warning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A pooled socket handed to a request: no idle timer while in use (the request has its own
@@ -381,8 +383,9 @@ const open = (request: KubeRequest, on: Handlers): (() => void) => {
   // at a time; a count that moved since its last look means bytes came since then, and the quiet
   // time is counted from that look. So it never fires early, and at most a quarter late.
   let activity = 0;
-  if (idleTimeoutMs !== undefined) {
-    const period = idleTimeoutMs / WATCHDOG_LOOKS;
+  // Infinity (or NaN) arms nothing: Node would run a timer that long after 1 ms, and again, forever
+  if (idleTimeoutMs !== undefined && Number.isFinite(idleTimeoutMs)) {
+    const period = Math.min(idleTimeoutMs / WATCHDOG_LOOKS, MAX_TIMER_MS);
     let lastAlive = performance.now();
     let seen = 0;
     const check = (): void => {

@@ -367,6 +367,29 @@ describe('httpListerWatcher: watch', () => {
     await closed;
   });
 
+  it('watchIdleTimeoutMs Infinity arms no byte-level watchdog (no timer that Node would cut to 1 ms)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const server = await track(httpServer());
+      const lw = httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, watchIdleTimeoutMs: Number.POSITIVE_INFINITY });
+      const rec = events(lw);
+      const { res } = await server.next();
+      startWatch(res);
+      res.write(line('ADDED', cm('a', '11')));
+      await rec.count(1);
+      res.end();
+      expect(await rec.ended).toEqual({ completed: true });
+      expect(rec.values).toEqual([{ _tag: 'Added', object: cm('a', '11') }]);
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a line longer than maxLineBytes errors with TransportError ELINETOOLONG', async () => {
     const server = await track(httpServer());
     const rec = events(httpListerWatcher({ kubeConfig: kubeConfigFor(server.url), resource: configMaps, maxLineBytes: 64 }));

@@ -23,7 +23,7 @@
  */
 import { parseArgs } from 'node:util';
 
-import { filter, firstValueFrom, of, Subject } from 'rxjs';
+import { filter, firstValueFrom, type Observable, of, Subject } from 'rxjs';
 
 import { deltaFifo } from '../lib/fifo/deltaFifo.js';
 import { processDeltas } from '../lib/informer/processDeltas.js';
@@ -31,7 +31,7 @@ import { listThenWatch } from '../lib/reflector/listThenWatch.js';
 import { createIndexer } from '../lib/store/createIndexer.js';
 import { sharedIndexInformer } from '../lib/informer/sharedIndexInformer.js';
 import { decodeWatchLine, decodeWatchLines } from '../lib/listwatch/decodeWatchLine.js';
-import type { ListPage } from '../lib/listwatch/ListerWatcher.js';
+import type { ListerWatcher, ListPage, WatchEvent } from '../lib/listwatch/ListerWatcher.js';
 import { type KubeObject, KubeObjectCodec } from '../lib/meta/KubeObject.js';
 import { metaNamespaceKeyFunc } from '../lib/meta/keyFunc.js';
 import { splitLines } from '../lib/listwatch/splitLines.js';
@@ -117,12 +117,23 @@ const decode = (): Lane =>
     return e.object;
   });
 
+/**
+ * The chunks a lane is fed, framed and decoded by the informer's operators (splitLines,
+ * decodeWatchLines), and a lister-watcher that lists `initial` once and then watches them.
+ */
+const watchSource = (): { feed: Subject<Buffer>; watch: Observable<WatchEvent<KubeObject>>; lw: ListerWatcher<KubeObject> } => {
+  const feed = new Subject<Buffer>();
+  const watch = feed.pipe(splitLines(), decodeWatchLines(KubeObjectCodec));
+  const page: ListPage<KubeObject> = { resourceVersion: String(cacheSize), items: initial, invalid: [] };
+  return { feed, watch, lw: fakeListerWatcher<KubeObject>({ lists: [of(page)], watches: [watch] }) };
+};
+
 /** The informer's framing and decoding operators (splitLines, decodeWatchLines) into a Map: the stages before the informer. */
 const operators = (): Lane => {
-  const feed = new Subject<Buffer>();
+  const { feed, watch } = watchSource();
   const m = new Map<string, KubeObject>();
   for (const o of initial) m.set(metaNamespaceKeyFunc(o), o);
-  feed.pipe(splitLines(), decodeWatchLines(KubeObjectCodec)).subscribe((e) => {
+  watch.subscribe((e) => {
     if (e._tag !== 'Modified') throw new Error(`unexpected ${e._tag}`);
     m.set(metaNamespaceKeyFunc(e.object), e.object);
   });
@@ -143,12 +154,7 @@ const operators = (): Lane => {
 const reflectorLane =
   (store: boolean) =>
   async (): Promise<Lane> => {
-    const feed = new Subject<Buffer>();
-    const page: ListPage<KubeObject> = { resourceVersion: String(cacheSize), items: initial, invalid: [] };
-    const lw = fakeListerWatcher<KubeObject>({
-      lists: [of(page)],
-      watches: [feed.pipe(splitLines(), decodeWatchLines(KubeObjectCodec))],
-    });
+    const { feed, lw } = watchSource();
     const indexer = createIndexer<KubeObject>();
     let count = 0;
     const counted = (): void => {
@@ -184,12 +190,7 @@ const reflectorLane =
   };
 
 const informer = async (): Promise<Lane> => {
-  const feed = new Subject<Buffer>();
-  const page: ListPage<KubeObject> = { resourceVersion: String(cacheSize), items: initial, invalid: [] };
-  const lw = fakeListerWatcher<KubeObject>({
-    lists: [of(page)],
-    watches: [feed.pipe(splitLines(), decodeWatchLines(KubeObjectCodec))],
-  });
+  const { feed, lw } = watchSource();
   const inf = sharedIndexInformer(lw);
   let count = 0;
   const sub = inf.events$.subscribe(() => count++);

@@ -8,6 +8,7 @@
  *   decode    the same split, decodeWatchLine(KubeObjectCodec) instead of JSON.parse
  *   operators splitLines -> decodeWatchLines -> Map.set (the informer's framing, as rxjs operators)
  *   reflector the same into listThenWatch
+ *   store     the reflector's events written straight into an indexer (upsertAt): the store without the FIFO
  *   fifo      the same through deltaFifo and processDeltas into an indexer (the informer's core)
  *   informer  splitLines -> decodeWatchLines -> sharedIndexInformer -> 1 subscriber (kube-rx's
  *             whole watch path but the socket)
@@ -148,14 +149,17 @@ const operators = (): Lane => {
 };
 
 /**
- * The reflector (listThenWatch over the same operators), and with `store` its events through
- * deltaFifo and processDeltas into an indexer: the informer's core without sharing.
+ * The reflector (listThenWatch over the same operators), and after it nothing, an indexer its
+ * events are written into (`store`: what a lane without a FIFO would do), or deltaFifo and
+ * processDeltas into an indexer (`fifo`: the informer's core without sharing).
  */
 const reflectorLane =
-  (store: boolean) =>
+  (after: 'nothing' | 'store' | 'fifo') =>
   async (): Promise<Lane> => {
     const { feed, lw } = watchSource();
     const indexer = createIndexer<KubeObject>();
+    // the fifo stage's store holds the list once it is synced; the store stage's is filled here
+    if (after === 'store') indexer.replace(initial);
     let count = 0;
     const counted = (): void => {
       count++;
@@ -165,17 +169,20 @@ const reflectorLane =
     const watching = new Promise<void>((resolve) => {
       ready = resolve;
     });
-    const sub = store
-      ? listThenWatch(lw)
-          .pipe(deltaFifo<KubeObject>({ knownObjects: indexer.view, batchSize: 1000 }))
-          .subscribe((out) => {
-            if (out._tag === 'Deltas') processDeltas(indexer, out.key, out.deltas, out.isInInitialList, counted);
-            else if (out._tag === 'Synced') ready();
-          })
-      : listThenWatch(lw).subscribe((e) => {
-          if (e._tag === 'Modified') counted();
-          else if (e._tag === 'Watching') ready();
-        });
+    const sub =
+      after === 'fifo'
+        ? listThenWatch(lw)
+            .pipe(deltaFifo<KubeObject>({ knownObjects: indexer.view, batchSize: 1000 }))
+            .subscribe((out) => {
+              if (out._tag === 'Deltas') processDeltas(indexer, out.key, out.deltas, out.isInInitialList, counted);
+              else if (out._tag === 'Synced') ready();
+            })
+        : listThenWatch(lw).subscribe((e) => {
+            if (e._tag === 'Modified') {
+              if (after === 'store') indexer.upsertAt(metaNamespaceKeyFunc(e.object), e.object);
+              counted();
+            } else if (e._tag === 'Watching') ready();
+          });
     await watching;
     return {
       feed: (chunk) => {
@@ -183,8 +190,8 @@ const reflectorLane =
       },
       check: () => {
         sub.unsubscribe();
-        const expected = store ? cacheSize + events : events;
-        if (count !== expected) throw new Error(`${store ? 'fifo' : 'reflector'} delivered ${count}, not ${expected}`);
+        const expected = after === 'fifo' ? cacheSize + events : events;
+        if (count !== expected) throw new Error(`${after} after the reflector delivered ${count}, not ${expected}`);
       },
     };
   };
@@ -205,7 +212,7 @@ const informer = async (): Promise<Lane> => {
   };
 };
 
-const contenders = { raw, decode, operators, reflector: reflectorLane(false), fifo: reflectorLane(true), informer } as const;
+const contenders = { raw, decode, operators, reflector: reflectorLane('nothing'), store: reflectorLane('store'), fifo: reflectorLane('fifo'), informer } as const;
 const names = (Object.keys(contenders) as Array<keyof typeof contenders>).filter((n) => values.only === undefined || n === values.only);
 
 /**

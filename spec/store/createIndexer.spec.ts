@@ -330,26 +330,43 @@ describe('createIndexer', () => {
       );
     const keyOf = (o: KubeObject): string =>
       o.metadata.namespace === undefined ? o.metadata.name : `${o.metadata.namespace}/${o.metadata.name}`;
-    const keyArb = objArb.map(keyOf);
-    const opArb: fc.Arbitrary<Op> = fc.oneof(
-      { weight: 6, arbitrary: objArb.map((o): Op => ({ op: 'upsert', obj: o })) },
-      { weight: 3, arbitrary: keyArb.map((key): Op => ({ op: 'delete', key })) },
-      { weight: 1, arbitrary: fc.array(objArb, { maxLength: 8 }).map((objs): Op => ({ op: 'replace', objs })) },
-    );
+    /** Writes, the deleted keys made by the store's key function. */
+    const opArbOf = (keyFunc: (o: KubeObject) => string): fc.Arbitrary<Op> =>
+      fc.oneof(
+        { weight: 6, arbitrary: objArb.map((o): Op => ({ op: 'upsert', obj: o })) },
+        { weight: 3, arbitrary: objArb.map((o): Op => ({ op: 'delete', key: keyFunc(o) })) },
+        { weight: 1, arbitrary: fc.array(objArb, { maxLength: 8 }).map((objs): Op => ({ op: 'replace', objs })) },
+      );
 
-    const keySorted = (xs: ReadonlyArray<KubeObject>): KubeObject[] =>
-      [...xs].sort((x, y) => (keyOf(x) < keyOf(y) ? -1 : keyOf(x) > keyOf(y) ? 1 : 0));
+    /**
+     * With a label index (every write goes through the general index update), with only the
+     * built-in namespace index (an update of a key skips the old object: the key fixes the
+     * namespace), and keyed by name alone (one key may move between namespaces).
+     */
+    const configs: ReadonlyArray<{
+      readonly title: string;
+      readonly byApp: boolean;
+      readonly keyOf: (o: KubeObject) => string;
+    }> = [
+      { title: 'namespace and label index', byApp: true, keyOf },
+      { title: 'namespace index only', byApp: false, keyOf },
+      { title: 'namespace index only, keyed by name (the namespace may change under one key)', byApp: false, keyOf: (o) => o.metadata.name },
+    ];
 
-    it('list, listKeys, get, byIndex(namespace), byIndex(label) after any sequence of writes', () => {
+    it.each(configs)('list, listKeys, get, byIndex(namespace), byIndex(label) after any sequence of writes: $title', ({ byApp, keyOf: key }) => {
+      const keySorted = (xs: ReadonlyArray<KubeObject>): KubeObject[] => [...xs].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
       fc.assert(
-        fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
-          const store = createIndexer<KubeObject>({ indexers: { byApp: labelIndexFunc('app') } });
+        fc.property(fc.array(opArbOf(key), { maxLength: 60 }), (ops) => {
+          const store = createIndexer<KubeObject>({
+            ...(key === keyOf ? {} : { keyFunc: key }),
+            ...(byApp ? { indexers: { byApp: labelIndexFunc('app') } } : {}),
+          });
           const model = new Map<string, KubeObject>();
           for (const op of ops) {
             switch (op.op) {
               case 'upsert':
                 store.upsert(op.obj);
-                model.set(keyOf(op.obj), op.obj);
+                model.set(key(op.obj), op.obj);
                 break;
               case 'delete':
                 store.delete(op.key);
@@ -358,7 +375,7 @@ describe('createIndexer', () => {
               case 'replace':
                 store.replace(op.objs);
                 model.clear();
-                for (const o of op.objs) model.set(keyOf(o), o);
+                for (const o of op.objs) model.set(key(o), o);
                 break;
             }
             const view = store.view;
@@ -366,21 +383,22 @@ describe('createIndexer', () => {
             expect(view.size).toBe(model.size);
             expect(sorted(view.listKeys())).toEqual(sorted([...model.keys()]));
             expect(keySorted(view.list())).toEqual(keySorted(all));
-            for (const key of model.keys()) expect(view.get(key)).toBe(model.get(key));
+            for (const k of model.keys()) expect(view.get(k)).toBe(model.get(k));
             for (const ns of namespaces) {
               const expected = all.filter((o) => (o.metadata.namespace ?? '') === ns);
               expect(keySorted(view.byIndex(NamespaceIndex, ns))).toEqual(keySorted(expected));
             }
+            // No empty sets: every listed value has at least one object.
+            expect(sorted(view.listIndexFuncValues(NamespaceIndex))).toEqual(
+              sorted([...new Set(all.map((o) => o.metadata.namespace ?? ''))]),
+            );
+            if (!byApp) continue;
             for (const app of apps) {
               const expected = all.filter((o) => o.metadata.labels?.['app'] === app);
               expect(keySorted(view.byIndex('byApp', app))).toEqual(keySorted(expected));
             }
-            // No empty sets: every listed value has at least one object.
             expect(sorted(view.listIndexFuncValues('byApp'))).toEqual(
               sorted([...new Set(all.flatMap((o) => labelIndexFunc('app')(o)))]),
-            );
-            expect(sorted(view.listIndexFuncValues(NamespaceIndex))).toEqual(
-              sorted([...new Set(all.map((o) => o.metadata.namespace ?? ''))]),
             );
           }
         }),
